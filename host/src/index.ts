@@ -1,1 +1,10 @@
-export {};
+export { startGateway, type Gateway, type GatewayInput, type StartOptions, type BoundAddress } from "./gateway.js";
+export { loadConfigFile, parseConfigText, parseConfigObject, ConfigError, type LoadedConfig } from "./config/load-config.js";
+export { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from "./config/schema.js";
+export { configJsonSchema } from "./config/json-schema.js";
+export { ERRORS, PortcullisError, type ErrorCode } from "./errors.js";
+export { NO_FLOWS, type FlowRunner, type FlowDecision, type Fault, type ErrorResponse } from "./proxy/flow-runner.js";
+export type { Exchange } from "./proxy/exchange.js";
+export { selectRoute, type RouteRequest, type RouteSelection } from "./routing/select-route.js";
+export { compileRouteTable, type RouteTable } from "./routing/route-table.js";
+export type { AdminHandler, AdminRoutes } from "./admin/admin-server.js";

@@ -1,0 +1,82 @@
+import { resolve } from "node:path";
+import { pino, type Logger } from "pino";
+import { workerBridgeClient, type BridgeClient } from "./bridge/bridge-client.js";
+import { PortcullisError } from "../errors.js";
+import { createClock, createRandom } from "./clock-random.js";
+import type { Capabilities } from "./contract.js";
+import { createCrypto } from "./crypto/crypto-capability.js";
+import { createExpression } from "./expression/expression-capability.js";
+import { createFiles, type FilesGrant } from "./files/files-capability.js";
+import { createGeo, type GeoGrant } from "./geo/geo-capability.js";
+import { createHttp, type HttpGrant } from "./http/http-capability.js";
+import { createJsonSchema } from "./json-schema/json-schema-capability.js";
+import { createLog } from "./log/log-capability.js";
+import { createMetrics } from "./metrics/metrics-capability.js";
+import { createCounters, createKv } from "./stores/store-capabilities.js";
+
+/** What an operator granted a plugin, keyed by WIT interface name. Absent or false: not granted. */
+export interface CapabilityGrants {
+  log?: boolean;
+  clock?: boolean;
+  random?: boolean;
+  crypto?: boolean;
+  counters?: boolean;
+  kv?: boolean;
+  metrics?: boolean;
+  expression?: boolean;
+  "json-schema"?: boolean;
+  http?: HttpGrant;
+  files?: FilesGrant;
+  geo?: GeoGrant;
+}
+
+export interface CapabilityContext {
+  /** Policy (plugin) name, attached to logs and metrics. */
+  policyName: string;
+  /** Directory that relative file and database paths resolve against (the config file's). */
+  baseDir: string;
+  /** Parent of the `log` capability's logger; by default JSON lines at info level on stdout. */
+  logger?: Logger;
+  /** The bridge to the main thread; by default this worker's, connected on first need. */
+  bridge?: BridgeClient;
+  /** Longest wait for a shared-store call, after which it answers `unavailable` (default 2 s). */
+  bridgeTimeoutMs?: number;
+}
+
+let fallbackLogger: Logger | undefined;
+
+/** Builds the capabilities of one plugin instance: exactly the granted ones. */
+export function createCapabilities(grants: CapabilityGrants, context: CapabilityContext): Partial<Capabilities> {
+  const bridge = (): BridgeClient => (context.bridge ??= workerBridgeClient());
+  const bridgeTimeoutMs = context.bridgeTimeoutMs ?? 2_000;
+  const capabilities: Partial<Capabilities> = {};
+  if (grants.log) {
+    const logger = context.logger ?? (fallbackLogger ??= pino({ base: undefined }, pino.destination({ dest: 1, sync: false })));
+    capabilities.log = createLog(logger, context.policyName);
+  }
+  if (grants.clock) capabilities.clock = createClock();
+  if (grants.random) capabilities.random = createRandom();
+  if (grants.crypto) capabilities.crypto = createCrypto();
+  if (grants.counters) capabilities.counters = createCounters(bridge(), bridgeTimeoutMs);
+  if (grants.kv) capabilities.kv = createKv(bridge(), bridgeTimeoutMs);
+  if (grants.metrics) capabilities.metrics = createMetrics(bridge(), context.policyName);
+  if (grants.expression) capabilities.expression = createExpression();
+  if (grants["json-schema"]) capabilities.jsonSchema = createJsonSchema();
+  if (grants.http) {
+    if (!Array.isArray(grants.http.allow)) throw configError("http", "needs an `allow` list of hosts");
+    capabilities.http = createHttp(bridge(), grants.http);
+  }
+  if (grants.files) {
+    if (!Array.isArray(grants.files.allow)) throw configError("files", "needs an `allow` list of paths");
+    capabilities.files = createFiles(grants.files, context.baseDir);
+  }
+  if (grants.geo) {
+    const database = grants.geo.database;
+    capabilities.geo = createGeo(database === undefined ? undefined : resolve(context.baseDir, database));
+  }
+  return capabilities;
+}
+
+function configError(capability: string, problem: string): PortcullisError {
+  return new PortcullisError("PCS_ERR_CAPABILITY_CONFIG", `capability "${capability}" ${problem}`);
+}

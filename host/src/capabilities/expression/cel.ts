@@ -1,0 +1,62 @@
+import { Environment } from "@marcbachmann/cel-js";
+import type { ExpressionError, Result } from "../contract.js";
+import type { ExpressionContext } from "./expression-context.js";
+
+/** The one CEL setup of the gateway, shared by the `expression` capability and `when:` conditions. */
+const environment = new Environment({ homogeneousAggregateLiterals: false })
+  .registerVariable("request", "map")
+  .registerVariable("response", "map")
+  .registerVariable("metadata", "map")
+  .registerVariable("env", "map")
+  .registerVariable("jwt", "map");
+
+export type CompiledExpression = ReturnType<Environment["parse"]>;
+
+/** Parses and type-checks `source`; `invalid` names the problem. */
+export function compileExpression(source: string): Result<CompiledExpression, ExpressionError> {
+  try {
+    const compiled = environment.parse(source);
+    const checked = compiled.check();
+    if (!checked.valid) return { tag: "err", val: { tag: "invalid", val: firstLine(checked.error) } };
+    return { tag: "ok", val: compiled };
+  } catch (error) {
+    return { tag: "err", val: { tag: "invalid", val: firstLine(error) } };
+  }
+}
+
+/** Evaluates against `context`; `jwt` is a shorthand for `metadata.jwt` (the claims the jwt policy stores). */
+export function evaluateExpression(compiled: CompiledExpression, context: ExpressionContext): Result<unknown, ExpressionError> {
+  try {
+    const jwt = context.metadata.jwt;
+    const value: unknown = compiled({ ...context, jwt: jwt !== null && typeof jwt === "object" ? jwt : {} });
+    return { tag: "ok", val: value };
+  } catch (error) {
+    return { tag: "err", val: { tag: "evaluation", val: firstLine(error) } };
+  }
+}
+
+/** A `when:` condition: anything but `true` is false, and an evaluation error is reported as such. */
+export function evaluateCondition(compiled: CompiledExpression, context: ExpressionContext): Result<boolean, ExpressionError> {
+  const result = evaluateExpression(compiled, context);
+  if (result.tag === "err") return result;
+  if (typeof result.val !== "boolean") {
+    return { tag: "err", val: { tag: "evaluation", val: `condition gave ${typeof result.val}, not bool` } };
+  }
+  return { tag: "ok", val: result.val };
+}
+
+/** CEL value -> JSON text: int as number when safe (else string), bytes as base64, timestamps as ISO text. */
+export function celValueToJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === "bigint") return Number.isSafeInteger(Number(item)) ? Number(item) : item.toString();
+    if (item instanceof Uint8Array) return Buffer.from(item).toString("base64");
+    if (item instanceof Map) return Object.fromEntries(item);
+    if (item instanceof Set) return [...item];
+    return item;
+  }) ?? "null";
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n", 1)[0] ?? message;
+}

@@ -1,0 +1,121 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { configJsonSchemaText } from "./config/json-schema.js";
+import { ConfigError, loadConfigFile } from "./config/load-config.js";
+import { PortcullisError } from "./errors.js";
+import { startGateway } from "./gateway.js";
+
+const USAGE = `Usage: portcullis <command> [options]
+
+Commands:
+  start [-c <file>]          Run a gateway (default config: config/gateway.yaml)
+  validate <file>            Check a configuration file; exit status 1 when it has errors
+  schema [-o <file>]         Print the configuration's JSON Schema (or write it to <file>)
+  plugin new <dir> [--name <name>]
+                             Scaffold a policy project (from @portcullis/sdk)
+  plugin build [<dir>]       Build a policy to a WebAssembly component (from @portcullis/sdk)
+
+Options:
+  -h, --help                 Show this help
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+/** The subcommands; `plugin` is served by the SDK's tooling so the host does not depend on the compiler. */
+const COMMANDS: Record<string, Command> = { start, validate, schema, plugin };
+
+/** Runs the CLI; resolves to the exit status (a started gateway keeps the process alive instead). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    process.stdout.write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) return usageError(`unknown command "${name}"`);
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof PortcullisError) process.stderr.write(`${error.code}: ${error.message}\n`);
+    else if ((error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usageError((error as Error).message);
+    else throw error;
+    return 1;
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`PCS_ERR_CLI_USAGE: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
+  const configPath = values.config ?? "config/gateway.yaml";
+  const gateway = await startGateway(loadConfigFile(configPath));
+  const { logger } = gateway;
+  for (const listener of gateway.listeners) logger.info({ listener: listener.name, url: listener.url }, `listening on ${listener.url}`);
+  if (gateway.admin) logger.info({ url: gateway.admin.url }, `admin on ${gateway.admin.url} (/healthz, /readyz, /config)`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    const deadline = gateway.config.shutdown.drainTimeoutMs;
+    logger.info({ signal, deadlineMs: deadline }, "draining");
+    gateway.drain(deadline).then(
+      () => {
+        logger.info("stopped");
+        logger.flush(() => process.exit(0));
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "error while draining");
+        logger.flush(() => process.exit(1));
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  return new Promise<number>(() => {});
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true });
+  if (positionals.length !== 1) return usageError("validate takes exactly one file");
+  const loaded = loadConfigFile(positionals[0]!);
+  const routes = loaded.config.listeners.reduce((n, l) => n + l.routes.length, 0);
+  process.stdout.write(`${loaded.source}: valid (${loaded.config.listeners.length} listener(s), ${routes} route(s))\n`);
+  return 0;
+}
+
+async function schema(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { output: { type: "string", short: "o" } } });
+  if (values.output) writeFileSync(values.output, configJsonSchemaText());
+  else process.stdout.write(configJsonSchemaText());
+  return 0;
+}
+
+interface PluginTooling {
+  pluginNew(dir: string, opts: Record<string, unknown>): Promise<unknown>;
+  pluginBuild(dir: string, opts: Record<string, unknown>): Promise<unknown>;
+}
+
+async function plugin(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: "string" }, out: { type: "string", short: "o" } },
+  });
+  const [action, dir] = positionals;
+  if (action !== "new" && action !== "build") return usageError('plugin takes "new <dir>" or "build [<dir>]"');
+  if (action === "new" && !dir) return usageError("plugin new needs a directory");
+  let tooling: PluginTooling;
+  try {
+    tooling = (await import("@portcullis/sdk/tooling" as string)) as PluginTooling;
+  } catch (error) {
+    return usageError(`plugin commands need @portcullis/sdk (tooling not available: ${(error as Error).message})`);
+  }
+  const run = action === "new" ? tooling.pluginNew : tooling.pluginBuild;
+  await run(dir ?? ".", values);
+  return 0;
+}

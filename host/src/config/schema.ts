@@ -1,0 +1,152 @@
+import { z } from "zod";
+
+/**
+ * The configuration schema, composed from small named schemas so later issues can add keys
+ * (policies on listeners, routes, operations and backends) by extending one object each.
+ * Every object is strict: an unknown key is an error with a "did you mean" suggestion.
+ * Keep it free of transforms: config/schema.json is generated from it (`portcullis schema`).
+ */
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"] as const;
+export const httpMethodSchema = z.enum(HTTP_METHODS);
+
+const port = z.number().int().min(0).max(65535);
+const positiveMs = z.number().int().positive();
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+export const pathMatchSchema = z
+  .strictObject({
+    exact: z.string().startsWith("/").optional(),
+    prefix: z.string().startsWith("/").optional(),
+    regex: z.string().optional().describe("Matched against the whole path; named groups become path parameters."),
+  })
+  .describe("Exactly one of exact, prefix (whole segments) or regex.");
+
+export const valueMatchSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    exact: z.string().optional(),
+    regex: z.string().optional(),
+    present: z.boolean().optional(),
+  })
+  .describe("Matches a header or query parameter: exact value, regex, or presence (default: present).");
+
+export const routeMatchSchema = z.strictObject({
+  path: pathMatchSchema.default({ prefix: "/" }),
+  methods: z.array(httpMethodSchema).min(1).optional(),
+  hosts: z.array(z.string().min(1)).min(1).optional().describe("Host names; '*.example.com' matches one or more labels."),
+  headers: z.array(valueMatchSchema).optional(),
+  query: z.array(valueMatchSchema).optional(),
+});
+
+export const timeoutsSchema = z.strictObject({
+  connectMs: positiveMs.default(5_000),
+  headersMs: positiveMs.default(30_000).describe("Until the upstream response headers arrive."),
+  bodyMs: positiveMs.default(30_000).describe("Longest pause between two chunks of the upstream response body."),
+  totalMs: positiveMs.optional().describe("Whole exchange with the upstream, from connect to the last byte."),
+});
+
+export const poolSchema = z.strictObject({
+  connections: z.number().int().positive().default(128).describe("Keep-alive connections per upstream target."),
+  keepAliveMs: positiveMs.default(4_000),
+});
+
+export const targetSchema = z.strictObject({ url: z.url({ protocol: /^https?$/ }) });
+
+export const directResponseSchema = z.strictObject({
+  status: z.number().int().min(200).max(599),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+});
+
+export const backendSchema = z
+  .strictObject({
+    name: name.optional(),
+    url: z.url({ protocol: /^https?$/ }).optional().describe("One upstream; its path is prepended to the request path."),
+    targets: z.array(targetSchema).min(1).optional().describe("Several upstreams, picked round-robin."),
+    echo: z.boolean().optional().describe("Built-in backend answering with the request it received, as JSON."),
+    directResponse: directResponseSchema.optional(),
+    timeouts: timeoutsSchema.prefault({}),
+    pool: poolSchema.prefault({}),
+    preserveHost: z.boolean().default(false).describe("Send the client's Host header upstream."),
+    hostRewrite: z.string().min(1).optional().describe("Send this Host header upstream."),
+    pathPrefixRewrite: z
+      .string()
+      .startsWith("/")
+      .optional()
+      .describe("Replaces the part of the path matched by the route's prefix (or exact) path."),
+  })
+  .describe("Exactly one of url, targets, echo or directResponse.");
+
+export const operationSchema = z.strictObject({
+  backend: backendSchema.optional().describe("Overrides the route's backend for this method."),
+});
+
+export const limitsSchema = z.strictObject({
+  maxHeaderBytes: z.number().int().positive().default(16_384),
+  maxBodyBytes: z.number().int().nonnegative().default(10 * 1024 * 1024),
+  headersTimeoutMs: positiveMs.default(10_000).describe("Time a client has to send the request headers."),
+  requestTimeoutMs: positiveMs.default(60_000).describe("Time a client has to send the whole request, body included."),
+  keepAliveTimeoutMs: positiveMs.default(5_000),
+});
+
+export const routeSchema = z.strictObject({
+  name,
+  match: routeMatchSchema.prefault({}),
+  operations: z.partialRecord(httpMethodSchema, operationSchema).optional(),
+  maxBodyBytes: z.number().int().nonnegative().optional().describe("Overrides the listener's limits.maxBodyBytes."),
+  backend: backendSchema,
+});
+
+export const tlsSchema = z.strictObject({
+  cert: z.string().min(1).describe("Path to a PEM certificate chain, relative to the config file."),
+  key: z.string().min(1).describe("Path to a PEM private key, relative to the config file."),
+});
+
+export const listenerSchema = z.strictObject({
+  name,
+  host: z.string().default("0.0.0.0"),
+  port,
+  tls: tlsSchema.optional(),
+  trustedProxies: z
+    .array(z.string())
+    .default([])
+    .describe("Addresses or CIDRs whose X-Forwarded-* and x-request-id headers are kept and appended to."),
+  limits: limitsSchema.prefault({}),
+  routes: z.array(routeSchema).default([]),
+});
+
+export const adminSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().default("127.0.0.1"),
+  port: port.default(9901),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  format: z.enum(["auto", "json", "pretty"]).default("auto").describe("auto: pretty on a terminal, JSON otherwise."),
+});
+
+export const shutdownSchema = z.strictObject({
+  drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+});
+
+export const gatewayConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  listeners: z.array(listenerSchema).min(1),
+  admin: adminSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+  shutdown: shutdownSchema.prefault({}),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type RouteMatchConfig = z.output<typeof routeMatchSchema>;
+export type ValueMatchConfig = z.output<typeof valueMatchSchema>;
+export type BackendConfig = z.output<typeof backendSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type HttpMethod = (typeof HTTP_METHODS)[number];

@@ -1,0 +1,86 @@
+import { BlockList, isIPv4 } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import type { ListenerConfig, RouteConfig } from "../config/schema.js";
+import { createBackend, type BackendRuntime } from "../proxy/backends.js";
+import type { FlowRunner } from "../proxy/flow-runner.js";
+import type { UpstreamPools } from "../proxy/upstream-pools.js";
+import { compileRouteTable, type RouteTable } from "../routing/route-table.js";
+
+/** State every listener of one gateway shares. */
+export interface GatewayContext {
+  logger: Logger;
+  flows: FlowRunner;
+  draining: boolean;
+  /** Requests accepted and not yet closed, WebSocket tunnels included. */
+  inFlight: number;
+  /** Client sockets of open WebSocket tunnels, closed when the gateway stops. */
+  tunnels: Set<Duplex>;
+  /** Called whenever inFlight drops to zero (used by drain). */
+  onIdle: (() => void) | undefined;
+}
+
+/** A listener's configuration compiled for serving. */
+export interface ListenerRuntime {
+  name: string;
+  config: ListenerConfig;
+  protocol: "http" | "https";
+  routeTable: RouteTable;
+  /** Indexed like routeTable.routes. */
+  routes: RouteRuntime[];
+  trustedProxies: BlockList;
+  gateway: GatewayContext;
+}
+
+export interface RouteRuntime {
+  name: string;
+  config: RouteConfig;
+  backend: BackendRuntime;
+  /** Per-method backend overrides. */
+  operationBackends: Map<string, BackendRuntime> | undefined;
+  maxBodyBytes: number;
+}
+
+export function createListenerRuntime(config: ListenerConfig, gateway: GatewayContext, pools: UpstreamPools): ListenerRuntime {
+  return {
+    name: config.name,
+    config,
+    protocol: config.tls ? "https" : "http",
+    routeTable: compileRouteTable(config),
+    routes: config.routes.map((route) => createRouteRuntime(route, config, pools)),
+    trustedProxies: blockListOf(config.trustedProxies),
+    gateway,
+  };
+}
+
+function createRouteRuntime(route: RouteConfig, listener: ListenerConfig, pools: UpstreamPools): RouteRuntime {
+  let operationBackends: Map<string, BackendRuntime> | undefined;
+  for (const [method, operation] of Object.entries(route.operations ?? {})) {
+    if (operation?.backend) (operationBackends ??= new Map()).set(method, createBackend(operation.backend, route, pools));
+  }
+  return {
+    name: route.name,
+    config: route,
+    backend: createBackend(route.backend, route, pools),
+    operationBackends,
+    maxBodyBytes: route.maxBodyBytes ?? listener.limits.maxBodyBytes,
+  };
+}
+
+function blockListOf(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, bits] = entry.split("/") as [string, string | undefined];
+    const family = isIPv4(address) ? "ipv4" : "ipv6";
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return list;
+}
+
+/** Whether a peer address is a trusted proxy; IPv4-mapped IPv6 addresses are checked as IPv4. */
+export function isTrusted(list: BlockList, address: string | undefined, hasEntries: boolean): boolean {
+  if (!hasEntries || !address) return false;
+  const plain = address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
+  return list.check(plain, isIPv4(plain) ? "ipv4" : "ipv6");
+}

@@ -1,0 +1,49 @@
+import type { HttpErrorCode } from "../errors.js";
+import type { Exchange } from "./exchange.js";
+
+/**
+ * The hook points of the request path, for the policy runtime (host/src/runtime/) to implement.
+ * Each method returns `undefined` when no policy is attached at that point: the pipeline then goes on
+ * synchronously, with no promise and no allocation. A returned promise is awaited before the next stage.
+ *
+ * Order (see pipeline.ts): listenerRequest -> route selection -> routeRequest -> upstream -> response;
+ * fault runs for every error response the gateway produces itself.
+ */
+export interface FlowRunner {
+  /** Listener-level request flow, before route selection; may change ex.method, path, query, rawHeaders. */
+  listenerRequest(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** Route, operation (method) and backend request flows, in that order, after route selection. */
+  routeRequest(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** Response flow on the upstream's head (ex.responseStatus, ex.responseHeaders), before anything is sent. */
+  response(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** Fault flow: may reshape the error response the gateway is about to send. */
+  fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
+}
+
+export type FlowDecision =
+  | { action: "continue" }
+  | { action: "respond"; status: number; headers: string[]; body: string | Uint8Array };
+
+/** What went wrong, as the fault flow sees it. */
+export interface Fault {
+  code: HttpErrorCode;
+  status: number;
+  message: string;
+}
+
+/** An error response about to be sent: status, flat header list, body. */
+export interface ErrorResponse {
+  status: number;
+  headers: string[];
+  body: string;
+}
+
+const none = (): undefined => undefined;
+
+/** The default: no policies anywhere. */
+export const NO_FLOWS: FlowRunner = Object.freeze({
+  listenerRequest: none,
+  routeRequest: none,
+  response: none,
+  fault: none,
+});

@@ -1,0 +1,281 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import type { HttpErrorCode } from "../errors.js";
+import type { ListenerRuntime } from "../listeners/listener-runtime.js";
+import { headerValue, selectRoute } from "../routing/select-route.js";
+import { pickTarget, upstreamPath, type UpstreamBackend } from "./backends.js";
+import { BodyLimit, BodyTooLargeError } from "./body-limit.js";
+import { echoPayload, readBody } from "./echo.js";
+import { defaultErrorResponse, faultOf } from "./error-response.js";
+import { Exchange } from "./exchange.js";
+import type { ErrorResponse, FlowDecision } from "./flow-runner.js";
+import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
+import { classifyUpstreamError } from "./upstream-errors.js";
+
+/**
+ * The request path, stage by stage:
+ *   accept -> listener request flow -> route selection -> route request flow -> body limit
+ *   -> backend (upstream via undici, streamed | echo | direct response) -> response flow -> send,
+ * and `fault`, which every error response the gateway produces goes through (fault flow, then send).
+ * Flow stages cost nothing when the FlowRunner returns undefined (no policy attached).
+ * Per-request state lives on the Exchange; callbacks are module functions that find it through
+ * a symbol or undici's `opaque`, so the zero-policy path allocates no closures.
+ */
+
+const EXCHANGE = Symbol("portcullis.exchange");
+type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
+
+// ---- accept --------------------------------------------------------------------------------
+
+export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): void {
+  const ex = accept(listener, req, res);
+  if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
+  if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) return fault(ex, "PCS_ERR_BAD_REQUEST", "request target is not a path");
+  const pending = listener.gateway.flows.listenerRequest(ex);
+  if (pending === undefined) selectRouteStage(ex);
+  else pending.then((decision) => afterFlow(ex, decision, selectRouteStage), (error: unknown) => flowFailed(ex, error));
+}
+
+/** Registers the exchange on its response and socket; shared with WebSocket upgrades. */
+export function accept(listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): Exchange {
+  const ex = new Exchange(req, res, listener);
+  (res as WithExchange<ServerResponse>)[EXCHANGE] = ex;
+  (req.socket as WithExchange<typeof req.socket>)[EXCHANGE] = ex;
+  listener.gateway.inFlight++;
+  res.once("close", onResponseClose);
+  return ex;
+}
+
+/** `GET http://host/path HTTP/1.1` (absolute-form, sent to proxies): keep only the path and query. */
+function fromAbsoluteForm(ex: Exchange): boolean {
+  if (!/^https?:\/\//i.test(ex.path)) return false;
+  const url = new URL(ex.path + (ex.query ? `?${ex.query}` : ""));
+  ex.path = url.pathname;
+  ex.query = url.search.slice(1);
+  return true;
+}
+
+// ---- route selection and route request flow --------------------------------------------------
+
+function selectRouteStage(ex: Exchange): void {
+  const { listener } = ex;
+  const selection = selectRoute(listener.routeTable, ex);
+  if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
+  if (selection.kind === "method-not-allowed") {
+    return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", undefined, ["allow", selection.allow.join(", ")]);
+  }
+  const route = listener.routes[selection.route.index]!;
+  ex.route = route;
+  ex.params = selection.params;
+  ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
+  const pending = listener.gateway.flows.routeRequest(ex);
+  if (pending === undefined) backendStage(ex);
+  else pending.then((decision) => afterFlow(ex, decision, backendStage), (error: unknown) => flowFailed(ex, error));
+}
+
+function afterFlow(ex: Exchange, decision: FlowDecision, next: (ex: Exchange) => void): void {
+  if (decision.action === "continue") next(ex);
+  else sendComplete(ex, decision.status, decision.headers, decision.body);
+}
+
+function flowFailed(ex: Exchange, error: unknown): void {
+  ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "flow runner failed");
+  fault(ex, "PCS_ERR_INTERNAL");
+}
+
+// ---- backends --------------------------------------------------------------------------------
+
+function backendStage(ex: Exchange): void {
+  const limit = ex.route!.maxBodyBytes;
+  const declared = headerValue(ex.rawHeaders, "content-length");
+  if (declared !== undefined && Number(declared) > limit) return fault(ex, "PCS_ERR_BODY_TOO_LARGE");
+  const backend = ex.backend!;
+  switch (backend.kind) {
+    case "upstream":
+      return forwardUpstream(ex, backend, declared === undefined ? limit : -1);
+    case "echo":
+      readBody(ex.req, limit).then(
+        (body) => sendComplete(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, body))),
+        (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
+      );
+      return;
+    case "direct":
+      return sendComplete(ex, backend.status, backend.headers, backend.body);
+  }
+}
+
+/** `streamLimit` >= 0: the body has no Content-Length, so count it on the way (-1: Node enforces the length). */
+function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: number): void {
+  const target = pickTarget(backend);
+  const { config } = backend;
+  const req = ex.req;
+  const headers = buildUpstreamHeaders(ex.rawHeaders, {
+    trusted: ex.clientTrusted,
+    clientIp: ex.clientIp,
+    proto: ex.listener.protocol,
+    requestId: ex.requestId,
+    upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
+  });
+  ex.upstreamAbort = new AbortController();
+  if (config.timeouts.totalMs !== undefined) ex.totalTimer = setTimeout(onTotalTimeout, config.timeouts.totalMs, ex);
+  ex.upstreamStartedAt = performance.now();
+  target.pool.request(
+    {
+      path: upstreamPath(backend, target, ex.path, ex.query),
+      method: ex.method as Dispatcher.HttpMethod,
+      headers,
+      body: !hasRequestBody(ex) ? null : streamLimit >= 0 ? req.pipe(new BodyLimit(streamLimit)) : req,
+      signal: ex.upstreamAbort.signal,
+      opaque: ex,
+    },
+    onUpstreamResult,
+  );
+}
+
+function hasRequestBody(ex: Exchange): boolean {
+  const length = headerValue(ex.rawHeaders, "content-length");
+  return length === undefined ? headerValue(ex.rawHeaders, "transfer-encoding") !== undefined : length !== "0";
+}
+
+function onTotalTimeout(ex: Exchange): void {
+  ex.timedOut = true;
+  ex.upstreamAbort?.abort();
+}
+
+function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exchange>): void {
+  const ex = data.opaque;
+  if (error) return upstreamFailed(ex, error);
+  const { body } = data;
+  if (ex.clientGone) {
+    body.destroy();
+    return;
+  }
+  ex.responseStatus = data.statusCode;
+  ex.responseHeaders = buildResponseHeaders(data.headers, ex.requestId);
+  (body as WithExchange<typeof body>)[EXCHANGE] = ex;
+  const pending = ex.listener.gateway.flows.response(ex);
+  if (pending === undefined) streamUpstreamResponse(ex, body);
+  else {
+    pending.then(
+      (decision) => (decision.action === "continue" ? streamUpstreamResponse(ex, body) : (body.destroy(), sendComplete(ex, decision.status, decision.headers, decision.body))),
+      (flowError: unknown) => (body.destroy(), flowFailed(ex, flowError)),
+    );
+  }
+}
+
+function streamUpstreamResponse(ex: Exchange, body: Dispatcher.ResponseData["body"]): void {
+  const length = headerValue(ex.responseHeaders!, "content-length");
+  if (length === undefined) body.on("data", countBytes);
+  else ex.bytesSent = Number(length);
+  body.once("end", onUpstreamBodyEnd);
+  body.once("error", onUpstreamBodyError);
+  ex.res.writeHead(ex.responseStatus, ex.responseHeaders);
+  body.pipe(ex.res);
+}
+
+function countBytes(this: WithExchange<NodeJS.ReadableStream>, chunk: Buffer): void {
+  this[EXCHANGE]!.bytesSent += chunk.length;
+}
+
+function onUpstreamBodyEnd(this: WithExchange<NodeJS.ReadableStream>): void {
+  const ex = this[EXCHANGE]!;
+  ex.upstreamEndedAt = performance.now();
+  clearTimeout(ex.totalTimer);
+}
+
+function onUpstreamBodyError(this: WithExchange<NodeJS.ReadableStream>, error: Error): void {
+  const ex = this[EXCHANGE]!;
+  if (!ex.clientGone) upstreamFailed(ex, error);
+}
+
+function upstreamFailed(ex: Exchange, error: Error): void {
+  ex.upstreamEndedAt = performance.now();
+  clearTimeout(ex.totalTimer);
+  if (ex.clientGone) return;
+  const code = error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : classifyUpstreamError(error, ex.timedOut);
+  if (code === "PCS_ERR_INTERNAL") ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upstream call failed");
+  fault(ex, code, undefined, undefined, error.message);
+}
+
+// ---- send ----------------------------------------------------------------------------------
+
+/** Sends a complete response (echo, direct response, a policy's answer, an error). */
+function sendComplete(ex: Exchange, status: number, headers: readonly string[], body: string | Uint8Array): void {
+  const { res } = ex;
+  if (ex.clientGone || res.headersSent) return;
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  ex.bytesSent = bytes.length;
+  res.writeHead(status, [...headers, "content-length", String(bytes.length), "x-request-id", ex.requestId]);
+  res.end(ex.method === "HEAD" ? undefined : bytes);
+}
+
+// ---- fault -----------------------------------------------------------------------------------
+
+/**
+ * Every error response the gateway produces comes here: the upstream call is aborted, the fault flow may
+ * reshape the default JSON error, and the result is sent. A failing fault flow falls back to the default.
+ * Once the response has started, the only honest signal left is to reset the connection.
+ */
+export function fault(ex: Exchange, code: HttpErrorCode, message?: string, extraHeaders?: string[], detail?: string): void {
+  ex.faultCode = code;
+  ex.faultDetail = detail;
+  clearTimeout(ex.totalTimer);
+  ex.upstreamAbort?.abort();
+  if (ex.clientGone) return;
+  if (ex.res.headersSent) {
+    ex.res.destroy();
+    return;
+  }
+  const info = faultOf(code, message);
+  const response = defaultErrorResponse(info, ex.requestId);
+  if (extraHeaders) response.headers.push(...extraHeaders);
+  const pending = ex.listener.gateway.flows.fault(ex, info, response);
+  if (pending === undefined) sendError(ex, response);
+  else pending.then((shaped) => sendError(ex, shaped), () => sendError(ex, response));
+}
+
+function sendError(ex: Exchange, response: ErrorResponse): void {
+  // A body that was not read: close the connection rather than read and discard the rest.
+  if (!ex.req.complete && hasRequestBody(ex)) ex.res.shouldKeepAlive = false;
+  sendComplete(ex, response.status, response.headers, response.body);
+}
+
+// ---- close: access log, accounting, client disconnects -----------------------------------------
+
+function onResponseClose(this: WithExchange<ServerResponse>): void {
+  const ex = this[EXCHANGE]!;
+  if (!this.writableFinished && !ex.upgraded) {
+    ex.clientGone = true;
+    ex.upstreamAbort?.abort();
+  }
+  clearTimeout(ex.totalTimer);
+  const gateway = ex.listener.gateway;
+  gateway.logger.info(
+    {
+      reqId: ex.requestId,
+      listener: ex.listener.name,
+      route: ex.route?.name,
+      method: ex.method,
+      path: ex.path,
+      status: ex.upgraded ? 101 : this.statusCode,
+      bytes: ex.bytesSent,
+      durationMs: round(performance.now() - ex.startedAt),
+      upstreamMs: round(ex.upstreamMs),
+      error: ex.faultCode,
+      detail: ex.faultDetail,
+      aborted: ex.clientGone || undefined,
+    },
+    "request",
+  );
+  if (--gateway.inFlight === 0) gateway.onIdle?.();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Finds the exchange a socket is serving (for errors Node reports on the socket, e.g. request timeouts). */
+export function exchangeOfSocket(socket: object): Exchange | undefined {
+  const ex = (socket as WithExchange<object>)[EXCHANGE];
+  return ex && !ex.res.writableFinished && !ex.res.destroyed ? ex : undefined;
+}

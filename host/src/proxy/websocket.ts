@@ -1,0 +1,83 @@
+import { request as httpRequest, ServerResponse, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Duplex } from "node:stream";
+import type { ListenerRuntime } from "../listeners/listener-runtime.js";
+import { selectRoute } from "../routing/select-route.js";
+import { pickTarget, upstreamPath } from "./backends.js";
+import type { Exchange } from "./exchange.js";
+import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
+import { accept, fault } from "./pipeline.js";
+import { classifyUpstreamError } from "./upstream-errors.js";
+
+/**
+ * Proxies an HTTP/1.1 upgrade (WebSocket handshake) to the route's backend, then tunnels bytes both ways.
+ * The handshake goes through the same accept, route selection and fault stages as a request; the
+ * upstream's answer is relayed as is when it declines the upgrade.
+ */
+export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const res = new ServerResponse(req);
+  res.assignSocket(socket as never);
+  const ex = accept(listener, req, res);
+  socket.on("error", () => socket.destroy());
+  res.once("finish", () => socket.end());
+  if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
+  const selection = selectRoute(listener.routeTable, ex);
+  if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
+  if (selection.kind === "method-not-allowed") return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", undefined, ["allow", selection.allow.join(", ")]);
+  const route = listener.routes[selection.route.index]!;
+  ex.route = route;
+  ex.params = selection.params;
+  const backend = route.operationBackends?.get(ex.method) ?? route.backend;
+  ex.backend = backend;
+  if (backend.kind !== "upstream") return fault(ex, "PCS_ERR_UPGRADE_NOT_SUPPORTED");
+
+  const target = pickTarget(backend);
+  const url = new URL(target.origin);
+  const { config } = backend;
+  const headers = buildUpstreamHeaders(ex.rawHeaders, {
+    trusted: ex.clientTrusted,
+    clientIp: ex.clientIp,
+    proto: listener.protocol,
+    requestId: ex.requestId,
+    upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
+    upgrade: req.headers.upgrade ?? "websocket",
+  });
+  ex.upstreamStartedAt = performance.now();
+  const upstream = (url.protocol === "https:" ? httpsRequest : httpRequest)({
+    host: url.hostname,
+    port: url.port,
+    method: ex.method,
+    path: upstreamPath(backend, target, ex.path, ex.query),
+    headers,
+    timeout: config.timeouts.connectMs,
+  });
+  upstream.on("timeout", () => upstream.destroy(Object.assign(new Error("upstream handshake timed out"), { code: "ETIMEDOUT" })));
+  upstream.on("error", (error) => fault(ex, classifyUpstreamError(error, false), undefined, undefined, error.message));
+  upstream.on("response", (upstreamRes) => relayRefusal(ex, upstreamRes));
+  upstream.on("upgrade", (upstreamRes, upstreamSocket, upstreamHead) => {
+    upstreamSocket.setTimeout(0);
+    ex.upgraded = true;
+    listener.gateway.tunnels.add(socket);
+    let response = "HTTP/1.1 101 Switching Protocols\r\n";
+    for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) response += `${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}\r\n`;
+    socket.write(`${response}x-request-id: ${ex.requestId}\r\n\r\n`);
+    if (upstreamHead.length) socket.write(upstreamHead);
+    if (head.length) upstreamSocket.write(head);
+    upstreamSocket.on("error", () => socket.destroy());
+    socket.on("close", () => {
+      listener.gateway.tunnels.delete(socket);
+      upstreamSocket.destroy();
+    });
+    upstreamSocket.on("close", () => socket.destroy());
+    upstreamSocket.pipe(socket).pipe(upstreamSocket);
+  });
+  upstream.end();
+}
+
+/** The upstream answered the handshake without upgrading: pass its response on and close. */
+function relayRefusal(ex: Exchange, upstreamRes: IncomingMessage): void {
+  ex.res.shouldKeepAlive = false;
+  ex.upstreamEndedAt = performance.now();
+  ex.res.writeHead(upstreamRes.statusCode ?? 502, buildResponseHeaders(upstreamRes.headers, ex.requestId));
+  upstreamRes.pipe(ex.res);
+}

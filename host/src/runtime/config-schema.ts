@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+/**
+ * Configuration of the policy runtime: the `plugins:` table, the `policies:` lists that attach
+ * plugins to listeners, routes, operations and backends, and the shared `stores:`.
+ * Composed into the gateway schema by host/src/config/schema.ts.
+ */
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits");
+
+const allowList = z.strictObject({
+  allow: z.array(z.string().min(1)).min(1),
+});
+
+/** What an operator grants a plugin; every capability is denied unless listed here. */
+export const capabilityGrantsSchema = z
+  .strictObject({
+    log: z.boolean().optional(),
+    clock: z.boolean().optional(),
+    random: z.boolean().optional(),
+    crypto: z.boolean().optional(),
+    counters: z.boolean().optional(),
+    kv: z.boolean().optional(),
+    metrics: z.boolean().optional(),
+    expression: z.boolean().optional(),
+    "json-schema": z.boolean().optional(),
+    http: allowList.describe("Hosts the plugin may call: 'host', 'host:port' or '*.suffix'.").optional(),
+    files: allowList.describe("Files the plugin may read, relative to the config file.").optional(),
+    geo: z.strictObject({ database: z.string().min(1).describe("MaxMind-format .mmdb file.") }).optional(),
+  })
+  .describe("Capabilities granted to the plugin (deny by default).");
+
+export const pluginLimitsSchema = z.strictObject({
+  timeoutMs: z.number().int().positive().default(100).describe("Time budget of one call; the worker is replaced past it."),
+  memoryMb: z.number().int().positive().max(4096).default(64).describe("Cap on the guest's linear memory."),
+  failure: z.enum(["closed", "open"]).default("closed").describe("closed: the request fails (5xx); open: the policy is skipped."),
+});
+
+export const pluginSchema = z
+  .strictObject({
+    path: z.string().min(1).optional().describe("A .wasm component, relative to the config file."),
+    package: z.string().min(1).optional().describe("An installed npm package whose package.json names its component."),
+    sha256: sha256.optional().describe("Refuse the file unless its SHA-256 is this."),
+    capabilities: capabilityGrantsSchema.prefault({}),
+    limits: pluginLimitsSchema.prefault({}),
+  })
+  .describe("Exactly one of path or package.");
+
+export const policyEntrySchema = z.strictObject({
+  plugin: z.string().min(1).describe("A key of the top-level plugins table."),
+  name: z.string().min(1).optional().describe("Name in logs and faults; defaults to the plugin's name."),
+  with: z.unknown().optional().describe("Configuration, validated against the plugin's schema."),
+  when: z.string().min(1).optional().describe("CEL condition; the policy runs only when it is true."),
+});
+
+export const policyListsSchema = z
+  .strictObject({
+    request: z.array(policyEntrySchema).default([]),
+    response: z.array(policyEntrySchema).default([]),
+    fault: z.array(policyEntrySchema).default([]),
+  })
+  .describe("Policies of each flow, run in the order written.");
+
+export const storesSchema = z
+  .strictObject({
+    backend: z.enum(["memory", "redis"]).default("memory"),
+    redis: z
+      .strictObject({
+        url: z.string().min(1).default("redis://127.0.0.1:6379"),
+        prefix: z.string().default("portcullis:"),
+        timeoutMs: z.number().int().positive().default(200),
+      })
+      .optional(),
+    kvMaxEntries: z.number().int().positive().default(10_000),
+  })
+  .describe("Where shared counters and key-value entries live: memory (one gateway) or Redis (several).");
+
+export const runtimeSchema = z
+  .strictObject({
+    workers: z.number().int().min(1).max(64).optional().describe("Worker threads running policies (default: cores)."),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024)
+      .describe("Largest body buffered for a policy that needs it; 413 beyond."),
+    cacheDir: z.string().default(".portcullis-cache").describe("Transpiled plugins, keyed by content hash."),
+    quarantine: z
+      .strictObject({
+        failures: z.number().int().positive().default(5).describe("Consecutive failures that quarantine a plugin."),
+        baseMs: z.number().int().positive().default(1_000),
+        maxMs: z.number().int().positive().default(60_000),
+      })
+      .prefault({}),
+  })
+  .describe("The policy worker pool.");
+
+export type CapabilityGrants = z.output<typeof capabilityGrantsSchema>;
+export type PluginConfig = z.output<typeof pluginSchema>;
+export type PluginLimits = z.output<typeof pluginLimitsSchema>;
+export type PolicyEntryConfig = z.output<typeof policyEntrySchema>;
+export type PolicyListsConfig = z.output<typeof policyListsSchema>;
+export type StoresConfig = z.output<typeof storesSchema>;
+export type RuntimeConfig = z.output<typeof runtimeSchema>;

@@ -1,0 +1,117 @@
+import type {
+  DirectResponse,
+  FaultKind,
+  Fault,
+  RequestHead,
+  ResponseHead,
+} from "@portcullis/sdk/component";
+import type { HttpErrorCode } from "../errors.js";
+import type { CapabilityGrants, PluginLimits } from "./config-schema.js";
+import type { PolicyPlan } from "./policy-plan.js";
+import type { ListenerConfig } from "../config/schema.js";
+
+/**
+ * What crosses the thread boundary between the gateway (main thread) and a policy worker.
+ * Everything here is structured-cloned, so keep it small: chains travel as names the worker
+ * looks up in the plan it received once, and bodies only when a policy asked for them.
+ */
+
+/** Sent once to every worker (piscina workerData). */
+export interface WorkerSetup {
+  plugins: Record<string, WorkerPlugin>;
+  plan: PolicyPlan;
+  /** For route selection in the worker after listener-level policies. */
+  listeners: ListenerConfig[];
+  /** Directory relative paths in grants resolve against (the config file's). */
+  baseDir: string;
+  /** Timeout of one bridged capability call (store, outbound HTTP). */
+  bridgeTimeoutMs: number;
+  logLevel: string;
+}
+
+export interface WorkerPlugin {
+  /** The compiled core module, shared by every worker (never recompiled). */
+  module: WebAssembly.Module;
+  grants: CapabilityGrants;
+  limits: PluginLimits;
+}
+
+/** Metadata as it travels: [key, JSON text] pairs in insertion order. */
+export type MetadataPairs = [string, string][];
+
+interface TaskBase {
+  listener: string;
+  metadata: MetadataPairs;
+  /** Instances the gateway has quarantined: treated as failed without being called. */
+  quarantined: number[];
+  /** Shared with the gateway: the worker stores (instance + 1) of the policy it is running, so a
+   * flow that runs out of time can be blamed on the right policy. */
+  progress: Int32Array;
+}
+
+export interface RequestTask extends TaskBase {
+  flow: "request";
+  /** Run the listener-level chain, then select the route in the worker. */
+  withListenerChain: boolean;
+  /** The route already selected (when withListenerChain is false). */
+  route: string | undefined;
+  head: RequestHead;
+  body: Uint8Array | undefined;
+}
+
+export interface ResponseTask extends TaskBase {
+  flow: "response";
+  /** undefined for a request that matched no route. */
+  route: string | undefined;
+  request: RequestHead;
+  response: ResponseHead;
+  body: Uint8Array | undefined;
+}
+
+export interface FaultTask extends TaskBase {
+  flow: "fault";
+  route: string | undefined;
+  request: RequestHead;
+  fault: Fault;
+  response: ResponseHead;
+  body: Uint8Array;
+}
+
+export type FlowTask = RequestTask | ResponseTask | FaultTask;
+
+/** A policy that could not do its work, as the gateway reports it. */
+export interface PolicyFailure {
+  kind: Extract<FaultKind, "policy-failed" | "policy-trapped" | "policy-timeout">;
+  code: HttpErrorCode;
+  policy: string;
+  instance: number;
+  message: string;
+}
+
+/** One policy call, for the per-plugin counters of /plugins. */
+export interface CallRecord {
+  instance: number;
+  failure: PolicyFailure["code"] | undefined;
+}
+
+export interface FlowResultBase {
+  metadata: MetadataPairs;
+  calls: CallRecord[];
+  /** Failures of `open` policies, which were skipped. */
+  skipped: PolicyFailure[];
+}
+
+export type FlowResult = FlowResultBase &
+  (
+    | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined; route?: RouteChoice }
+    | { outcome: "respond"; response: DirectResponse; policy: string; route?: RouteChoice }
+    | { outcome: "failed"; failure: PolicyFailure; route?: RouteChoice }
+    | { outcome: "unrouted"; head: RequestHead; allow: string[] | undefined }
+    | { outcome: "needs-body"; head: RequestHead; route: RouteChoice }
+  );
+
+/** The route a worker selected after listener-level policies. */
+export interface RouteChoice {
+  name: string;
+  params: Record<string, string> | undefined;
+}

@@ -1,0 +1,76 @@
+import type { GatewayConfig } from "../config/schema.js";
+import type { CallRecord } from "./flow-messages.js";
+import type { LoadedPlugin } from "./plugin-loader.js";
+import type { PlanStep, PolicyPlan } from "./policy-plan.js";
+import type { PluginLimits } from "./config-schema.js";
+import { Quarantine } from "./quarantine.js";
+
+interface PluginCounters {
+  calls: number;
+  failures: Record<string, number>;
+  quarantine: Quarantine;
+}
+
+/** Calls, failures by code and quarantine state of each plugin, kept in the main thread. */
+export class PluginStats {
+  readonly #byPlugin = new Map<string, PluginCounters>();
+  /** Plan instance index -> plugin counters. */
+  readonly #ofInstance: PluginCounters[];
+
+  constructor(
+    private readonly plan: PolicyPlan,
+    private readonly plugins: Map<string, LoadedPlugin>,
+    quarantine: GatewayConfig["runtime"]["quarantine"],
+  ) {
+    for (const name of plugins.keys()) {
+      this.#byPlugin.set(name, { calls: 0, failures: {}, quarantine: new Quarantine(quarantine) });
+    }
+    this.#ofInstance = plan.instances.map((i) => this.#byPlugin.get(i.plugin)!);
+  }
+
+  limitsOf(instance: number): PluginLimits {
+    return this.plugins.get(this.plan.instances[instance]!.plugin)!.config.limits;
+  }
+
+  /** Instances of the chain whose plugin is quarantined right now. */
+  quarantined(steps: readonly PlanStep[]): number[] {
+    const now = Date.now();
+    const out: number[] = [];
+    for (const step of steps) if (this.#ofInstance[step.instance]!.quarantine.isActive(now)) out.push(step.instance);
+    return out;
+  }
+
+  record(calls: readonly CallRecord[]): void {
+    for (const call of calls) {
+      const counters = this.#ofInstance[call.instance]!;
+      counters.calls += 1;
+      if (call.failure === undefined) {
+        counters.quarantine.recordSuccess();
+      } else {
+        counters.failures[call.failure] = (counters.failures[call.failure] ?? 0) + 1;
+        // A call refused because of the quarantine does not extend it.
+        if (call.failure !== "PCS_ERR_POLICY_QUARANTINED") counters.quarantine.recordFailure();
+      }
+    }
+  }
+
+  snapshot(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, plugin] of this.plugins) {
+      const counters = this.#byPlugin.get(name)!;
+      out[name] = {
+        source: plugin.path,
+        sha256: plugin.sha256,
+        name: plugin.descriptor.name,
+        version: plugin.descriptor.version,
+        flows: plugin.descriptor.flows,
+        capabilities: plugin.capabilities,
+        instances: this.plan.instances.filter((i) => i.plugin === name).length,
+        calls: counters.calls,
+        failures: counters.failures,
+        quarantine: counters.quarantine.snapshot(),
+      };
+    }
+    return out;
+  }
+}

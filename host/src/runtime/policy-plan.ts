@@ -1,0 +1,140 @@
+import type { GatewayConfig, HttpMethod } from "../config/schema.js";
+import { HTTP_METHODS } from "../config/schema.js";
+import type { PolicyEntryConfig, PolicyListsConfig } from "./config-schema.js";
+
+/**
+ * The policy chains of a configuration, computed once at load. Plain data, so the same plan
+ * is posted to every worker. Attachment order is the guarantee operators rely on: for every
+ * flow the chain is listener, route, operation (method), backend, each list as written.
+ */
+export interface PolicyPlan {
+  /** One per distinct (plugin, configuration): entries with equal `with:` share an instance. */
+  instances: PlanInstance[];
+  /** CEL sources of `when:` conditions, indexed by PlanStep.when. */
+  conditions: string[];
+  listeners: Record<string, ListenerPlan>;
+}
+
+export interface PlanInstance {
+  plugin: string;
+  /** JSON text of the `with:` block handed to `init`. */
+  config: string;
+  /** From the plugin's descriptor, filled in once the plugin has loaded. */
+  needsRequestBody?: boolean;
+  needsResponseBody?: boolean;
+}
+
+export interface PlanStep {
+  instance: number;
+  /** Name in logs, faults and metrics. */
+  name: string;
+  when: number | undefined;
+  /** Where the entry was attached, e.g. `routes[0].operations.POST.policies.request[1]`. */
+  origin: string;
+}
+
+export interface FlowChains {
+  request: PlanStep[];
+  response: PlanStep[];
+  fault: PlanStep[];
+}
+
+export interface ListenerPlan {
+  /** Listener-level request policies, run before route selection. */
+  listenerRequest: PlanStep[];
+  /** Listener-level response and fault policies, for requests that matched no route. */
+  unrouted: FlowChains;
+  /** Per route name, per method: the full chains after route selection (listener request excluded). */
+  routes: Record<string, Partial<Record<HttpMethod, FlowChains>>>;
+}
+
+export const EMPTY_CHAINS: FlowChains = Object.freeze({
+  request: [],
+  response: [],
+  fault: [],
+}) as FlowChains;
+
+type Lists = PolicyListsConfig | undefined;
+
+export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
+  const instances: PlanInstance[] = [];
+  const instanceKeys = new Map<string, number>();
+  const conditions: string[] = [];
+  const conditionKeys = new Map<string, number>();
+
+  const step = (entry: PolicyEntryConfig, origin: string): PlanStep => {
+    const configText = JSON.stringify(entry.with ?? {});
+    const key = `${entry.plugin}\u0000${configText}`;
+    let instance = instanceKeys.get(key);
+    if (instance === undefined) {
+      instance = instances.push({ plugin: entry.plugin, config: configText }) - 1;
+      instanceKeys.set(key, instance);
+    }
+    let when: number | undefined;
+    if (entry.when !== undefined) {
+      when = conditionKeys.get(entry.when);
+      if (when === undefined) {
+        when = conditions.push(entry.when) - 1;
+        conditionKeys.set(entry.when, when);
+      }
+    }
+    return { instance, name: entry.name ?? entry.plugin, when, origin };
+  };
+  const steps = (lists: Lists, flow: keyof FlowChains, origin: string): PlanStep[] =>
+    (lists?.[flow] ?? []).map((entry, i) => step(entry, `${origin}.policies.${flow}[${i}]`));
+
+  const listeners: Record<string, ListenerPlan> = {};
+  config.listeners.forEach((listener, li) => {
+    const at = `listeners[${li}]`;
+    const own: FlowChains = {
+      request: steps(listener.policies, "request", at),
+      response: steps(listener.policies, "response", at),
+      fault: steps(listener.policies, "fault", at),
+    };
+    const routes: ListenerPlan["routes"] = {};
+    listener.routes.forEach((route, ri) => {
+      const routeAt = `${at}.routes[${ri}]`;
+      const perMethod: Partial<Record<HttpMethod, FlowChains>> = {};
+      const shared = new Map<string, FlowChains>();
+      for (const method of HTTP_METHODS) {
+        const operation = route.operations?.[method];
+        const backend = operation?.backend ?? route.backend;
+        const backendAt = operation?.backend ? `${routeAt}.operations.${method}.backend` : `${routeAt}.backend`;
+        // Methods without an operation of their own share one set of arrays.
+        const key = operation ? method : "*";
+        let chains = shared.get(key);
+        if (!chains) {
+          chains = {} as FlowChains;
+          for (const flow of ["request", "response", "fault"] as const) {
+            chains[flow] = [
+              ...(flow === "request" ? [] : own[flow]),
+              ...steps(route.policies, flow, routeAt),
+              ...steps(operation?.policies, flow, `${routeAt}.operations.${method}`),
+              ...steps(backend.policies, flow, backendAt),
+            ];
+          }
+          shared.set(key, chains);
+        }
+        perMethod[method] = chains;
+      }
+      routes[route.name] = perMethod;
+    });
+    listeners[listener.name] = {
+      listenerRequest: own.request,
+      unrouted: { request: [], response: own.response, fault: own.fault },
+      routes,
+    };
+  });
+  return { instances, conditions, listeners };
+}
+
+/** The plugins the plan uses, each with the instances that configure it. */
+export function instancesByPlugin(plan: PolicyPlan): Map<string, number[]> {
+  const byPlugin = new Map<string, number[]>();
+  plan.instances.forEach((instance, index) => {
+    const list = byPlugin.get(instance.plugin);
+    if (list) list.push(index);
+    else byPlugin.set(instance.plugin, [index]);
+  });
+  return byPlugin;
+}

@@ -1,0 +1,161 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { Piscina } from "piscina";
+import type { Logger } from "pino";
+import type { GatewayConfig, HttpMethod } from "../config/schema.js";
+import { startCapabilityServices, type CapabilityServices } from "../capabilities/index.js";
+import type { FaultTask, FlowResult, FlowTask, RequestTask, ResponseTask, WorkerSetup } from "./flow-messages.js";
+import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
+import { buildPolicyPlan, EMPTY_CHAINS, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
+import { PluginStats } from "./plugin-stats.js";
+import { validatePlan } from "./validate-plan.js";
+
+const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url);
+
+/**
+ * The policy runtime of one gateway: plugins loaded and compiled once, the plan of every chain,
+ * the worker pool running flows, and the shared capability services behind the bridge.
+ */
+export class PolicyRuntime {
+  readonly #pool: Piscina;
+  readonly #stats: PluginStats;
+
+  private constructor(
+    readonly plan: PolicyPlan,
+    readonly plugins: Map<string, LoadedPlugin>,
+    readonly services: CapabilityServices,
+    setup: WorkerSetup,
+    workers: number,
+    private readonly logger: Logger,
+    quarantine: GatewayConfig["runtime"]["quarantine"],
+  ) {
+    this.#stats = new PluginStats(plan, plugins, quarantine);
+    this.#pool = new Piscina({
+      filename: WORKER_FILE.href,
+      workerData: setup,
+      minThreads: workers,
+      maxThreads: workers,
+      // One flow per worker at a time: flows block on synchronous host calls.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+    this.#pool.on("message", (message: unknown) => services.accept(message));
+    this.#pool.on("error", (error: unknown) => logger.error({ err: error }, "policy worker failed"));
+  }
+
+  /**
+   * Loads every plugin the configuration declares, checks each policy entry against its plugin
+   * (flows it handles, configuration schema, `when:` syntax), and starts the pool. Returns
+   * undefined when no policy is attached anywhere, so the gateway runs with no pool at all.
+   */
+  static async start(config: GatewayConfig, baseDir: string, logger: Logger, locate: LocateFn): Promise<PolicyRuntime | undefined> {
+    const plan = buildPolicyPlan(config);
+    if (plan.instances.length === 0 && Object.keys(config.plugins).length === 0) return undefined;
+    const cacheDir = resolve(baseDir, config.runtime.cacheDir);
+    const plugins = new Map<string, LoadedPlugin>();
+    for (const [name, plugin] of Object.entries(config.plugins)) {
+      plugins.set(name, await loadPlugin(name, plugin, baseDir, cacheDir));
+    }
+    validatePlan(config, plan, plugins, locate);
+    const services = startCapabilityServices({ store: storeConfig(config) });
+    const setup: WorkerSetup = {
+      plugins: Object.fromEntries(
+        [...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }]),
+      ),
+      plan,
+      listeners: config.listeners,
+      baseDir,
+      bridgeTimeoutMs: config.stores.redis?.timeoutMs ?? 1_000,
+      logLevel: config.logging.level,
+    };
+    const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+    const runtime = new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime.quarantine);
+    for (const plugin of plugins.values()) {
+      logger.info(
+        { plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached },
+        "plugin loaded",
+      );
+    }
+    return runtime;
+  }
+
+  /** The chains that apply after route selection (listener request excluded). */
+  chains(listener: string, route: string | undefined, method: string): FlowChains {
+    const plan = this.plan.listeners[listener];
+    if (!plan) return EMPTY_CHAINS;
+    if (route === undefined) return plan.unrouted;
+    return plan.routes[route]?.[method as HttpMethod] ?? plan.unrouted;
+  }
+
+  listenerRequestChain(listener: string): PlanStep[] {
+    return this.plan.listeners[listener]?.listenerRequest ?? [];
+  }
+
+  needsRequestBody(steps: readonly PlanStep[]): boolean {
+    return steps.some((s) => this.plan.instances[s.instance]!.needsRequestBody);
+  }
+
+  needsResponseBody(steps: readonly PlanStep[]): boolean {
+    return steps.some((s) => this.plan.instances[s.instance]!.needsResponseBody);
+  }
+
+  /** Runs one flow as one pool task, within the time budget of the policies it may call. */
+  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[]): Promise<FlowResult> {
+    const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
+    const progress = new Int32Array(new SharedArrayBuffer(4));
+    const full = { ...task, quarantined: this.#stats.quarantined(steps), progress } as FlowTask;
+    let result: FlowResult;
+    try {
+      result = (await this.#pool.run(full, { signal: AbortSignal.timeout(Math.max(1, budgetMs)) })) as FlowResult;
+    } catch (error) {
+      return this.#timedOut(error, steps, progress, task.metadata);
+    }
+    this.#stats.record(result.calls);
+    for (const skipped of result.skipped) this.logger.warn({ policy: skipped.policy, code: skipped.code }, `${skipped.message} (failure mode open: skipped)`);
+    return result;
+  }
+
+  #timedOut(error: unknown, steps: readonly PlanStep[], progress: Int32Array, metadata: [string, string][]): FlowResult {
+    const running = Atomics.load(progress, 0) - 1;
+    const step = steps.find((s) => s.instance === running) ?? steps[0]!;
+    const isTimeout = (error as { name?: string }).name === "AbortError" || (error as { name?: string }).name === "TimeoutError";
+    const code = isTimeout ? "PCS_ERR_POLICY_TIMEOUT" : "PCS_ERR_POLICY_FAILED";
+    this.#stats.record([{ instance: step.instance, failure: code }]);
+    const message = isTimeout
+      ? `policy "${step.name}" ran past its time budget; its worker was replaced`
+      : `policy worker failed: ${(error as Error).message}`;
+    this.logger.error({ policy: step.name, code }, message);
+    return {
+      outcome: "failed",
+      failure: { kind: isTimeout ? "policy-timeout" : "policy-failed", code, policy: step.name, instance: step.instance, message },
+      metadata,
+      calls: [],
+      skipped: [],
+    };
+  }
+
+  /** For the admin endpoint /plugins. */
+  describePlugins(): unknown {
+    return this.#stats.snapshot();
+  }
+
+  renderMetrics(): string {
+    return this.services.renderPrometheus();
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+    await this.services.close();
+  }
+}
+
+/** A task as callers give it; the runtime adds quarantine and progress. */
+export type TaskInput<T> = Omit<T, "quarantined" | "progress">;
+
+export type LocateFn = (path: ReadonlyArray<string | number>) => { line?: number; column?: number };
+
+function storeConfig(config: GatewayConfig) {
+  if (config.stores.backend === "memory") return "memory" as const;
+  const redis = config.stores.redis ?? { url: "redis://127.0.0.1:6379", prefix: "portcullis:", timeoutMs: 200 };
+  return { redis };
+}

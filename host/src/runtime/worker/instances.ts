@@ -1,0 +1,53 @@
+import { instantiatePolicy, type PolicyInstance } from "@portcullis/sdk/component";
+import { createCapabilities } from "../../capabilities/index.js";
+import type { WorkerSetup } from "../flow-messages.js";
+
+/**
+ * This worker's policy instances: one per (plugin, configuration) of the plan, created on first
+ * use from the shared compiled module and initialised with its configuration. A trap discards
+ * the instance; the next call creates a fresh one.
+ */
+export class InstancePool {
+  readonly #live: (PolicyInstance | undefined)[] = [];
+
+  constructor(private readonly setup: WorkerSetup) {}
+
+  /** The instance, created and initialised if needed; throws InstanceError when that fails. */
+  get(index: number, policyName: string): PolicyInstance {
+    const live = this.#live[index];
+    if (live) return live;
+    const planned = this.setup.plan.instances[index];
+    if (!planned) throw new InstanceError(`no instance ${index} in the plan`);
+    const plugin = this.setup.plugins[planned.plugin];
+    if (!plugin) throw new InstanceError(`plugin "${planned.plugin}" is not loaded`);
+    const capabilities = createCapabilities(plugin.grants, {
+      policyName,
+      baseDir: this.setup.baseDir,
+      bridgeTimeoutMs: this.setup.bridgeTimeoutMs,
+    });
+    const instance = instantiatePolicy(plugin.module, capabilities);
+    const initialised = instance.init(planned.config);
+    if (initialised.tag === "err") {
+      const error = initialised.val;
+      const detail = error.tag === "invalid-value" ? `${error.val.path}: ${error.val.message}` : error.val;
+      throw new InstanceError(`init refused its configuration (${error.tag}): ${detail}`);
+    }
+    this.#live[index] = instance;
+    return instance;
+  }
+
+  /** Memory cap of the instance's plugin, in bytes. */
+  memoryCap(index: number): number {
+    const planned = this.setup.plan.instances[index]!;
+    return this.setup.plugins[planned.plugin]!.limits.memoryMb * 1024 * 1024;
+  }
+
+  discard(index: number): void {
+    this.#live[index] = undefined;
+  }
+}
+
+/** An instance could not be created or initialised. */
+export class InstanceError extends Error {
+  override name = "InstanceError";
+}

@@ -1,0 +1,15 @@
+import { workerData } from "node:worker_threads";
+import type { FlowResult, FlowTask, WorkerSetup } from "../flow-messages.js";
+import { FlowExecutor } from "./run-flow.js";
+
+/**
+ * Entry point of a policy worker thread (piscina). Nothing here may throw while the module
+ * loads: piscina stops replacing workers whose start-up fails, so all set-up happens lazily,
+ * inside the first task, where an error fails that task only.
+ */
+let executor: FlowExecutor | undefined;
+
+export default function runFlow(task: FlowTask): FlowResult {
+  executor ??= new FlowExecutor(workerData as WorkerSetup);
+  return executor.run(task);
+}

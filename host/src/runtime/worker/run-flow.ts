@@ -1,0 +1,323 @@
+import type {
+  FlowError,
+  MetadataEntry,
+  PolicyInstance,
+  RequestHead,
+  ResponseDecision,
+  ResponseHead,
+  Result,
+} from "@portcullis/sdk/component";
+import { compileExpression, evaluateCondition, type CompiledExpression } from "../../capabilities/expression/cel.js";
+import { expressionContextFrom } from "../../capabilities/expression/expression-context.js";
+import { setFlowScope } from "../../capabilities/flow-scope.js";
+import { selectRoute } from "../../routing/select-route.js";
+import { compileRouteTable, type RouteTable } from "../../routing/route-table.js";
+import type { HttpMethod } from "../../config/schema.js";
+import type {
+  CallRecord,
+  FaultTask,
+  FlowResult,
+  PolicyFailure,
+  RequestTask,
+  ResponseTask,
+  WorkerSetup,
+} from "../flow-messages.js";
+import type { FlowChains, PlanStep } from "../policy-plan.js";
+import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
+import { InstanceError, InstancePool } from "./instances.js";
+
+/**
+ * Runs one flow's whole chain inside a worker: one task per flow, never one per policy.
+ * Each step may be skipped by its `when:` condition; a policy that fails is either the end of
+ * the flow (failure mode closed) or skipped and reported (open).
+ */
+export class FlowExecutor {
+  readonly #instances: InstancePool;
+  readonly #conditions: (CompiledExpression | undefined)[] = [];
+  readonly #routeTables = new Map<string, RouteTable>();
+  readonly #env: Record<string, string | undefined> = process.env;
+  #progress: Int32Array | undefined;
+
+  constructor(private readonly setup: WorkerSetup) {
+    this.#instances = new InstancePool(setup);
+  }
+
+  run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
+    this.#progress = task.progress;
+    try {
+      switch (task.flow) {
+        case "request":
+          return this.#request(task);
+        case "response":
+          return this.#response(task);
+        case "fault":
+          return this.#fault(task);
+      }
+    } finally {
+      setFlowScope(undefined);
+    }
+  }
+
+  #request(task: RequestTask): FlowResult {
+    const state = new FlowState(task.head, task.body, task.metadata);
+    const listener = this.setup.plan.listeners[task.listener];
+    if (!listener) throw new Error(`unknown listener "${task.listener}"`);
+    let route = task.route === undefined ? undefined : { name: task.route, params: undefined };
+    if (task.withListenerChain) {
+      const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
+      if (ended) return ended;
+      const selection = selectRoute(this.#routeTable(task.listener), {
+        method: state.head.method,
+        host: state.head.authority,
+        path: state.head.path,
+        query: state.head.query,
+        rawHeaders: state.head.headers.flatMap((h) => [h.name, h.value]),
+      });
+      if (selection.kind !== "matched") {
+        return { ...state.base(), outcome: "unrouted", head: state.head, allow: selection.kind === "method-not-allowed" ? selection.allow : undefined };
+      }
+      route = { name: selection.route.name, params: selection.params };
+      state.head = { ...state.head, route: route.name };
+      const chain = this.#chains(task.listener, route.name, state.head.method).request;
+      if (task.body === undefined && chain.some((s) => this.#needsBody(s))) {
+        return { ...state.base(), outcome: "needs-body", head: state.head, route };
+      }
+    }
+    if (route === undefined) throw new Error("request task without a route");
+    const ended = this.#runRequestSteps(this.#chains(task.listener, route.name, state.head.method).request, state, task.quarantined);
+    if (ended) return { ...ended, route };
+    return { ...state.base(), outcome: "continue", head: state.head, body: state.bodyIfChanged(), route };
+  }
+
+  #response(task: ResponseTask): FlowResult {
+    const state = new FlowState(task.request, task.body, task.metadata);
+    const chain = this.#chains(task.listener, task.route, task.request.method).response;
+    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response) =>
+      instance.onResponse({ request: task.request, head: response, body: state.body, metadata: state.entries() }),
+    );
+  }
+
+  #fault(task: FaultTask): FlowResult {
+    const state = new FlowState(task.request, task.body, task.metadata);
+    const chain = this.#chains(task.listener, task.route, task.request.method).fault;
+    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response) =>
+      instance.onFault({ request: task.request, fault: task.fault, response, body: state.body ?? EMPTY, metadata: state.entries() }),
+    );
+  }
+
+  /** Runs request steps; returns a result when the flow ended early (respond or failure). */
+  #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): FlowResult | undefined {
+    for (const step of steps) {
+      if (!this.#shouldRun(step, state, undefined)) continue;
+      const outcome = this.#call(step, state, quarantined, (instance) =>
+        instance.onRequest({ head: state.head, body: state.body, metadata: state.entries() }),
+      );
+      if (outcome === undefined) continue;
+      if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
+      const decision = outcome.value;
+      if (decision.tag === "respond") {
+        applyMetadataEdits(state.metadata, decision.val.metadata);
+        return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
+      }
+      const edits = decision.val;
+      if (edits.method !== undefined || edits.path !== undefined || edits.query !== undefined || edits.headers.length > 0) {
+        state.head = {
+          ...state.head,
+          method: edits.method ?? state.head.method,
+          path: edits.path ?? state.head.path,
+          query: edits.query ?? state.head.query,
+          headers: applyHeaderEdits(state.head.headers, edits.headers),
+        };
+      }
+      if (edits.body !== undefined) state.replaceBody(edits.body);
+      applyMetadataEdits(state.metadata, edits.metadata);
+    }
+    return undefined;
+  }
+
+  #runResponseSteps(
+    steps: readonly PlanStep[],
+    state: FlowState,
+    initial: ResponseHead,
+    quarantined: number[],
+    invoke: (instance: PolicyInstance, response: ResponseHead) => Result<ResponseDecision, FlowError>,
+  ): FlowResult {
+    let response = initial;
+    let headChanged = false;
+    for (const step of steps) {
+      if (!this.#shouldRun(step, state, response)) continue;
+      const outcome = this.#call(step, state, quarantined, (instance) => invoke(instance, response));
+      if (outcome === undefined) continue;
+      if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
+      const decision = outcome.value;
+      if (decision.tag === "respond") {
+        applyMetadataEdits(state.metadata, decision.val.metadata);
+        return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
+      }
+      const edits = decision.val;
+      if (edits.status !== undefined || edits.headers.length > 0) {
+        response = { status: edits.status ?? response.status, headers: applyHeaderEdits(response.headers, edits.headers) };
+        headChanged = true;
+      }
+      if (edits.body !== undefined) state.replaceBody(edits.body);
+      applyMetadataEdits(state.metadata, edits.metadata);
+    }
+    return { ...state.base(), outcome: "continue", head: headChanged ? response : undefined, body: state.bodyIfChanged() };
+  }
+
+  /**
+   * Calls one policy. Returns its decision, a failure that ends the flow, or undefined when the
+   * policy failed open and is skipped.
+   */
+  #call<T>(
+    step: PlanStep,
+    state: FlowState,
+    quarantined: number[],
+    invoke: (instance: PolicyInstance) => Result<T, FlowError>,
+  ): { value: T } | { failure: PolicyFailure } | undefined {
+    let outcome: Result<T, Omit<PolicyFailure, "policy" | "instance">>;
+    if (quarantined.includes(step.instance)) {
+      outcome = fail("policy-failed", "PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
+    } else {
+      setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
+      if (this.#progress) Atomics.store(this.#progress, 0, step.instance + 1);
+      outcome = this.#invoke(step, invoke);
+    }
+    if (outcome.tag === "ok") {
+      state.calls.push({ instance: step.instance, failure: undefined });
+      return { value: outcome.val };
+    }
+    const failure: PolicyFailure = {
+      ...outcome.val,
+      policy: step.name,
+      instance: step.instance,
+      message: `policy "${step.name}": ${outcome.val.message}`,
+    };
+    state.calls.push({ instance: step.instance, failure: failure.code });
+    if (this.#limitsOf(step).failure === "open") {
+      state.skipped.push(failure);
+      return undefined;
+    }
+    return { failure };
+  }
+
+  /** One guarded call: instantiation errors, traps, memory overruns and policy errors become failures. */
+  #invoke<T>(
+    step: PlanStep,
+    invoke: (instance: PolicyInstance) => Result<T, FlowError>,
+  ): Result<T, Omit<PolicyFailure, "policy" | "instance">> {
+    let instance: PolicyInstance;
+    try {
+      instance = this.#instances.get(step.instance, step.name);
+    } catch (error) {
+      const message = error instanceof InstanceError ? error.message : `instantiation failed: ${describe(error)}`;
+      return fail("policy-failed", "PCS_ERR_POLICY_INIT_FAILED", message);
+    }
+    let result: Result<T, FlowError>;
+    try {
+      result = invoke(instance);
+    } catch (error) {
+      this.#instances.discard(step.instance);
+      return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", `trapped: ${describe(error)}`);
+    }
+    if (instance.memoryBytes() > this.#instances.memoryCap(step.instance)) {
+      this.#instances.discard(step.instance);
+      return fail("policy-failed", "PCS_ERR_POLICY_MEMORY", "its memory grew past its cap");
+    }
+    if (result.tag === "err") {
+      const code = result.val.tag === "unavailable" ? "PCS_ERR_POLICY_UNAVAILABLE" : "PCS_ERR_POLICY_FAILED";
+      return fail("policy-failed", code, `${result.val.tag}: ${result.val.val}`);
+    }
+    return result;
+  }
+
+  #shouldRun(step: PlanStep, state: FlowState, response: ResponseHead | undefined): boolean {
+    if (step.when === undefined) return true;
+    let compiled = this.#conditions[step.when];
+    if (!compiled) {
+      const parsed = compileExpression(this.setup.plan.conditions[step.when]!);
+      if (parsed.tag === "err") return false; // validated at load; unreachable in practice
+      compiled = this.#conditions[step.when] = parsed.val;
+    }
+    const result = evaluateCondition(compiled, state.expressionContext(this.#env, response));
+    return result.tag === "ok" && result.val;
+  }
+
+  #chains(listener: string, route: string | undefined, method: string): FlowChains {
+    const plan = this.setup.plan.listeners[listener]!;
+    if (route === undefined) return plan.unrouted;
+    return plan.routes[route]?.[method as HttpMethod] ?? plan.unrouted;
+  }
+
+  #routeTable(listener: string): RouteTable {
+    let table = this.#routeTables.get(listener);
+    if (!table) {
+      const config = this.setup.listeners.find((l) => l.name === listener)!;
+      table = compileRouteTable(config);
+      this.#routeTables.set(listener, table);
+    }
+    return table;
+  }
+
+  #needsBody(step: PlanStep): boolean {
+    return this.setup.plan.instances[step.instance]?.needsRequestBody === true;
+  }
+
+  #limitsOf(step: PlanStep) {
+    const planned = this.setup.plan.instances[step.instance]!;
+    return this.setup.plugins[planned.plugin]!.limits;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The request as the chain changes it. */
+class FlowState {
+  readonly metadata: Map<string, string>;
+  readonly calls: CallRecord[] = [];
+  readonly skipped: PolicyFailure[] = [];
+  #bodyChanged = false;
+
+  constructor(
+    public head: RequestHead,
+    public body: Uint8Array | undefined,
+    metadata: [string, string][],
+  ) {
+    this.metadata = new Map(metadata);
+  }
+
+  entries(): MetadataEntry[] {
+    const entries: MetadataEntry[] = [];
+    for (const [key, value] of this.metadata) entries.push({ key, value });
+    return entries;
+  }
+
+  replaceBody(body: Uint8Array): void {
+    this.body = body;
+    this.#bodyChanged = true;
+  }
+
+  bodyIfChanged(): Uint8Array | undefined {
+    return this.#bodyChanged ? this.body : undefined;
+  }
+
+  expressionContext(env: Record<string, string | undefined>, response?: ResponseHead) {
+    return expressionContextFrom({ request: this.head, response, metadata: this.entries(), env });
+  }
+
+  base(): { metadata: [string, string][]; calls: CallRecord[]; skipped: PolicyFailure[] } {
+    return { metadata: [...this.metadata], calls: this.calls, skipped: this.skipped };
+  }
+}
+
+function fail(
+  kind: PolicyFailure["kind"],
+  code: PolicyFailure["code"],
+  message: string,
+): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
+  return { tag: "err", val: { kind, code, message } };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,79 @@
+// The class a policy extends, and the one call that registers it.
+import {
+  ConfigError, Descriptor, FaultContext, FieldError, Flow, InitResult, OnRequestResult, OnResponseResult,
+  PolicyExports, PolicyRequest, PolicyResponse, setPolicyExports,
+} from "../bindings/generated";
+import { Config } from "./config";
+import { Decision } from "./decision";
+import { JsonValue } from "./json";
+import { Fault, Request, Response } from "./messages";
+
+export { Flow };
+
+export abstract class Policy {
+  /** The flows this policy handles; the gateway refuses to attach it to others. */
+  flows: Array<Flow> = [Flow.Request];
+  needsRequestBody: bool = false;
+  needsResponseBody: bool = false;
+  /** JSON Schema (draft 2020-12) of the configuration; the gateway validates `with:` blocks against it. */
+  configSchema: JsonValue = JsonValue.object();
+
+  /** `name` is short and kebab-case (`require-header`); `version` is semantic. */
+  constructor(public readonly name: string, public readonly version: string) {}
+
+  /** Reads the configuration once per instance; report problems through `config.invalid()`. */
+  configure(config: Config): void {}
+
+  onRequest(request: Request): Decision {
+    return Decision.next();
+  }
+
+  onResponse(response: Response): Decision {
+    return Decision.next();
+  }
+
+  onFault(fault: Fault): Decision {
+    return Decision.next();
+  }
+}
+
+/** Adapts a Policy to the world's exports. */
+class PolicyAdapter extends PolicyExports {
+  constructor(private readonly policy: Policy) {
+    super();
+  }
+
+  describe(): Descriptor {
+    const p = this.policy;
+    return new Descriptor(p.name, p.version, p.flows, p.needsRequestBody, p.needsResponseBody, p.configSchema.toString());
+  }
+
+  init(text: string): InitResult {
+    const json = JsonValue.parse(text);
+    if (json === null) return InitResult.makeErr(ConfigError.makeInvalidJson(JsonValue.lastError));
+    if (!json.isObject) return InitResult.makeErr(ConfigError.makeInvalidValue(new FieldError("", "must be an object")));
+    const config = new Config(json);
+    this.policy.configure(config);
+    const problem = config.problem;
+    if (config.ok) return InitResult.makeOk();
+    if (problem.unsupported) return InitResult.makeErr(ConfigError.makeUnsupported(problem.message));
+    return InitResult.makeErr(ConfigError.makeInvalidValue(new FieldError(problem.path, problem.message)));
+  }
+
+  onRequest(request: PolicyRequest): OnRequestResult {
+    return this.policy.onRequest(new Request(request)).toRequestResult();
+  }
+
+  onResponse(response: PolicyResponse): OnResponseResult {
+    return this.policy.onResponse(new Response(response)).toResponseResult();
+  }
+
+  onFault(fault: FaultContext): OnResponseResult {
+    return this.policy.onFault(new Fault(fault)).toResponseResult();
+  }
+}
+
+/** Makes `policy` the component's implementation. Call once, at the top level of assembly/index.ts. */
+export function register(policy: Policy): void {
+  setPolicyExports(new PolicyAdapter(policy));
+}
