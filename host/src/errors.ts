@@ -47,10 +47,16 @@ export const ERRORS = {
   PCS_ERR_POLICY_TRAPPED: { status: 500, meaning: "A policy trapped (WebAssembly runtime error); its instance is discarded." },
   PCS_ERR_POLICY_MEMORY: { status: 500, meaning: "A policy's memory grew past its cap; its instance is discarded." },
   PCS_ERR_POLICY_INIT_FAILED: { status: 500, meaning: "A policy could not be instantiated or rejected its configuration." },
+  PCS_ERR_POLICY_TIMEOUT: { status: 500, meaning: "A policy ran past its time budget; its worker was replaced." },
+  PCS_ERR_POLICY_REJECTED: { status: 403, meaning: "A policy rejected the request without giving a response of its own." },
   PCS_ERR_POLICY_UNAVAILABLE: { status: 503, meaning: "A policy reported that a service it depends on is unavailable." },
   PCS_ERR_POLICY_QUARANTINED: {
     status: 503,
     meaning: "A policy failed repeatedly and is quarantined with backoff; requests through it fail fast.",
+  },
+  PCS_ERR_UPSTREAM_ERROR: {
+    status: 502,
+    meaning: "The backend answered with a 5xx status and the route treats upstream 5xx as a fault.",
   },
   // Operator-facing errors (no HTTP response).
   PCS_ERR_CONFIG_INVALID: {

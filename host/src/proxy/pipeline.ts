@@ -169,6 +169,7 @@ function streamUpstreamResponse(ex: Exchange, body: Dispatcher.ResponseData["bod
   else ex.bytesSent = Number(length);
   body.once("end", onUpstreamBodyEnd);
   body.once("error", onUpstreamBodyError);
+  if (ex.listener.gateway.draining) ex.res.shouldKeepAlive = false;
   ex.res.writeHead(ex.responseStatus, ex.responseHeaders);
   body.pipe(ex.res);
 }
@@ -205,6 +206,7 @@ function sendComplete(ex: Exchange, status: number, headers: readonly string[], 
   if (ex.clientGone || res.headersSent) return;
   const bytes = typeof body === "string" ? Buffer.from(body) : body;
   ex.bytesSent = bytes.length;
+  if (ex.listener.gateway.draining) res.shouldKeepAlive = false;
   res.writeHead(status, [...headers, "content-length", String(bytes.length), "x-request-id", ex.requestId]);
   res.end(ex.method === "HEAD" ? undefined : bytes);
 }

@@ -135,7 +135,8 @@ export class Decision {
   toResponseResult(): OnResponseResult {
     if (this.outcome == Outcome.Respond) return OnResponseResult.makeOk(ResponseDecision.makeRespond(this.direct()));
     if (this.outcome != Outcome.Next) return OnResponseResult.makeErr(this.flowError());
-    const status = this.status < 0 ? null : new Box<u16>(<u16>this.status);
+    let status: Box<u16> | null = null;
+    if (this.status >= 0) status = new Box<u16>(<u16>this.status);
     const edits = new ResponseEdits(status, this.headers, this.body, this.metadata);
     return OnResponseResult.makeOk(ResponseDecision.makeContinue(edits));
   }

@@ -101,10 +101,7 @@ export async function buildPolicy(dir: string, options: BuildOptions = {}): Prom
     stdout: asc.createMemoryStream(),
     stderr: asc.createMemoryStream(),
     transforms: [transform],
-    reportDiagnostic: (diagnostic: Diagnostic) => {
-      process.stderr.write(JSON.stringify(diagnostic) + "\n");
-      diagnostics.push(diagnostic);
-    },
+    reportDiagnostic: (diagnostic: Diagnostic) => diagnostics.push(diagnostic),
   } as never);
 
   const errors = diagnostics.filter((d) => d.category === 3).map((d) => locateDiagnostic(d, sources, root));

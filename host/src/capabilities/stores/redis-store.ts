@@ -57,7 +57,6 @@ export class RedisStore implements SharedStore {
       commandTimeout: timeoutMs,
       connectTimeout: Math.max(timeoutMs, 1_000),
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      lazyConnect: false,
     });
     redis.on("error", (error: Error) => {
       this.#lastError = error;

@@ -1,0 +1,255 @@
+import type { DirectResponse, ResponseHead } from "@portcullis/sdk/component";
+import type { Readable } from "node:stream";
+import { BodyTooLargeError } from "../proxy/body-limit.js";
+import { readBody } from "../proxy/echo.js";
+import type { Exchange } from "../proxy/exchange.js";
+import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
+import { selectRoute } from "../routing/select-route.js";
+import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import type { FlowResult } from "./flow-messages.js";
+import type { PlanStep } from "./policy-plan.js";
+import type { PolicyRuntime } from "./policy-runtime.js";
+
+/**
+ * The gateway's FlowRunner backed by the policy runtime. Semantics (docs/policies.md):
+ * - the listener-level request chain and, once the route is known, the route, operation and
+ *   backend chains run as ONE worker task; a flow with no policy returns undefined (no task);
+ * - a policy's direct response skips the upstream; one with status >= 400 is a fault
+ *   (`policy-rejected`) and goes through the fault flow;
+ * - every response the client gets, from the upstream, a policy or the gateway's own errors,
+ *   goes through the response flow, so headers such as CORS reach a 401 or a 502 too;
+ * - a fault flow or a response flow that fails on an error response leaves it as it was
+ *   (no recursion).
+ */
+export class PolicyFlows implements FlowRunner {
+  constructor(
+    private readonly runtime: PolicyRuntime,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  listenerRequest(ex: Exchange): Promise<FlowDecision> | undefined {
+    const chain = this.runtime.listenerRequestChain(ex.listener.name);
+    return chain.length === 0 ? undefined : this.#listenerRequest(ex, chain);
+  }
+
+  routeRequest(ex: Exchange): Promise<FlowDecision> | undefined {
+    if (ex.routeFlowDone) return undefined;
+    const chain = this.runtime.chains(ex.listener.name, ex.route!.name, ex.method).request;
+    return chain.length === 0 ? undefined : this.#routeRequest(ex, chain);
+  }
+
+  response(ex: Exchange): Promise<FlowDecision> | undefined {
+    const chain = this.#chains(ex).response;
+    return chain.length === 0 ? undefined : this.#upstreamResponse(ex, chain);
+  }
+
+  fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+    const chains = this.#chains(ex);
+    if (chains.fault.length === 0 && chains.response.length === 0) return undefined;
+    return this.#fault(ex, fault, response, chains.fault);
+  }
+
+  async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
+    // The route the request would take as it is decides whether the body is needed; listener
+    // policies that change the route to one needing the body cost a second task (needs-body).
+    const tentative = selectRoute(ex.listener.routeTable, ex);
+    const routeChain = tentative.kind === "matched" ? this.runtime.chains(ex.listener.name, tentative.route.name, ex.method).request : [];
+    const all = [...chain, ...routeChain];
+    if (this.runtime.needsRequestBody(all)) {
+      const refused = await this.#bufferRequestBody(ex);
+      if (refused) return refused;
+    }
+    const result = await this.runtime.run(
+      { flow: "request", listener: ex.listener.name, withListenerChain: true, route: undefined, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata },
+      all,
+    );
+    ex.metadata = result.metadata;
+    switch (result.outcome) {
+      case "unrouted":
+        applyRequestHead(ex, result.head);
+        ex.routeFlowDone = true; // the pipeline answers 404/405 itself
+        return CONTINUE;
+      case "needs-body":
+        applyRequestHead(ex, result.head);
+        return CONTINUE;
+      default:
+        ex.routeFlowDone = true;
+        return this.#afterRequest(ex, result);
+    }
+  }
+
+  async #routeRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
+    if (this.runtime.needsRequestBody(chain) && ex.requestBody === undefined) {
+      const refused = await this.#bufferRequestBody(ex);
+      if (refused) return refused;
+    }
+    const result = await this.runtime.run(
+      { flow: "request", listener: ex.listener.name, withListenerChain: false, route: ex.route!.name, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata },
+      chain,
+    );
+    ex.metadata = result.metadata;
+    return this.#afterRequest(ex, result);
+  }
+
+  async #afterRequest(ex: Exchange, result: FlowResult): Promise<FlowDecision> {
+    switch (result.outcome) {
+      case "continue": {
+        if (result.head) applyRequestHead(ex, result.head as Parameters<typeof applyRequestHead>[1]);
+        if (result.body) setRequestBody(ex, result.body);
+        return CONTINUE;
+      }
+      case "respond":
+        return this.#directResponse(ex, result.response, result.policy);
+      case "failed":
+        return { action: "fault", code: result.failure.code, policy: result.failure.policy, detail: result.failure.message };
+      default:
+        throw new Error(`unexpected request flow outcome ${result.outcome}`);
+    }
+  }
+
+  /** A policy answered: a rejection goes to the fault flow, anything else through the response flow. */
+  async #directResponse(ex: Exchange, response: DirectResponse, policy: string): Promise<FlowDecision> {
+    const rendered: ErrorResponse = { status: response.status, headers: rawOf(response.headers), body: response.body };
+    if (response.status >= 400) return { action: "fault", code: "PCS_ERR_POLICY_REJECTED", policy, response: rendered };
+    const final = await this.#responseOnGatewayAnswer(ex, rendered);
+    return { action: "respond", status: final.status, headers: final.headers, body: final.body };
+  }
+
+  async #upstreamResponse(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
+    let body: Uint8Array | undefined;
+    if (this.runtime.needsResponseBody(chain)) {
+      try {
+        body = await readBody(ex.upstreamBody as Readable as never, this.maxBodyBytes);
+      } catch (error) {
+        return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_RESPONSE_TOO_LARGE" : "PCS_ERR_UPSTREAM_RESET" };
+      }
+    }
+    const result = await this.runtime.run(
+      {
+        flow: "response",
+        listener: ex.listener.name,
+        route: ex.route?.name,
+        request: requestHeadOf(ex),
+        response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
+        body,
+        metadata: ex.metadata,
+      },
+      chain,
+    );
+    ex.metadata = result.metadata;
+    switch (result.outcome) {
+      case "continue": {
+        const head = result.head as ResponseHead | undefined;
+        if (head) {
+          ex.responseStatus = head.status;
+          ex.responseHeaders = rawOf(head.headers);
+        }
+        const finalBody = result.body ?? body;
+        if (finalBody === undefined) return CONTINUE;
+        return { action: "respond", status: ex.responseStatus, headers: withoutLength(ex.responseHeaders ?? []), body: finalBody };
+      }
+      case "respond": {
+        const r = result.response;
+        return { action: "respond", status: r.status, headers: rawOf(r.headers), body: r.body };
+      }
+      case "failed":
+        return { action: "fault", code: result.failure.code, policy: result.failure.policy, detail: result.failure.message };
+      default:
+        throw new Error(`unexpected response flow outcome ${result.outcome}`);
+    }
+  }
+
+  async #fault(ex: Exchange, fault: Fault, response: ErrorResponse, chain: PlanStep[]): Promise<ErrorResponse> {
+    let shaped = response;
+    if (chain.length > 0) {
+      const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
+      const result = await this.runtime.run(
+        {
+          flow: "fault",
+          listener: ex.listener.name,
+          route: ex.route?.name,
+          request: requestHeadOf(ex),
+          fault: { kind: faultKindOf(fault.code), status: fault.status, code: fault.code, policy: fault.policy, message: fault.message },
+          response: { status: response.status, headers: headersOf(response.headers) },
+          body,
+          metadata: ex.metadata,
+        },
+        chain,
+      );
+      ex.metadata = result.metadata;
+      if (result.outcome === "continue") {
+        const head = result.head as ResponseHead | undefined;
+        shaped = {
+          status: head?.status ?? response.status,
+          headers: head ? rawOf(head.headers) : response.headers,
+          body: result.body ?? body,
+        };
+      } else if (result.outcome === "respond") {
+        const r = result.response;
+        shaped = { status: r.status, headers: rawOf(r.headers), body: r.body };
+      } // failed: the default error stands, without a second fault flow
+    }
+    return this.#responseOnGatewayAnswer(ex, shaped);
+  }
+
+  /** The response flow over a response the gateway made (a policy's answer or an error). */
+  async #responseOnGatewayAnswer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> {
+    const chain = this.#chains(ex).response;
+    if (chain.length === 0) return response;
+    const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
+    const result = await this.runtime.run(
+      {
+        flow: "response",
+        listener: ex.listener.name,
+        route: ex.route?.name,
+        request: requestHeadOf(ex),
+        response: { status: response.status, headers: headersOf(response.headers) },
+        body: this.runtime.needsResponseBody(chain) ? body : undefined,
+        metadata: ex.metadata,
+      },
+      chain,
+    );
+    ex.metadata = result.metadata;
+    if (result.outcome === "continue") {
+      const head = result.head as ResponseHead | undefined;
+      return { status: head?.status ?? response.status, headers: head ? rawOf(head.headers) : response.headers, body: result.body ?? body };
+    }
+    if (result.outcome === "respond") {
+      const r = result.response;
+      return { status: r.status, headers: rawOf(r.headers), body: r.body };
+    }
+    return response; // a failing response flow on a gateway answer leaves it as it was
+  }
+
+  #chains(ex: Exchange) {
+    return this.runtime.chains(ex.listener.name, ex.route?.name, ex.method);
+  }
+
+  /** Buffers the request body for policies that need it; 413 past the limit. */
+  async #bufferRequestBody(ex: Exchange): Promise<FlowDecision | undefined> {
+    const limit = Math.min(this.maxBodyBytes, ex.route?.maxBodyBytes ?? ex.listener.config.limits.maxBodyBytes);
+    try {
+      ex.requestBody = await readBody(ex.req, limit);
+      return undefined;
+    } catch (error) {
+      return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST" };
+    }
+  }
+}
+
+const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
+
+/** A body replaced by a policy: Content-Length follows it, Transfer-Encoding goes. */
+function setRequestBody(ex: Exchange, body: Uint8Array): void {
+  ex.requestBody = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  ex.rawHeaders = [...withoutLength(ex.rawHeaders), "content-length", String(body.byteLength)];
+}
+
+function withoutLength(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name !== "content-length" && name !== "transfer-encoding") out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}

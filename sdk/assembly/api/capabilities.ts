@@ -1,0 +1,120 @@
+// Typed wrappers for every host capability of the world. A policy imports only
+// the capabilities it calls, and the operator must grant each of them.
+// Expected failures come back as result objects (`isOk`, `ok`, `err`), never as traps.
+import {
+  clockMonotonicNs, clockNowMs, countersGet, countersIncrement, cryptoConstantTimeEqual, cryptoHash, cryptoHmac,
+  cryptoVerifyPassword, cryptoVerifySignature, expressionCompile, expressionEvaluate, filesRead, geoCountry,
+  HashAlgorithm, Header, httpFetch, jsonSchemaCompile, jsonSchemaValidate, kvDelete, kvGet, kvSet, LogField, logWrite,
+  LogLevel, MetricsLabel, metricsCounterAdd, metricsGaugeSet, metricsHistogramObserve, OutboundRequest, randomBytes,
+  SignatureAlgorithm, CountersIncrementResult, CryptoVerifySignatureResult, ExpressionCompileResult,
+  ExpressionEvaluateResult, FilesReadResult, GeoCountryResult, HttpFetchResult, JsonSchemaCompileResult,
+  JsonSchemaValidateResult, KvDeleteResult, KvGetResult, KvSetResult,
+} from "../bindings/generated";
+import { Box } from "../runtime/abi";
+
+export {
+  CountersIncrementResult as CounterResult, CountersCounter as Counter, CryptoError, CryptoVerifySignatureResult as VerifyResult,
+  ExpressionCompileResult as ExpressionHandleResult, ExpressionError, ExpressionEvaluateResult as ExpressionValueResult,
+  FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError,
+  HttpFetchResult as FetchResult, JsonSchemaCompileResult as SchemaHandleResult, JsonSchemaValidateResult as ValidationResult,
+  JsonSchemaViolation as Violation, KvDeleteResult, KvGetResult, KvSetResult, LogField, LogLevel, MetricsLabel as Label,
+  OutboundResponse, SchemaError, SignatureAlgorithm, StoreError,
+} from "../bindings/generated";
+
+const NO_FIELDS: Array<LogField> = [];
+
+export namespace Log {
+  export function write(level: LogLevel, message: string, fields: Array<LogField> = NO_FIELDS): void {
+    logWrite(level, message, fields);
+  }
+  export function debug(message: string): void { logWrite(LogLevel.Debug, message, NO_FIELDS); }
+  export function info(message: string): void { logWrite(LogLevel.Info, message, NO_FIELDS); }
+  export function warn(message: string): void { logWrite(LogLevel.Warn, message, NO_FIELDS); }
+  export function error(message: string): void { logWrite(LogLevel.Error, message, NO_FIELDS); }
+  export function field(name: string, value: string): LogField { return new LogField(name, value); }
+}
+
+export namespace Clock {
+  /** Wall-clock milliseconds since the Unix epoch. */
+  export function nowMs(): u64 { return clockNowMs(); }
+  /** Monotonic nanoseconds, for durations only. */
+  export function monotonicNs(): u64 { return clockMonotonicNs(); }
+}
+
+export namespace Random {
+  /** `length` cryptographically secure random bytes (at most 65,536). */
+  export function bytes(length: u32): Uint8Array { return randomBytes(length); }
+}
+
+export namespace Crypto {
+  export function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array { return cryptoHash(algorithm, data); }
+  export function sha256(data: Uint8Array): Uint8Array { return cryptoHash(HashAlgorithm.Sha256, data); }
+  export function hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return cryptoHmac(algorithm, key, data);
+  }
+  /** Equality in time that depends only on the lengths. */
+  export function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool { return cryptoConstantTimeEqual(a, b); }
+  /** Verifies a JWS signature with a public JWK (JSON text); `ok` false means no match. */
+  export function verifySignature(algorithm: SignatureAlgorithm, jwk: string, data: Uint8Array, signature: Uint8Array): CryptoVerifySignatureResult {
+    return cryptoVerifySignature(algorithm, jwk, data, signature);
+  }
+  /** Checks a password against an htpasswd hash (bcrypt, {SHA}, $5$). */
+  export function verifyPassword(hash: string, password: string): CryptoVerifySignatureResult {
+    return cryptoVerifyPassword(hash, password);
+  }
+}
+
+export namespace Counters {
+  /** Adds `delta` in a fixed window of `windowMs` and returns the new value and time to reset. */
+  export function increment(key: string, delta: i64, windowMs: u64): CountersIncrementResult {
+    return countersIncrement(key, delta, windowMs);
+  }
+  export function get(key: string, windowMs: u64): CountersIncrementResult { return countersGet(key, windowMs); }
+}
+
+export namespace Kv {
+  export function get(key: string): KvGetResult { return kvGet(key); }
+  export function set(key: string, value: Uint8Array, ttlMs: u64): KvSetResult { return kvSet(key, value, ttlMs); }
+  export function remove(key: string): KvDeleteResult { return kvDelete(key); }
+}
+
+export namespace Http {
+  /** Sends a request to an allow-listed host and waits for the whole response. */
+  export function fetch(method: string, url: string, headers: Array<Header> = [], body: Uint8Array | null = null, timeoutMs: u32 = 5000): HttpFetchResult {
+    return httpFetch(new OutboundRequest(method, url, headers, body, timeoutMs));
+  }
+}
+
+export namespace Metrics {
+  export function counterAdd(name: string, value: f64, labels: Array<MetricsLabel> = []): void { metricsCounterAdd(name, labels, value); }
+  export function gaugeSet(name: string, value: f64, labels: Array<MetricsLabel> = []): void { metricsGaugeSet(name, labels, value); }
+  export function observe(name: string, value: f64, labels: Array<MetricsLabel> = []): void { metricsHistogramObserve(name, labels, value); }
+  export function label(name: string, value: string): MetricsLabel { return new MetricsLabel(name, value); }
+}
+
+export namespace Expression {
+  /** Compiles a CEL expression once (in `configure`); keep the handle. */
+  export function compile(source: string): ExpressionCompileResult { return expressionCompile(source); }
+  /** Evaluates in the current flow; the value is JSON text. */
+  export function evaluate(handle: u32): ExpressionEvaluateResult { return expressionEvaluate(handle); }
+}
+
+export namespace Files {
+  /** The content of an allow-listed file. */
+  export function read(path: string): FilesReadResult { return filesRead(path); }
+}
+
+export namespace Geo {
+  /** ISO 3166-1 alpha-2 country of an IP address (`ok` null when unknown). */
+  export function country(address: string): GeoCountryResult { return geoCountry(address); }
+}
+
+export namespace JsonSchema {
+  export function compile(schema: string): JsonSchemaCompileResult { return jsonSchemaCompile(schema); }
+  /** An empty list of violations means valid. */
+  export function validate(handle: u32, document: Uint8Array): JsonSchemaValidateResult {
+    return jsonSchemaValidate(handle, document);
+  }
+}
+
+export { Box };

@@ -1,0 +1,15 @@
+// @portcullis/sdk: write a gateway policy in AssemblyScript.
+//
+//   import { Policy, Request, Decision, Config, register } from "@portcullis/sdk";
+//
+// See the SDK README for the whole API. The canonical ABI underneath lives in
+// bindings/ (generated) and runtime/; authors never need it.
+export { Policy, register, Flow } from "./api/policy";
+export { Decision } from "./api/decision";
+export { Request, Response, Fault, FaultKind, RequestInfo } from "./api/messages";
+export { Headers } from "./api/headers";
+export { Metadata } from "./api/metadata";
+export { Config, ConfigProblem } from "./api/config";
+export { JsonValue, JsonKind } from "./api/json";
+export * from "./api/capabilities";
+export { Header } from "./bindings/generated";

@@ -1,0 +1,103 @@
+/** In-memory host capabilities under a test's control. */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Capabilities, Counter, Label, LogLevel, OutboundRequest, OutboundResponse, Result, HttpError } from "../component/types.js";
+
+export class FakeClock {
+  constructor(public nowMs = 1_700_000_000_000n, public monotonicNs = 0n) {}
+  advance(ms: number): void {
+    this.nowMs += BigInt(ms);
+    this.monotonicNs += BigInt(ms) * 1_000_000n;
+  }
+}
+
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  fields: Label[];
+}
+
+export interface MetricSample {
+  kind: "counter" | "gauge" | "histogram";
+  name: string;
+  labels: Label[];
+  value: number;
+}
+
+export type FetchHandler = (request: OutboundRequest) => Result<OutboundResponse, HttpError>;
+
+export class Fakes {
+  readonly clock = new FakeClock();
+  readonly logs: LogLine[] = [];
+  readonly metrics: MetricSample[] = [];
+  readonly fetches: OutboundRequest[] = [];
+  readonly kv = new Map<string, { value: Uint8Array; expiresAt: bigint }>();
+  readonly counters = new Map<string, { value: bigint; windowStart: bigint }>();
+  readonly files = new Map<string, Uint8Array>();
+  /** Answers outbound HTTP; by default every host is denied. */
+  fetch: FetchHandler = (request) => ({ tag: "err", val: { tag: "denied", val: new URL(request.url).host } });
+
+  private window(key: string, windowMs: bigint, delta: bigint): Counter {
+    const start = this.clock.nowMs - (this.clock.nowMs % windowMs);
+    const id = `${key}\u0000${windowMs}`;
+    const entry = this.counters.get(id);
+    const value = (entry && entry.windowStart === start ? entry.value : 0n) + delta;
+    if (delta !== 0n || entry) this.counters.set(id, { value, windowStart: start });
+    return { value, resetInMs: start + windowMs - this.clock.nowMs };
+  }
+
+  capabilities(): Capabilities {
+    return {
+      log: { write: (level, message, fields) => void this.logs.push({ level, message, fields }) },
+      clock: { nowMs: () => this.clock.nowMs, monotonicNs: () => this.clock.monotonicNs },
+      random: { bytes: (len) => new Uint8Array(randomBytes(len)) },
+      crypto: {
+        hash: (algorithm, data) => new Uint8Array(createHash(algorithm).update(data).digest()),
+        hmac: (algorithm, key, data) => new Uint8Array(createHmac(algorithm, key).update(data).digest()),
+        constantTimeEqual: (a, b) => a.length === b.length && timingSafeEqual(a, b),
+        verifySignature: () => ({ tag: "err", val: { tag: "invalid-key", val: "the fake crypto does not verify signatures" } }),
+        verifyPassword: () => ({ tag: "err", val: { tag: "unsupported-hash", val: "the fake crypto does not verify passwords" } }),
+      },
+      counters: {
+        increment: (key, delta, windowMs) => ({ tag: "ok", val: this.window(key, windowMs, delta) }),
+        get: (key, windowMs) => ({ tag: "ok", val: this.window(key, windowMs, 0n) }),
+      },
+      kv: {
+        get: (key) => {
+          const entry = this.kv.get(key);
+          return { tag: "ok", val: entry && entry.expiresAt > this.clock.nowMs ? entry.value : undefined };
+        },
+        set: (key, value, ttlMs) => {
+          this.kv.set(key, { value, expiresAt: this.clock.nowMs + ttlMs });
+          return { tag: "ok", val: undefined };
+        },
+        delete: (key) => ({ tag: "ok", val: this.kv.delete(key) }),
+      },
+      http: {
+        fetch: (request) => {
+          this.fetches.push(request);
+          return this.fetch(request);
+        },
+      },
+      metrics: {
+        counterAdd: (name, labels, value) => void this.metrics.push({ kind: "counter", name, labels, value }),
+        gaugeSet: (name, labels, value) => void this.metrics.push({ kind: "gauge", name, labels, value }),
+        histogramObserve: (name, labels, value) => void this.metrics.push({ kind: "histogram", name, labels, value }),
+      },
+      expression: {
+        compile: () => ({ tag: "err", val: { tag: "invalid", val: "expressions are not faked; pass capabilities.expression" } }),
+        evaluate: () => ({ tag: "err", val: { tag: "evaluation", val: "expressions are not faked" } }),
+      },
+      files: {
+        read: (path) => {
+          const data = this.files.get(path);
+          return data ? { tag: "ok", val: data } : { tag: "err", val: { tag: "unreadable", val: path } };
+        },
+      },
+      geo: { country: () => ({ tag: "err", val: { tag: "unavailable", val: "no geo database in tests" } }) },
+      jsonSchema: {
+        compile: () => ({ tag: "err", val: { tag: "invalid-schema", val: "json-schema is not faked; pass capabilities.jsonSchema" } }),
+        validate: (handle) => ({ tag: "err", val: { tag: "unknown-handle", val: handle } }),
+      },
+    };
+  }
+}

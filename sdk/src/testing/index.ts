@@ -1,0 +1,107 @@
+/**
+ * `@portcullis/sdk/testing`: load a built policy in-process, with the same
+ * loading code the gateway uses, and call it with plain objects.
+ */
+import { readFile } from "node:fs/promises";
+import { loadPolicy as loadComponent } from "../component/policy-component.js";
+import type {
+  Capabilities, ConfigError, Descriptor, FaultContext, Header, PolicyInstance, PolicyRequest, PolicyResponse,
+  RequestDecision, RequestHead, ResponseDecision, Result, FlowError,
+} from "../component/types.js";
+import { Fakes } from "./fakes.js";
+
+export { Fakes, FakeClock } from "./fakes.js";
+export type { LogLine, MetricSample, FetchHandler } from "./fakes.js";
+
+export interface LoadOptions {
+  /** The `with:` block; `init` runs with it unless `init: false`. */
+  config?: unknown;
+  init?: boolean;
+  /** Replaces individual fake capabilities. */
+  capabilities?: Partial<Capabilities>;
+}
+
+export interface RequestInput extends Partial<Omit<RequestHead, "headers">> {
+  /** `[name, value]` pairs or a record; names are lower-cased like the gateway does. */
+  headers?: [string, string][] | Record<string, string>;
+  body?: Uint8Array | string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ResponseInput {
+  status?: number;
+  headers?: [string, string][] | Record<string, string>;
+  body?: Uint8Array | string;
+  request?: RequestInput;
+  metadata?: Record<string, unknown>;
+}
+
+function headerList(headers: RequestInput["headers"]): Header[] {
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers ?? {});
+  return pairs.map(([name, value]) => ({ name: name.toLowerCase(), value }));
+}
+
+const bytes = (body: Uint8Array | string | undefined): Uint8Array | undefined =>
+  typeof body === "string" ? new TextEncoder().encode(body) : body;
+
+export function requestHead(input: RequestInput = {}): RequestHead {
+  return {
+    method: input.method ?? "GET",
+    scheme: input.scheme ?? "http",
+    authority: input.authority ?? "localhost",
+    path: input.path ?? "/",
+    query: input.query ?? "",
+    headers: headerList(input.headers),
+    clientAddress: input.clientAddress ?? "127.0.0.1",
+    requestId: input.requestId ?? "test-request",
+    listener: input.listener ?? "test",
+    route: input.route ?? "test",
+  };
+}
+
+const metadataList = (metadata: Record<string, unknown> = {}) =>
+  Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
+
+export class TestPolicy {
+  constructor(readonly instance: PolicyInstance, readonly fakes: Fakes) {}
+
+  describe(): Descriptor {
+    return this.instance.describe();
+  }
+
+  init(config: unknown): Result<undefined, ConfigError> {
+    return this.instance.init(JSON.stringify(config));
+  }
+
+  onRequest(input: RequestInput = {}): Result<RequestDecision, FlowError> {
+    const request: PolicyRequest = { head: requestHead(input), body: bytes(input.body), metadata: metadataList(input.metadata) };
+    return this.instance.onRequest(request);
+  }
+
+  onResponse(input: ResponseInput = {}): Result<ResponseDecision, FlowError> {
+    const response: PolicyResponse = {
+      request: requestHead(input.request),
+      head: { status: input.status ?? 200, headers: headerList(input.headers) },
+      body: bytes(input.body),
+      metadata: metadataList(input.metadata),
+    };
+    return this.instance.onResponse(response);
+  }
+
+  onFault(fault: FaultContext): Result<ResponseDecision, FlowError> {
+    return this.instance.onFault(fault);
+  }
+}
+
+/** Loads a built policy component with fake capabilities and (by default) initialises it with `config`. */
+export async function loadPolicy(wasmPath: string, options: LoadOptions = {}): Promise<TestPolicy> {
+  const fakes = new Fakes();
+  const capabilities = { ...fakes.capabilities(), ...options.capabilities };
+  const instance = await loadComponent(await readFile(wasmPath), capabilities);
+  const policy = new TestPolicy(instance, fakes);
+  if (options.init !== false) {
+    const result = policy.init(options.config ?? {});
+    if (result.tag === "err") throw new Error(`init refused the configuration: ${JSON.stringify(result.val)}`);
+  }
+  return policy;
+}
