@@ -62,8 +62,9 @@ async function start(args: string[]): Promise<number> {
     if (stopping) process.exit(1);
     stopping = true;
     const deadline = gateway.config.shutdown.drainTimeoutMs;
+    const drained = gateway.drain(deadline); // stops accepting synchronously, before the log line below
     logger.info({ signal, deadlineMs: deadline }, "draining");
-    gateway.drain(deadline).then(
+    drained.then(
       () => {
         logger.info("stopped");
         logger.flush(() => process.exit(0));

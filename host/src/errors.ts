@@ -54,6 +54,10 @@ export const ERRORS = {
     status: 503,
     meaning: "A policy failed repeatedly and is quarantined with backoff; requests through it fail fast.",
   },
+  PCS_ERR_RESPONSE_TOO_LARGE: {
+    status: 502,
+    meaning: "The upstream response body is larger than a response policy that needs the body can buffer.",
+  },
   PCS_ERR_UPSTREAM_ERROR: {
     status: 502,
     meaning: "The backend answered with a 5xx status and the route treats upstream 5xx as a fault.",

@@ -11,5 +11,9 @@ export function createLogger(config: GatewayConfig["logging"], destination?: Des
   if (destination) return pino(options, destination);
   const usePretty = config.format === "pretty" || (config.format === "auto" && process.stdout.isTTY === true);
   if (usePretty) return pino(options, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // Lines are batched into 4 KiB writes (one write per request measured at a fifth of the proxy's CPU);
+  // the timer bounds how long a line waits on a quiet gateway.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 200).unref();
+  return pino(options, destination);
 }

@@ -40,6 +40,7 @@ describe("SIGTERM draining (real child process)", () => {
     const url = String(listening.url);
 
     const inFlight = rawRequest(`${url}/slow`);
+    inFlight.catch(() => undefined); // awaited below; a failure must fail the test there, not as an unhandled rejection
     await requestArrived;
     cli.child.kill("SIGTERM");
     await cli.waitForLine((l) => l.msg === "draining");

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { ErrorCode } from "../errors.js";
 import { isTrusted, type ListenerRuntime, type RouteRuntime } from "../listeners/listener-runtime.js";
 import { headerValue, type RouteRequest } from "../routing/select-route.js";
 import type { BackendRuntime } from "./backends.js";
+import type { UpstreamAbort } from "./upstream-abort.js";
 
 /**
  * One request/response pair as it moves through the pipeline. Its request fields are what policies may
@@ -22,7 +24,10 @@ export class Exchange implements RouteRequest {
   route: RouteRuntime | undefined = undefined;
   params: Record<string, string> | undefined = undefined;
   backend: BackendRuntime | undefined = undefined;
-  /** Upstream response head, filled before the response flow runs. */
+  /** A body a request flow buffered or replaced; sent upstream instead of streaming the client's. */
+  requestBody: Uint8Array | undefined = undefined;
+  /** Upstream response head and body stream, filled before the response flow runs. */
+  upstreamBody: Readable | undefined = undefined;
   responseStatus = 0;
   responseHeaders: string[] | undefined = undefined;
   /** Body bytes sent to the client, when known. */
@@ -33,7 +38,7 @@ export class Exchange implements RouteRequest {
   faultCode: ErrorCode | undefined = undefined;
   /** The underlying error's message, for the access log only (never sent to the client). */
   faultDetail: string | undefined = undefined;
-  upstreamAbort: AbortController | undefined = undefined;
+  upstreamAbort: UpstreamAbort | undefined = undefined;
   totalTimer: NodeJS.Timeout | undefined = undefined;
   /** The total upstream timeout fired (so the abort it caused is reported as a timeout). */
   timedOut = false;

@@ -20,9 +20,14 @@ export interface FlowRunner {
   fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
 }
 
+/**
+ * continue: go on to the next stage (a request flow may have changed ex.method, path, query, rawHeaders
+ * or set ex.requestBody); respond: answer with this response instead; fault: answer through the fault path.
+ */
 export type FlowDecision =
   | { action: "continue" }
-  | { action: "respond"; status: number; headers: string[]; body: string | Uint8Array };
+  | { action: "respond"; status: number; headers: string[]; body: string | Uint8Array }
+  | { action: "fault"; code: HttpErrorCode; message?: string };
 
 /** What went wrong, as the fault flow sees it. */
 export interface Fault {

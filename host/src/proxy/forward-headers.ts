@@ -5,6 +5,8 @@ import { connectionListed, isHopByHop } from "./hop-by-hop.js";
 const RECOMPUTED = new Set(["host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"]);
 
 export interface ForwardingFacts {
+  /** A request flow replaced the body: drop Content-Length (undici sets it for the new body). */
+  replacedBody?: boolean;
   /** The client's headers may be trusted (it is a trusted proxy). */
   trusted: boolean;
   clientIp: string;
@@ -45,6 +47,7 @@ export function buildUpstreamHeaders(rawHeaders: readonly string[], facts: Forwa
       continue;
     }
     if (isHopByHop(lower) || listed?.has(lower)) continue;
+    if (facts.replacedBody && lower === "content-length") continue;
     out.push(name, value);
   }
   out.push("host", facts.upstreamHost);

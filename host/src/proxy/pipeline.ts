@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
@@ -8,6 +9,7 @@ import { BodyLimit, BodyTooLargeError } from "./body-limit.js";
 import { echoPayload, readBody } from "./echo.js";
 import { defaultErrorResponse, faultOf } from "./error-response.js";
 import { Exchange } from "./exchange.js";
+import { UpstreamAbort } from "./upstream-abort.js";
 import type { ErrorResponse, FlowDecision } from "./flow-runner.js";
 import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
@@ -75,7 +77,8 @@ function selectRouteStage(ex: Exchange): void {
 
 function afterFlow(ex: Exchange, decision: FlowDecision, next: (ex: Exchange) => void): void {
   if (decision.action === "continue") next(ex);
-  else sendComplete(ex, decision.status, decision.headers, decision.body);
+  else if (decision.action === "respond") sendComplete(ex, decision.status, decision.headers, decision.body);
+  else fault(ex, decision.code, decision.message);
 }
 
 function flowFailed(ex: Exchange, error: unknown): void {
@@ -94,7 +97,7 @@ function backendStage(ex: Exchange): void {
     case "upstream":
       return forwardUpstream(ex, backend, declared === undefined ? limit : -1);
     case "echo":
-      readBody(ex.req, limit).then(
+      (ex.requestBody ? Promise.resolve(Buffer.from(ex.requestBody)) : readBody(ex.req, limit)).then(
         (body) => sendComplete(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, body))),
         (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
       );
@@ -109,14 +112,16 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
   const target = pickTarget(backend);
   const { config } = backend;
   const req = ex.req;
+  const replacedBody = ex.requestBody;
   const headers = buildUpstreamHeaders(ex.rawHeaders, {
+    replacedBody: replacedBody !== undefined,
     trusted: ex.clientTrusted,
     clientIp: ex.clientIp,
     proto: ex.listener.protocol,
     requestId: ex.requestId,
     upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
   });
-  ex.upstreamAbort = new AbortController();
+  ex.upstreamAbort = new UpstreamAbort();
   if (config.timeouts.totalMs !== undefined) ex.totalTimer = setTimeout(onTotalTimeout, config.timeouts.totalMs, ex);
   ex.upstreamStartedAt = performance.now();
   target.pool.request(
@@ -124,8 +129,8 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
       path: upstreamPath(backend, target, ex.path, ex.query),
       method: ex.method as Dispatcher.HttpMethod,
       headers,
-      body: !hasRequestBody(ex) ? null : streamLimit >= 0 ? req.pipe(new BodyLimit(streamLimit)) : req,
-      signal: ex.upstreamAbort.signal,
+      body: replacedBody ?? (!hasRequestBody(ex) ? null : streamLimit >= 0 ? req.pipe(new BodyLimit(streamLimit)) : req),
+      signal: ex.upstreamAbort,
       opaque: ex,
     },
     onUpstreamResult,
@@ -146,47 +151,53 @@ function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exc
   const ex = data.opaque;
   if (error) return upstreamFailed(ex, error);
   const { body } = data;
-  if (ex.clientGone) {
-    body.destroy();
-    return;
-  }
+  (body as WithExchange<typeof body>)[EXCHANGE] = ex;
+  body.on("error", onUpstreamBodyError);
+  if (ex.clientGone) return void body.destroy();
   ex.responseStatus = data.statusCode;
   ex.responseHeaders = buildResponseHeaders(data.headers, ex.requestId);
-  (body as WithExchange<typeof body>)[EXCHANGE] = ex;
+  ex.upstreamBody = body;
   const pending = ex.listener.gateway.flows.response(ex);
   if (pending === undefined) streamUpstreamResponse(ex, body);
-  else {
-    pending.then(
-      (decision) => (decision.action === "continue" ? streamUpstreamResponse(ex, body) : (body.destroy(), sendComplete(ex, decision.status, decision.headers, decision.body))),
-      (flowError: unknown) => (body.destroy(), flowFailed(ex, flowError)),
-    );
-  }
+  else pending.then((decision) => afterResponseFlow(ex, decision), (flowError: unknown) => flowFailed(ex, flowError));
 }
 
-function streamUpstreamResponse(ex: Exchange, body: Dispatcher.ResponseData["body"]): void {
+function afterResponseFlow(ex: Exchange, decision: FlowDecision): void {
+  const body = ex.upstreamBody!;
+  if (decision.action === "continue" && !body.destroyed) return streamUpstreamResponse(ex, body);
+  ex.upstreamBody = undefined; // so the abort error of the discarded body is not reported as a failure
+  body.destroy();
+  afterFlow(ex, decision, failUnreadableBody);
+}
+
+/** A response flow said continue after consuming the upstream body without replacing the response. */
+function failUnreadableBody(ex: Exchange): void {
+  fault(ex, "PCS_ERR_INTERNAL", "the response flow consumed the upstream body without answering");
+}
+
+function streamUpstreamResponse(ex: Exchange, body: Readable): void {
   const length = headerValue(ex.responseHeaders!, "content-length");
   if (length === undefined) body.on("data", countBytes);
   else ex.bytesSent = Number(length);
   body.once("end", onUpstreamBodyEnd);
-  body.once("error", onUpstreamBodyError);
   if (ex.listener.gateway.draining) ex.res.shouldKeepAlive = false;
   ex.res.writeHead(ex.responseStatus, ex.responseHeaders);
   body.pipe(ex.res);
 }
 
-function countBytes(this: WithExchange<NodeJS.ReadableStream>, chunk: Buffer): void {
+function countBytes(this: WithExchange<Readable>, chunk: Buffer): void {
   this[EXCHANGE]!.bytesSent += chunk.length;
 }
 
-function onUpstreamBodyEnd(this: WithExchange<NodeJS.ReadableStream>): void {
+function onUpstreamBodyEnd(this: WithExchange<Readable>): void {
   const ex = this[EXCHANGE]!;
   ex.upstreamEndedAt = performance.now();
   clearTimeout(ex.totalTimer);
 }
 
-function onUpstreamBodyError(this: WithExchange<NodeJS.ReadableStream>, error: Error): void {
+function onUpstreamBodyError(this: WithExchange<Readable>, error: Error): void {
   const ex = this[EXCHANGE]!;
-  if (!ex.clientGone) upstreamFailed(ex, error);
+  if (!ex.clientGone && ex.upstreamBody === this) upstreamFailed(ex, error);
 }
 
 function upstreamFailed(ex: Exchange, error: Error): void {

@@ -4,6 +4,7 @@ import type {
   Fault,
   RequestHead,
   ResponseHead,
+  WasmModule,
 } from "@portcullis/sdk/component";
 import type { HttpErrorCode } from "../errors.js";
 import type { CapabilityGrants, PluginLimits } from "./config-schema.js";
@@ -31,7 +32,7 @@ export interface WorkerSetup {
 
 export interface WorkerPlugin {
   /** The compiled core module, shared by every worker (never recompiled). */
-  module: WebAssembly.Module;
+  module: WasmModule;
   grants: CapabilityGrants;
   limits: PluginLimits;
 }

@@ -6,6 +6,8 @@ import {
   type CapabilityName,
   type Descriptor,
   type PolicyComponentInfo,
+  type WasmModule,
+  compileCoreModule,
 } from "@portcullis/sdk/component";
 import { PortcullisError } from "../errors.js";
 import type { CapabilityGrants, PluginConfig } from "./config-schema.js";
@@ -16,7 +18,7 @@ export interface LoadedPlugin {
   name: string;
   path: string;
   sha256: string;
-  module: WebAssembly.Module;
+  module: WasmModule;
   descriptor: Descriptor;
   capabilities: CapabilityName[];
   maximumMemoryBytes: number | undefined;
@@ -49,7 +51,7 @@ export async function loadPlugin(name: string, config: PluginConfig, baseDir: st
     );
   }
   loaderStats.compilations += 1;
-  const module = await WebAssembly.compile(info.coreModule);
+  const module = await compileCoreModule(info.coreModule);
   const descriptor = describePlugin(name, module);
   return {
     name,
@@ -70,7 +72,7 @@ function isGranted(grants: CapabilityGrants, capability: CapabilityName): boolea
 }
 
 /** `describe` must not call capabilities, so it runs here with none. */
-function describePlugin(name: string, module: WebAssembly.Module): Descriptor {
+function describePlugin(name: string, module: WasmModule): Descriptor {
   try {
     return instantiatePolicy(module, {}).describe();
   } catch (error) {

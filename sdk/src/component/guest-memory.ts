@@ -101,9 +101,16 @@ export function invalidCase(what: string): Error {
   return new TypeError(`invalid ${what}: the value does not match the policy world`);
 }
 
-/** The capability object a module's imports need; its absence is a loading error. */
+/**
+ * The capability object a module's imports call. A capability that was not
+ * provided still links (so `describe` can run without grants) but every call
+ * to it throws, which traps the guest.
+ */
 export function need<C, K extends keyof C>(capabilities: Partial<C>, name: K): NonNullable<C[K]> {
   const capability = capabilities[name];
-  if (!capability) throw new Error(`the policy imports capability '${String(name)}' but none was provided`);
-  return capability as NonNullable<C[K]>;
+  if (capability) return capability as NonNullable<C[K]>;
+  const refuse = (): never => {
+    throw new Error(`the policy called capability '${String(name)}', which was not provided`);
+  };
+  return new Proxy({}, { get: () => refuse }) as NonNullable<C[K]>;
 }

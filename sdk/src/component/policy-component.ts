@@ -82,10 +82,15 @@ export function inspectPolicyComponent(component: Uint8Array): PolicyComponentIn
   };
 }
 
+/** Compiles a core module taken from `inspectPolicyComponent` (or a cache of it). */
+export function compileCoreModule(coreModule: Uint8Array): Promise<WasmModule> {
+  return wasm.compile(coreModule);
+}
+
 /** Validates and compiles a policy component once; instantiate the result any number of times. */
 export async function compilePolicy(component: Uint8Array): Promise<CompiledPolicy> {
   const info = inspectPolicyComponent(component);
-  return { ...info, module: await wasm.compile(info.coreModule) };
+  return { ...info, module: await compileCoreModule(info.coreModule) };
 }
 
 /** The capability interfaces a compiled policy module imports. */
@@ -99,13 +104,21 @@ const capabilityKey = (name: CapabilityName): keyof Capabilities =>
 
 /**
  * Instantiates a compiled policy with host capabilities (plain JS functions;
- * only those the module imports are needed) and runs its start code.
+ * only those the module imports are used) and runs its start code. With
+ * `strict`, a capability the module imports but `capabilities` lacks is an
+ * error; otherwise calling it traps (enough to run `describe`).
  * After a trap, every call throws PolicyInstanceDeadError: instantiate again.
  */
-export function instantiatePolicy(policy: CompiledPolicy | WasmModule, capabilities: Partial<Capabilities>): PolicyInstance {
+export function instantiatePolicy(
+  policy: CompiledPolicy | WasmModule,
+  capabilities: Partial<Capabilities>,
+  options: { strict?: boolean } = {},
+): PolicyInstance {
   const module = "module" in policy ? policy.module : policy;
-  const missing = importedCapabilities(module).filter((name) => !capabilities[capabilityKey(name)]);
-  if (missing.length) throw new CapabilityNotGrantedError(missing);
+  if (options.strict) {
+    const missing = importedCapabilities(module).filter((name) => !capabilities[capabilityKey(name)]);
+    if (missing.length) throw new CapabilityNotGrantedError(missing);
+  }
   const memory = new GuestMemory();
   const modules = new Set(wasm.Module.imports(module).map((i) => i.module));
   const instance = new wasm.Instance(module, bindImports(memory, capabilities, modules));
@@ -137,5 +150,5 @@ export function instantiatePolicy(policy: CompiledPolicy | WasmModule, capabilit
 
 /** Compiles and instantiates in one step (tests, tools). */
 export async function loadPolicy(component: Uint8Array, capabilities: Partial<Capabilities>): Promise<PolicyInstance> {
-  return instantiatePolicy(await compilePolicy(component), capabilities);
+  return instantiatePolicy(await compilePolicy(component), capabilities, { strict: true });
 }

@@ -1,0 +1,99 @@
+// Zero-policy proxy throughput: Portcullis against a bare node:http + undici forwarder, same upstream.
+// Usage: node bench/proxy/run.mjs [seconds=3] [connections=50] [rounds=3]   (build first: npm run build)
+// After a warm-up, each round loads each target for `seconds` with a bounded closed loop of `connections`
+// concurrent keep-alive clients, alternating targets; medians over the rounds are reported.
+// Client, proxy and upstream share the machine, so req/s moves with its load; the proxy's CPU time per
+// request (from /proc, Linux) is the steadier figure to compare.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+
+const seconds = Number(process.argv[2] ?? 3);
+const connections = Number(process.argv[3] ?? 50);
+const rounds = Number(process.argv[4] ?? 3);
+const script = fileURLToPath(new URL("./servers.mjs", import.meta.url));
+const children = [];
+
+/** Starts a role of servers.mjs; resolves to its port and pid. */
+async function start(role, upstreamPort = "") {
+  const child = spawn(process.execPath, [script, role, String(upstreamPort)], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  const [data] = await once(child.stdout, "data");
+  child.stdout.resume(); // the gateway's access log follows: read and drop it, as a log shipper would
+  return { port: Number(String(data).split("\n", 1)[0]), pid: child.pid };
+}
+
+/** CPU time (user + system) a process used so far, in microseconds; undefined off Linux. */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(port, durationMs, pid) {
+  const cpuBefore = cpuMicros(pid);
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
+  const deadline = Date.now() + durationMs;
+  const latencies = [];
+  let errors = 0;
+  async function client() {
+    while (Date.now() < deadline) {
+      const started = performance.now();
+      try {
+        const { statusCode, body } = await pool.request({ path: "/bench", method: "GET" });
+        await body.dump();
+        if (statusCode !== 200) errors++;
+        latencies.push(performance.now() - started);
+      } catch {
+        errors++;
+      }
+    }
+  }
+  const began = performance.now();
+  await Promise.all(Array.from({ length: connections }, client));
+  const elapsed = (performance.now() - began) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(2);
+  const cpu = cpuMicros(pid) - cpuBefore;
+  return { rps: Math.round(latencies.length / elapsed), p50: at(0.5), p99: at(0.99), errors, cpuPerRequest: (cpu / latencies.length).toFixed(1) };
+}
+
+try {
+  const upstream = await start("upstream");
+  const targets = {};
+  for (const role of ["bare", "gateway"]) {
+    targets[role] = await start(role, upstream.port);
+    await load(targets[role].port, 1_000, targets[role].pid); // warm-up: JIT, pools
+  }
+  const runs = { bare: [], gateway: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const role of Object.keys(runs)) runs[role].push(await load(targets[role].port, seconds * 1_000, targets[role].pid));
+  }
+  const median = (values) => values.map(Number).sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const results = {};
+  for (const [role, list] of Object.entries(runs)) {
+    results[role] = {
+      rps: median(list.map((r) => r.rps)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      cpuPerRequest: median(list.map((r) => r.cpuPerRequest)),
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+    };
+  }
+  console.log(`zero-policy proxy, ${connections} connections, ${rounds} x ${seconds}s each, small GET, medians (node ${process.version})`);
+  for (const [role, r] of Object.entries(results)) {
+    console.log(
+      `  ${role.padEnd(8)} ${String(r.rps).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   proxy CPU ${r.cpuPerRequest} us/req   errors ${r.errors}`,
+    );
+  }
+  const ratio = (key) => (results.gateway[key] / results.bare[key]).toFixed(2);
+  console.log(`  gateway/bare: throughput ${ratio("rps")}, CPU per request ${ratio("cpuPerRequest")}`);
+} finally {
+  for (const child of children) child.kill();
+}
