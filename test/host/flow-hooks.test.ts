@@ -115,6 +115,26 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     expect(res.body.toString()).toBe("masked");
   });
 
+  it("a flow runner that throws or rejects costs that request a 500, not the gateway", async () => {
+    const upstream = await reportingUpstream();
+    const flows: FlowRunner = {
+      ...NO_FLOWS,
+      listenerRequest: (ex: Exchange) => {
+        if (ex.path === "/up/throw") throw new Error("sync bug");
+        return ex.path === "/up/reject" ? Promise.reject(new Error("async bug")) : undefined;
+      },
+      response: (ex: Exchange) => (ex.path === "/up/response-bug" ? Promise.reject(new Error("response bug")) : undefined),
+    };
+    const gateway = await startTestGateway(yaml(upstream.url), { flows });
+    for (const path of ["/up/throw", "/up/reject", "/up/response-bug"]) {
+      const res = await rawRequest(gateway.url(path));
+      expect(res.status).toBe(500);
+      expect(res.json()).toMatchObject({ code: "PCS_ERR_INTERNAL" });
+    }
+    expect((await rawRequest(gateway.url("/up/fine"))).status).toBe(200);
+    expect(gateway.logs.filter((l) => l.msg === "request failed inside the gateway")).toHaveLength(3);
+  });
+
   it("the default runner returns undefined synchronously at every hook (no promise on the zero-policy path)", () => {
     const ex = {} as Exchange;
     expect(NO_FLOWS.listenerRequest(ex)).toBeUndefined();

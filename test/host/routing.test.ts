@@ -166,3 +166,27 @@ listeners:
     });
   });
 });
+
+describe("path normalization", () => {
+  it("resolves dot segments (plain and percent-encoded) before routing and forwarding", async () => {
+    const upstream = await startUpstream((req, res) => res.end(req.url));
+    const gateway = await startTestGateway(`
+listeners:
+  - name: main
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: public
+        match: { path: { prefix: /public } }
+        backend: { directResponse: { status: 200, body: public } }
+      - name: admin
+        match: { path: { prefix: /admin } }
+        backend: { url: "${upstream.url}" }
+`);
+    for (const path of ["/public/../admin/users", "/public/%2e%2E/admin/users", "/admin/./users"]) {
+      const res = await rawRequest(gateway.url(path));
+      expect(res.body.toString(), path).toBe("/admin/users");
+    }
+    expect((await rawRequest(gateway.url("/public/x/../y"))).body.toString()).toBe("public");
+  });
+});

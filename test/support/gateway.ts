@@ -37,8 +37,3 @@ export async function startTestGateway(
     },
   });
 }
-
-/** One listener on 127.0.0.1:0 with the given routes (YAML, indented as a list under `routes:`). */
-export function oneListener(routes: string, listenerExtra = ""): string {
-  return `listeners:\n  - name: test\n    host: 127.0.0.1\n    port: 0\n${listenerExtra}    routes:\n${routes}`;
-}

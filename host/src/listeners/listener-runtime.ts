@@ -78,9 +78,12 @@ function blockListOf(entries: string[]): BlockList {
   return list;
 }
 
-/** Whether a peer address is a trusted proxy; IPv4-mapped IPv6 addresses are checked as IPv4. */
-export function isTrusted(list: BlockList, address: string | undefined, hasEntries: boolean): boolean {
-  if (!hasEntries || !address) return false;
-  const plain = address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
-  return list.check(plain, isIPv4(plain) ? "ipv4" : "ipv6");
+/** Whether a peer address (see plainAddress) is a trusted proxy. */
+export function isTrusted(list: BlockList, address: string): boolean {
+  return address !== "" && list.check(address, isIPv4(address) ? "ipv4" : "ipv6");
+}
+
+/** An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, seen on dual-stack listeners) as plain IPv4. */
+export function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
 }

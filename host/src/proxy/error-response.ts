@@ -4,8 +4,8 @@ import type { Socket } from "node:net";
 import { ERRORS, type HttpErrorCode } from "../errors.js";
 import type { ErrorResponse, Fault } from "./flow-runner.js";
 
-export function faultOf(code: HttpErrorCode, message?: string): Fault {
-  return { code, status: ERRORS[code].status, message: message ?? ERRORS[code].meaning };
+export function faultOf(code: HttpErrorCode, message?: string, policy?: string): Fault {
+  return { code, status: ERRORS[code].status, message: message ?? ERRORS[code].meaning, policy };
 }
 
 /** The default error response: a small JSON body with the stable code and the request id. */
@@ -25,8 +25,9 @@ export function writeSocketError(socket: Socket, code: HttpErrorCode): void {
   }
   const requestId = randomUUID();
   const response = defaultErrorResponse(faultOf(code), requestId);
+  const body = response.body as string;
   let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? "Error"}\r\n`;
   for (let i = 0; i < response.headers.length; i += 2) head += `${response.headers[i]}: ${response.headers[i + 1]}\r\n`;
-  head += `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(response.body)}\r\nconnection: close\r\n\r\n`;
-  socket.end(head + response.body);
+  head += `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+  socket.end(head + body);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ErrorCode } from "../errors.js";
-import { isTrusted, type ListenerRuntime, type RouteRuntime } from "../listeners/listener-runtime.js";
+import { isTrusted, plainAddress, type ListenerRuntime, type RouteRuntime } from "../listeners/listener-runtime.js";
 import { headerValue, type RouteRequest } from "../routing/select-route.js";
 import type { BackendRuntime } from "./backends.js";
 import type { UpstreamAbort } from "./upstream-abort.js";
@@ -24,6 +24,10 @@ export class Exchange implements RouteRequest {
   route: RouteRuntime | undefined = undefined;
   params: Record<string, string> | undefined = undefined;
   backend: BackendRuntime | undefined = undefined;
+  /** Per-request metadata policies set and read ([key, JSON text] pairs); undefined until a policy sets some. */
+  metadata: Array<[string, string]> | undefined = undefined;
+  /** A listener flow already ran the route-level chains in the same task (the runtime skips routeRequest). */
+  routeFlowDone = false;
   /** A body a request flow buffered or replaced; sent upstream instead of streaming the client's. */
   requestBody: Uint8Array | undefined = undefined;
   /** Upstream response head and body stream, filled before the response flow runs. */
@@ -52,8 +56,8 @@ export class Exchange implements RouteRequest {
     readonly res: ServerResponse,
     readonly listener: ListenerRuntime,
   ) {
-    this.clientIp = req.socket.remoteAddress ?? "";
-    this.clientTrusted = isTrusted(listener.trustedProxies, this.clientIp, listener.config.trustedProxies.length > 0);
+    this.clientIp = plainAddress(req.socket.remoteAddress ?? "");
+    this.clientTrusted = listener.config.trustedProxies.length > 0 && isTrusted(listener.trustedProxies, this.clientIp);
     this.rawHeaders = req.rawHeaders;
     this.requestId = (this.clientTrusted && headerValue(this.rawHeaders, "x-request-id")) || randomUUID();
     this.method = req.method ?? "GET";

@@ -27,20 +27,36 @@ export interface FlowRunner {
 export type FlowDecision =
   | { action: "continue" }
   | { action: "respond"; status: number; headers: string[]; body: string | Uint8Array }
-  | { action: "fault"; code: HttpErrorCode; message?: string };
+  | ({ action: "fault"; code: HttpErrorCode } & FaultDetails);
+
+/** Optional facts about a fault, from the stage or policy that raised it. */
+export interface FaultDetails {
+  /** Sent to the client (default: the catalogue's meaning). */
+  message?: string;
+  /** For the access log only. */
+  detail?: string;
+  /** The policy that failed or rejected, for the fault flow. */
+  policy?: string;
+  /** Extra headers on the default error response (e.g. Allow). */
+  headers?: string[];
+  /** The response to start the fault flow from instead of the default JSON error (a policy's rejection). */
+  response?: ErrorResponse;
+}
 
 /** What went wrong, as the fault flow sees it. */
 export interface Fault {
   code: HttpErrorCode;
   status: number;
   message: string;
+  /** The policy that failed or rejected, when a policy did. */
+  policy?: string;
 }
 
 /** An error response about to be sent: status, flat header list, body. */
 export interface ErrorResponse {
   status: number;
   headers: string[];
-  body: string;
+  body: string | Uint8Array;
 }
 
 const none = (): undefined => undefined;

@@ -3,15 +3,16 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
+import { normalizePath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
-import { pickTarget, upstreamPath, type UpstreamBackend } from "./backends.js";
+import { pickTarget, upstreamPath, type UpstreamBackend, type UpstreamTarget } from "./backends.js";
 import { BodyLimit, BodyTooLargeError } from "./body-limit.js";
 import { echoPayload, readBody } from "./echo.js";
 import { defaultErrorResponse, faultOf } from "./error-response.js";
 import { Exchange } from "./exchange.js";
-import { UpstreamAbort } from "./upstream-abort.js";
-import type { ErrorResponse, FlowDecision } from "./flow-runner.js";
+import type { ErrorResponse, FaultDetails, FlowDecision } from "./flow-runner.js";
 import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
+import { UpstreamAbort } from "./upstream-abort.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 /**
@@ -31,11 +32,16 @@ type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
 
 export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): void {
   const ex = accept(listener, req, res);
-  if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
-  if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) return fault(ex, "PCS_ERR_BAD_REQUEST", "request target is not a path");
-  const pending = listener.gateway.flows.listenerRequest(ex);
-  if (pending === undefined) selectRouteStage(ex);
-  else pending.then((decision) => afterFlow(ex, decision, selectRouteStage), (error: unknown) => flowFailed(ex, error));
+  try {
+    if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
+    if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) return fault(ex, "PCS_ERR_BAD_REQUEST", { message: "request target is not a path" });
+    ex.path = normalizePath(ex.path);
+    const pending = listener.gateway.flows.listenerRequest(ex);
+    if (pending === undefined) selectRouteStage(ex);
+    else continueAfter(ex, pending, selectRouteStage);
+  } catch (error) {
+    failed(ex, error);
+  }
 }
 
 /** Registers the exchange on its response and socket; shared with WebSocket upgrades. */
@@ -64,7 +70,7 @@ function selectRouteStage(ex: Exchange): void {
   const selection = selectRoute(listener.routeTable, ex);
   if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
   if (selection.kind === "method-not-allowed") {
-    return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", undefined, ["allow", selection.allow.join(", ")]);
+    return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", { headers: ["allow", selection.allow.join(", ")] });
   }
   const route = listener.routes[selection.route.index]!;
   ex.route = route;
@@ -72,17 +78,23 @@ function selectRouteStage(ex: Exchange): void {
   ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
   const pending = listener.gateway.flows.routeRequest(ex);
   if (pending === undefined) backendStage(ex);
-  else pending.then((decision) => afterFlow(ex, decision, backendStage), (error: unknown) => flowFailed(ex, error));
+  else continueAfter(ex, pending, backendStage);
+}
+
+/** Waits for a flow, then runs the next stage; a failure in either becomes a 500. */
+function continueAfter(ex: Exchange, pending: Promise<FlowDecision>, next: (ex: Exchange) => void): void {
+  pending.then((decision) => afterFlow(ex, decision, next)).catch((error: unknown) => failed(ex, error));
 }
 
 function afterFlow(ex: Exchange, decision: FlowDecision, next: (ex: Exchange) => void): void {
   if (decision.action === "continue") next(ex);
   else if (decision.action === "respond") sendComplete(ex, decision.status, decision.headers, decision.body);
-  else fault(ex, decision.code, decision.message);
+  else fault(ex, decision.code, decision);
 }
 
-function flowFailed(ex: Exchange, error: unknown): void {
-  ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "flow runner failed");
+/** A bug (ours or a flow runner's): log it, answer 500, keep serving. */
+function failed(ex: Exchange, error: unknown): void {
+  ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "request failed inside the gateway");
   fault(ex, "PCS_ERR_INTERNAL");
 }
 
@@ -97,14 +109,20 @@ function backendStage(ex: Exchange): void {
     case "upstream":
       return forwardUpstream(ex, backend, declared === undefined ? limit : -1);
     case "echo":
-      (ex.requestBody ? Promise.resolve(Buffer.from(ex.requestBody)) : readBody(ex.req, limit)).then(
-        (body) => sendComplete(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, body))),
-        (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
-      );
-      return;
+      return serveEcho(ex, limit);
     case "direct":
       return sendComplete(ex, backend.status, backend.headers, backend.body);
   }
+}
+
+function serveEcho(ex: Exchange, limit: number): void {
+  const body = ex.requestBody ? Promise.resolve(Buffer.from(ex.requestBody)) : readBody(ex.req, limit);
+  body
+    .then(
+      (bytes) => sendComplete(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, bytes))),
+      (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
+    )
+    .catch((error: unknown) => failed(ex, error));
 }
 
 /** `streamLimit` >= 0: the body has no Content-Length, so count it on the way (-1: Node enforces the length). */
@@ -113,14 +131,7 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
   const { config } = backend;
   const req = ex.req;
   const replacedBody = ex.requestBody;
-  const headers = buildUpstreamHeaders(ex.rawHeaders, {
-    replacedBody: replacedBody !== undefined,
-    trusted: ex.clientTrusted,
-    clientIp: ex.clientIp,
-    proto: ex.listener.protocol,
-    requestId: ex.requestId,
-    upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
-  });
+  const headers = upstreamHeaders(ex, backend, target, undefined);
   ex.upstreamAbort = new UpstreamAbort();
   if (config.timeouts.totalMs !== undefined) ex.totalTimer = setTimeout(onTotalTimeout, config.timeouts.totalMs, ex);
   ex.upstreamStartedAt = performance.now();
@@ -137,6 +148,20 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
   );
 }
 
+/** The headers of the upstream request (or WebSocket handshake, with `upgrade`) for this exchange. */
+export function upstreamHeaders(ex: Exchange, backend: UpstreamBackend, target: UpstreamTarget, upgrade: string | undefined): string[] {
+  const { config } = backend;
+  return buildUpstreamHeaders(ex.rawHeaders, {
+    replacedBody: ex.requestBody !== undefined,
+    trusted: ex.clientTrusted,
+    clientIp: ex.clientIp,
+    proto: ex.listener.protocol,
+    requestId: ex.requestId,
+    upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
+    upgrade,
+  });
+}
+
 function hasRequestBody(ex: Exchange): boolean {
   const length = headerValue(ex.rawHeaders, "content-length");
   return length === undefined ? headerValue(ex.rawHeaders, "transfer-encoding") !== undefined : length !== "0";
@@ -149,7 +174,15 @@ function onTotalTimeout(ex: Exchange): void {
 
 function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exchange>): void {
   const ex = data.opaque;
-  if (error) return upstreamFailed(ex, error);
+  try {
+    if (error) upstreamFailed(ex, error);
+    else upstreamResponded(ex, data);
+  } catch (bug) {
+    failed(ex, bug);
+  }
+}
+
+function upstreamResponded(ex: Exchange, data: Dispatcher.ResponseData<Exchange>): void {
   const { body } = data;
   (body as WithExchange<typeof body>)[EXCHANGE] = ex;
   body.on("error", onUpstreamBodyError);
@@ -159,7 +192,7 @@ function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exc
   ex.upstreamBody = body;
   const pending = ex.listener.gateway.flows.response(ex);
   if (pending === undefined) streamUpstreamResponse(ex, body);
-  else pending.then((decision) => afterResponseFlow(ex, decision), (flowError: unknown) => flowFailed(ex, flowError));
+  else pending.then((decision) => afterResponseFlow(ex, decision)).catch((flowError: unknown) => failed(ex, flowError));
 }
 
 function afterResponseFlow(ex: Exchange, decision: FlowDecision): void {
@@ -172,7 +205,7 @@ function afterResponseFlow(ex: Exchange, decision: FlowDecision): void {
 
 /** A response flow said continue after consuming the upstream body without replacing the response. */
 function failUnreadableBody(ex: Exchange): void {
-  fault(ex, "PCS_ERR_INTERNAL", "the response flow consumed the upstream body without answering");
+  fault(ex, "PCS_ERR_INTERNAL", { detail: "the response flow consumed the upstream body without answering" });
 }
 
 function streamUpstreamResponse(ex: Exchange, body: Readable): void {
@@ -206,7 +239,7 @@ function upstreamFailed(ex: Exchange, error: Error): void {
   if (ex.clientGone) return;
   const code = error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : classifyUpstreamError(error, ex.timedOut);
   if (code === "PCS_ERR_INTERNAL") ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upstream call failed");
-  fault(ex, code, undefined, undefined, error.message);
+  fault(ex, code, { detail: error.message });
 }
 
 // ---- send ----------------------------------------------------------------------------------
@@ -229,9 +262,9 @@ function sendComplete(ex: Exchange, status: number, headers: readonly string[], 
  * reshape the default JSON error, and the result is sent. A failing fault flow falls back to the default.
  * Once the response has started, the only honest signal left is to reset the connection.
  */
-export function fault(ex: Exchange, code: HttpErrorCode, message?: string, extraHeaders?: string[], detail?: string): void {
+export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails = NO_DETAILS): void {
   ex.faultCode = code;
-  ex.faultDetail = detail;
+  ex.faultDetail = details.detail;
   clearTimeout(ex.totalTimer);
   ex.upstreamAbort?.abort();
   if (ex.clientGone) return;
@@ -239,13 +272,15 @@ export function fault(ex: Exchange, code: HttpErrorCode, message?: string, extra
     ex.res.destroy();
     return;
   }
-  const info = faultOf(code, message);
-  const response = defaultErrorResponse(info, ex.requestId);
-  if (extraHeaders) response.headers.push(...extraHeaders);
+  const info = faultOf(code, details.message, details.policy);
+  const response = details.response ?? defaultErrorResponse(info, ex.requestId);
+  if (details.headers) response.headers.push(...details.headers);
   const pending = ex.listener.gateway.flows.fault(ex, info, response);
   if (pending === undefined) sendError(ex, response);
   else pending.then((shaped) => sendError(ex, shaped), () => sendError(ex, response));
 }
+
+const NO_DETAILS: FaultDetails = Object.freeze({});
 
 function sendError(ex: Exchange, response: ErrorResponse): void {
   // A body that was not read: close the connection rather than read and discard the rest.

@@ -2,11 +2,12 @@ import { request as httpRequest, ServerResponse, type IncomingMessage } from "no
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
+import { normalizePath } from "../routing/normalize-path.js";
 import { selectRoute } from "../routing/select-route.js";
 import { pickTarget, upstreamPath } from "./backends.js";
 import type { Exchange } from "./exchange.js";
-import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
-import { accept, fault } from "./pipeline.js";
+import { buildResponseHeaders } from "./forward-headers.js";
+import { accept, fault, upstreamHeaders } from "./pipeline.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 /**
@@ -20,10 +21,21 @@ export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, s
   const ex = accept(listener, req, res);
   socket.on("error", () => socket.destroy());
   res.once("finish", () => socket.end());
+  try {
+    proxyHandshake(listener, ex, socket, head);
+  } catch (error) {
+    listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upgrade failed inside the gateway");
+    fault(ex, "PCS_ERR_INTERNAL");
+  }
+}
+
+function proxyHandshake(listener: ListenerRuntime, ex: Exchange, socket: Duplex, head: Buffer): void {
+  const { req } = ex;
+  ex.path = normalizePath(ex.path);
   if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
   const selection = selectRoute(listener.routeTable, ex);
   if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
-  if (selection.kind === "method-not-allowed") return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", undefined, ["allow", selection.allow.join(", ")]);
+  if (selection.kind === "method-not-allowed") return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", { headers: ["allow", selection.allow.join(", ")] });
   const route = listener.routes[selection.route.index]!;
   ex.route = route;
   ex.params = selection.params;
@@ -33,15 +45,7 @@ export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, s
 
   const target = pickTarget(backend);
   const url = new URL(target.origin);
-  const { config } = backend;
-  const headers = buildUpstreamHeaders(ex.rawHeaders, {
-    trusted: ex.clientTrusted,
-    clientIp: ex.clientIp,
-    proto: listener.protocol,
-    requestId: ex.requestId,
-    upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
-    upgrade: req.headers.upgrade ?? "websocket",
-  });
+  const headers = upstreamHeaders(ex, backend, target, req.headers.upgrade ?? "websocket");
   ex.upstreamStartedAt = performance.now();
   const upstream = (url.protocol === "https:" ? httpsRequest : httpRequest)({
     host: url.hostname,
@@ -49,10 +53,10 @@ export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, s
     method: ex.method,
     path: upstreamPath(backend, target, ex.path, ex.query),
     headers,
-    timeout: config.timeouts.connectMs,
+    timeout: backend.config.timeouts.headersMs, // idle time until the upstream answers the handshake
   });
   upstream.on("timeout", () => upstream.destroy(Object.assign(new Error("upstream handshake timed out"), { code: "ETIMEDOUT" })));
-  upstream.on("error", (error) => fault(ex, classifyUpstreamError(error, false), undefined, undefined, error.message));
+  upstream.on("error", (error) => fault(ex, classifyUpstreamError(error, false), { detail: error.message }));
   upstream.on("response", (upstreamRes) => relayRefusal(ex, upstreamRes));
   upstream.on("upgrade", (upstreamRes, upstreamSocket, upstreamHead) => {
     upstreamSocket.setTimeout(0);

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { startTestGateway } from "../support/gateway.js";
+import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
+import { plugin } from "./support/policies.js";
+
+afterEach(stopAll);
+
+describe("bodies", () => {
+  it("hands the body to a policy that needs it and forwards the changed body with a right Content-Length", async () => {
+    const upstream = await startUpstream((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        res.setHeader("x-received-length", req.headers["content-length"] ?? "none");
+        res.end(`upstream saw: ${Buffer.concat(chunks).toString()}`);
+      });
+    });
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("shout")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: shout
+        match: { path: { prefix: / } }
+        policies: { request: [ { plugin: shout } ], response: [ { plugin: shout } ] }
+        backend: { url: ${upstream.url} }
+`);
+    const response = await rawRequest(gateway.url("/"), { method: "POST", body: "héllo wörld" });
+    expect(response.status).toBe(200);
+    expect(response.headers["x-received-length"]).toBe(String(Buffer.byteLength("HÉLLO WÖRLD")));
+    expect(response.body.toString()).toBe("UPSTREAM SAW: HÉLLO WÖRLD");
+    expect(response.headers["content-length"]).toBe(String(Buffer.byteLength("UPSTREAM SAW: HÉLLO WÖRLD")));
+  });
+
+  it("answers 413 when a policy needs a body larger than the buffering limit", async () => {
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("shout")}
+runtime: { maxBodyBytes: 1024 }
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: shout
+        match: { path: { prefix: / } }
+        policies: { request: [ { plugin: shout } ] }
+        backend: { echo: true }
+`);
+    const response = await rawRequest(gateway.url("/"), { method: "POST", body: Buffer.alloc(4096, 97) });
+    expect(response.status).toBe(413);
+    expect(response.json()).toMatchObject({ code: "PCS_ERR_BODY_TOO_LARGE" });
+  });
+});
+
+describe("direct responses", () => {
+  const config = (status: number, faultPolicies: string) => `
+plugins:
+${plugin("respond")}
+${plugin("tag")}
+${plugin("fault-json")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: answered
+        match: { path: { prefix: / } }
+        policies:
+          request: [ { plugin: respond, with: { status: ${status}, body: "from policy" } }, { plugin: tag, with: { label: never } } ]
+          response: [ { plugin: tag, with: { label: cors-like } } ]
+          fault: [${faultPolicies}]
+        backend: { url: "http://127.0.0.1:9" }
+`;
+
+  it("skips the upstream and the rest of the chain, and still runs the response flow", async () => {
+    const gateway = await startTestGateway(config(200, ""));
+    const response = await rawRequest(gateway.url("/"));
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe("from policy");
+    expect(response.headers["x-responder"]).toBe("respond");
+    expect(response.headers["x-response-order"]).toBe("cors-like");
+  });
+
+  it("treats a rejection (>= 400) as a fault the fault flow can reshape, and the response flow still reaches it", async () => {
+    const gateway = await startTestGateway(config(401, " { plugin: fault-json } "));
+    const response = await rawRequest(gateway.url("/"));
+    expect(response.status).toBe(401);
+    expect(response.json()).toEqual({ shaped: true, code: "PCS_ERR_POLICY_REJECTED", status: 401, policy: "respond" });
+    expect(response.headers["x-response-order"]).toBe("cors-like");
+  });
+});
+
+describe("WebSocket handshakes", () => {
+  it("runs the request flow on the handshake: a policy can reject the upgrade or change its headers", async () => {
+    const upstream = await startUpstream((_req, res) => res.end());
+    const wss = new WebSocketServer({ server: upstream.server });
+    wss.on("connection", (socket, req) => socket.send(`hello ${req.headers["x-order"] ?? "nobody"}`));
+    track(async () => wss.close());
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("tag")}
+${plugin("respond")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: closed
+        match: { path: { prefix: /closed } }
+        policies: { request: [ { plugin: respond, with: { status: 403, body: no } } ] }
+        backend: { url: ${upstream.url} }
+      - name: open
+        match: { path: { prefix: / } }
+        policies: { request: [ { plugin: tag, with: { label: handshake } } ] }
+        backend: { url: ${upstream.url} }
+`);
+    const wsUrl = gateway.url("/").replace("http", "ws");
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const client = new WebSocket(wsUrl);
+      client.once("message", (data) => {
+        resolve(String(data));
+        client.close();
+      });
+      client.once("error", reject);
+    });
+    expect(greeting).toBe("hello handshake");
+
+    const rejected = await new Promise<number>((resolve, reject) => {
+      const client = new WebSocket(`${wsUrl}closed`);
+      client.once("unexpected-response", (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      });
+      client.once("open", () => reject(new Error("upgrade should have been refused")));
+      client.once("error", () => undefined);
+    });
+    expect(rejected).toBe(403);
+  });
+});
