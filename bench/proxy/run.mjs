@@ -67,11 +67,12 @@ async function load(port, durationMs, pid) {
 try {
   const upstream = await start("upstream");
   const targets = {};
-  for (const role of ["bare", "gateway"]) {
+  const roles = ["bare", "gateway", "gateway-nolog"];
+  for (const role of roles) {
     targets[role] = await start(role, upstream.port);
     await load(targets[role].port, 1_000, targets[role].pid); // warm-up: JIT, pools
   }
-  const runs = { bare: [], gateway: [] };
+  const runs = Object.fromEntries(roles.map((role) => [role, []]));
   for (let round = 0; round < rounds; round++) {
     for (const role of Object.keys(runs)) runs[role].push(await load(targets[role].port, seconds * 1_000, targets[role].pid));
   }
@@ -89,11 +90,13 @@ try {
   console.log(`zero-policy proxy, ${connections} connections, ${rounds} x ${seconds}s each, small GET, medians (node ${process.version})`);
   for (const [role, r] of Object.entries(results)) {
     console.log(
-      `  ${role.padEnd(8)} ${String(r.rps).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   proxy CPU ${r.cpuPerRequest} us/req   errors ${r.errors}`,
+      `  ${role.padEnd(13)} ${String(r.rps).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   proxy CPU ${r.cpuPerRequest} us/req   errors ${r.errors}`,
     );
   }
-  const ratio = (key) => (results.gateway[key] / results.bare[key]).toFixed(2);
-  console.log(`  gateway/bare: throughput ${ratio("rps")}, CPU per request ${ratio("cpuPerRequest")}`);
+  for (const role of roles.slice(1)) {
+    const ratio = (key) => (results[role][key] / results.bare[key]).toFixed(2);
+    console.log(`  ${role}/bare: throughput ${ratio("rps")}, CPU per request ${ratio("cpuPerRequest")}`);
+  }
 } finally {
   for (const child of children) child.kill();
 }

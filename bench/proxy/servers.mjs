@@ -2,6 +2,7 @@
 //   upstream  a node:http server answering a small fixed body
 //   bare      node:http + undici Pool forwarder (what a hand-written Node proxy does), piping both ways
 //   gateway   Portcullis (host/dist) with one route to the upstream, its access log on stdout (as deployed)
+//   gateway-nolog  the same with the log level at silent, to show what the access log costs
 // Each prints its port as the first line on stdout once listening.
 import { writeSync } from "node:fs";
 import { createServer } from "node:http";
@@ -41,13 +42,13 @@ if (role === "upstream") {
     );
   });
   server.listen(0, "127.0.0.1", () => announce(server));
-} else if (role === "gateway") {
+} else if (role === "gateway" || role === "gateway-nolog") {
   const { startGateway } = await import("../../host/dist/index.js");
   const gateway = await startGateway(
     {
       listeners: [{ name: "bench", host: "127.0.0.1", port: 0, routes: [{ name: "up", backend: { url: upstreamUrl } }] }],
       admin: { enabled: false },
-      logging: { level: process.env.BENCH_LOG_LEVEL ?? "info", format: "json" },
+      logging: { level: role === "gateway" ? "info" : "silent", format: "json" },
     },
   );
   writeSync(1, `${gateway.listeners[0].port}\n`);

@@ -11,11 +11,5 @@ export function createLogger(config: GatewayConfig["logging"], destination?: Des
   if (destination) return pino(options, destination);
   const usePretty = config.format === "pretty" || (config.format === "auto" && process.stdout.isTTY === true);
   if (usePretty) return pino(options, pretty({ colorize: true, singleLine: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
-  const mode = process.env.LOGMODE;
-  if (mode === "null") return pino(options, pino.destination({ dest: "/dev/null", sync: false }));
-  if (mode === "nullsync") return pino(options, pino.destination({ dest: "/dev/null", sync: true }));
-  if (mode === "sync") return pino(options, pino.destination({ dest: 1, sync: true }));
-  if (mode === "buf") { const d = pino.destination({ dest: 1, sync: false, minLength: 8192 }); setInterval(() => d.flush(), 200).unref(); return pino(options, d); }
-  if (mode === "bufsync") { const d = pino.destination({ dest: 1, sync: true, minLength: 8192 }); setInterval(() => d.flush(), 200).unref(); return pino(options, d); }
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, configJsonSchema, loadConfigFile, parseConfigText } from "../../host/src/index.js";
+import { ConfigError, configJsonSchema, loadConfigFile, parseConfigObject, parseConfigText } from "../../host/src/index.js";
 import { redact } from "../../host/src/admin/redact.js";
 
 function issuesOf(yaml: string, env: NodeJS.ProcessEnv = {}) {
@@ -152,5 +152,13 @@ describe("redaction for /config", () => {
       backend: { url: "http://user:[redacted]@db:5432/x", apiKey: "[redacted]", name: "svc" },
       with: { clientSecret: "[redacted]", password: "[redacted]", token: "[redacted]", enabled: true, header: "x-api-key" },
     });
+  });
+});
+
+describe("startGateway() with a config object", () => {
+  it("reports unknown keys with a suggestion, by path", () => {
+    expect(() => parseConfigObject({ listeners: [{ name: "a", port: 0, rotues: [] }] })).toThrow(
+      'listeners[0].rotues: unknown key "rotues" (did you mean "routes"?)',
+    );
   });
 });

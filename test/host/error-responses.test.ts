@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { singleRoute, startTestGateway } from "../support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../support/servers.js";
 
 afterEach(stopAll);
@@ -80,16 +80,7 @@ describe("gateway errors are JSON responses with a stable code", () => {
       req.on("close", () => (upstreamAborted ||= !req.complete));
       req.on("end", () => res.end("read it all"));
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    limits: { maxBodyBytes: 100000 }
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`, { listener: `limits: { maxBodyBytes: 100000 }` }));
     async function* body() {
       for (let i = 0; i < 20; i++) yield Buffer.alloc(10_000, 1);
     }
@@ -116,16 +107,7 @@ listeners:
       req.on("close", () => (upstreamSawAbort = !req.complete));
       req.on("end", () => res.end("done"));
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    limits: { headersTimeoutMs: 200, requestTimeoutMs: 400 }
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`, { listener: `limits: { headersTimeoutMs: 200, requestTimeoutMs: 400 }` }));
     const reply = await rawExchange(gateway.listeners[0]!.port, (socket) =>
       socket.write("POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nonly a part"),
     );
@@ -146,38 +128,20 @@ listeners:
 describe("upstream failures", () => {
   it("502 when the upstream refuses connections", async () => {
     const port = await deadPort();
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: dead
-        backend: { url: "http://127.0.0.1:${port}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "http://127.0.0.1:${port}" }`, { route: "dead" }));
     expectError(await rawRequest(gateway.url("/")), 502, "PCS_ERR_UPSTREAM_UNREACHABLE");
   });
 
   it("502 when the upstream drops the connection before answering", async () => {
     const upstream = await startUpstream((req) => req.socket.destroy());
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: rude
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`, { route: "rude" }));
     expectError(await rawRequest(gateway.url("/")), 502, "PCS_ERR_UPSTREAM_RESET");
   });
 
-  it("504 when the upstream is slower than headersMs, and 504 on totalMs", async () => {
+  it("504 when the upstream is slower than headersMs or totalMs; a reset when its body stalls past bodyMs", async () => {
     const upstream = await startUpstream((req, res) => {
-      if (req.url === "/drip") {
-        res.write("first");
-        setTimeout(() => res.end("late"), 2_000).unref();
-      } else setTimeout(() => res.end("too late"), 2_000).unref();
+      if (req.url === "/stall") res.writeHead(200, { "content-length": "100" }).write("first bytes");
+      setTimeout(() => res.end("too late"), 2_000).unref();
     });
     const gateway = await startTestGateway(`
 listeners:
@@ -185,15 +149,21 @@ listeners:
     host: 127.0.0.1
     port: 0
     routes:
-      - name: slow
-        match: { path: { exact: /slow } }
+      - name: headers
+        match: { path: { exact: /headers } }
         backend: { url: "${upstream.url}", timeouts: { headersMs: 200 } }
       - name: total
         match: { path: { exact: /total } }
-        backend: { url: "${upstream.url}/", pathPrefixRewrite: /never, timeouts: { totalMs: 200 } }
+        backend: { url: "${upstream.url}", timeouts: { totalMs: 200 } }
+      - name: stall
+        match: { path: { exact: /stall } }
+        backend: { url: "${upstream.url}", timeouts: { bodyMs: 200 } }
 `);
-    expectError(await rawRequest(gateway.url("/slow")), 504, "PCS_ERR_UPSTREAM_TIMEOUT");
+    expectError(await rawRequest(gateway.url("/headers")), 504, "PCS_ERR_UPSTREAM_TIMEOUT");
     expectError(await rawRequest(gateway.url("/total")), 504, "PCS_ERR_UPSTREAM_TIMEOUT");
+    await expect(rawRequest(gateway.url("/stall"))).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gateway.logs.find((l) => l.route === "stall")).toMatchObject({ status: 200, error: "PCS_ERR_UPSTREAM_TIMEOUT" });
   });
 
   it("resets the client connection when the upstream fails mid-response", async () => {
@@ -202,15 +172,7 @@ listeners:
       res.write("partial");
       setTimeout(() => res.socket?.destroy(), 50);
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: broken
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`, { route: "broken" }));
     await expect(rawRequest(gateway.url("/"))).rejects.toThrow();
   });
 
@@ -223,15 +185,7 @@ listeners:
       requestArrived();
       res.on("close", () => upstreamClosed());
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: hang
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`, { route: "hang" }));
     const socket = connect(gateway.listeners[0]!.port, "127.0.0.1", () => socket.write("GET /hang HTTP/1.1\r\nhost: x\r\n\r\n"));
     await arrived;
     socket.destroy();

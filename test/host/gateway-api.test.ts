@@ -1,22 +1,14 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startGateway } from "../../host/src/index.js";
-import { startTestGateway } from "../support/gateway.js";
+import { singleRoute, startTestGateway } from "../support/gateway.js";
 import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
 
 afterEach(stopAll);
 
 describe("admin endpoints", () => {
   it("serves /healthz, /readyz and a redacted /config; others can add routes", async () => {
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: api
-        backend: { url: "http://svc:s3cret@127.0.0.1:9", hostRewrite: internal }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "http://svc:s3cret@127.0.0.1:9", hostRewrite: internal }`, { route: "api" }));
     const admin = gateway.admin!.url;
     expect(admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await rawRequest(`${admin}/healthz`)).json()).toEqual({ status: "ok" });
@@ -89,15 +81,7 @@ admin: { enabled: false }
       res.write(`${req.url} started;`);
       void released.then(() => res.end("finished"));
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`));
     const busy = connect(gateway.listeners[0]!.port, "127.0.0.1");
     let received = "";
     const headStarted = new Promise<void>((resolve) => busy.on("data", (d) => ((received += d.toString()), resolve())));
@@ -124,15 +108,7 @@ listeners:
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const upstream = await startUpstream((_req, res) => void released.then(() => res.end("done")));
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ url: "${upstream.url}" }`));
     const pending = rawRequest(gateway.url("/slow"), { headers: { connection: "keep-alive" } });
     await new Promise((r) => setTimeout(r, 50));
     const drained = gateway.drain(5_000);

@@ -93,6 +93,28 @@ describe("proxying response bodies", () => {
   }
 });
 
+describe("responses without a body", () => {
+  it("HEAD keeps the upstream's content-length and sends no body; 204 and 304 pass through", async () => {
+    const upstream = await startUpstream((req, res) => {
+      if (req.url === "/empty") res.writeHead(204).end();
+      else if (req.url === "/cached") res.writeHead(304, { etag: '"v1"' }).end();
+      else res.writeHead(200, { "content-length": "11", "content-type": "text/plain" }).end(req.method === "HEAD" ? undefined : "hello world");
+    });
+    const gateway = await startTestGateway(proxyTo(upstream.url));
+    const head = await rawRequest(gateway.url("/doc"), { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers["content-length"]).toBe("11");
+    expect(head.body.length).toBe(0);
+    expect((await rawRequest(gateway.url("/empty"))).status).toBe(204);
+    const cached = await rawRequest(gateway.url("/cached"), { headers: { "if-none-match": '"v1"' } });
+    expect(cached.status).toBe(304);
+    expect(cached.headers.etag).toBe('"v1"');
+    const line = gateway.logs.find((l) => l.msg === "request" && l.method === "HEAD");
+    expect(line).toMatchObject({ listener: "main", route: "all", path: "/doc", status: 200 });
+    expect(line?.durationMs).toBeGreaterThanOrEqual(line?.upstreamMs as number);
+  });
+});
+
 describe("50 MB through the gateway with bounded memory", () => {
   const SIZE = 50 * MB;
   const chunk = randomBytes(64 * 1024);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../host/src/index.js";
 import { compileRouteTable } from "../../host/src/routing/route-table.js";
 import { selectRoute, type RouteRequest } from "../../host/src/routing/select-route.js";
-import { startTestGateway } from "../support/gateway.js";
+import { singleRoute, startTestGateway } from "../support/gateway.js";
 import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
 
 afterEach(stopAll);
@@ -97,16 +97,8 @@ describe("route selection (pure)", () => {
 describe("backends", () => {
   it("round-robins across targets", async () => {
     const upstreams = await Promise.all(["a", "b", "c"].map((id) => startUpstream((_req, res) => res.end(id))));
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: rr
-        backend:
-          targets: [${upstreams.map((u) => `{ url: "${u.url}" }`).join(", ")}]
-`);
+    const targets = upstreams.map((u) => `{ url: "${u.url}" }`).join(", ");
+    const gateway = await startTestGateway(singleRoute(`{ targets: [${targets}] }`, { route: "rr" }));
     const answers: string[] = [];
     for (let i = 0; i < 6; i++) answers.push((await rawRequest(gateway.url("/"))).body.toString());
     expect(answers).toEqual(["a", "b", "c", "a", "b", "c"]);
@@ -131,15 +123,7 @@ listeners:
   });
 
   it("serves a direct response with its status, headers and body", async () => {
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: teapot
-        backend: { directResponse: { status: 418, headers: { x-kind: teapot }, body: "short and stout" } }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ directResponse: { status: 418, headers: { x-kind: teapot }, body: "short and stout" } }`, { route: "teapot" }));
     const res = await rawRequest(gateway.url("/anything"));
     expect(res.status).toBe(418);
     expect(res.headers["x-kind"]).toBe("teapot");
@@ -147,15 +131,7 @@ listeners:
   });
 
   it("echo answers with method, path, query, headers and body", async () => {
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: echo
-        backend: { echo: true }
-`);
+    const gateway = await startTestGateway(singleRoute(`{ echo: true }`, { route: "echo" }));
     const res = await rawRequest(gateway.url("/echo/me?a=1&a=2&b="), { method: "PATCH", body: "héllo", headers: { "X-Test": "yes" } });
     expect(res.json()).toMatchObject({
       method: "PATCH",

@@ -37,3 +37,21 @@ export async function startTestGateway(
     },
   });
 }
+
+/**
+ * YAML for one listener "main" on 127.0.0.1:0 with one route (default name "up", matching every path)
+ * to `backend`, a flow-style mapping such as `{ url: "http://127.0.0.1:1234" }`. `listener` adds keys to
+ * the listener, one per line, e.g. `limits: { maxBodyBytes: 10 }`.
+ */
+export function singleRoute(backend: string, options: { route?: string; listener?: string } = {}): string {
+  const listenerKeys = options.listener ? `${options.listener.replace(/^/gm, "    ")}\n` : "";
+  return `
+listeners:
+  - name: main
+    host: 127.0.0.1
+    port: 0
+${listenerKeys}    routes:
+      - name: ${options.route ?? "up"}
+        backend: ${backend}
+`;
+}

@@ -1,11 +1,10 @@
-import { isScalar, parse, visit, type Document } from "yaml";
+import { isPair, isScalar, isSeq, parse, visit, type Document } from "yaml";
 
 const PLACEHOLDER = /\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export interface MissingVariable {
   name: string;
-  /** Offset of the scalar holding the placeholder, for line:column. */
-  offset: number;
+  /** Where the placeholder is, as a YAML path. */
   path: ReadonlyArray<string | number>;
 }
 
@@ -23,7 +22,7 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv): MissingVar
       const replaced = source.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
         const value = env[name] ?? fallback;
         if (value === undefined) {
-          missing.push({ name, offset: node.range?.[0] ?? 0, path: pathOf([...ancestors, node]) });
+          missing.push({ name, path: pathOf([...ancestors, node]) });
           return "";
         }
         return value;
@@ -40,16 +39,12 @@ function typedValue(text: string): unknown {
   return typeof value === "number" || typeof value === "boolean" ? value : text;
 }
 
+/** The YAML path of the last node in `ancestors` (visit's ancestors plus the node itself). */
 function pathOf(ancestors: readonly unknown[]): Array<string | number> {
   const path: Array<string | number> = [];
-  for (let i = 0; i < ancestors.length; i++) {
-    const node = ancestors[i] as { items?: unknown[]; key?: unknown };
-    const child = ancestors[i + 1];
-    if (node.items && child !== undefined) {
-      const index = node.items.indexOf(child);
-      if (index >= 0 && !(child as { key?: unknown }).key) path.push(index);
-    }
-    if (node.key !== undefined && isScalar(node.key)) path.push(String(node.key.value));
-  }
+  ancestors.forEach((node, i) => {
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isSeq(node)) path.push(node.items.indexOf(ancestors[i + 1] as never));
+  });
   return path;
 }

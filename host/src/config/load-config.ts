@@ -1,24 +1,19 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import type { z } from "zod";
+import { LineCounter, parseDocument } from "yaml";
 import { PortcullisError } from "../errors.js";
-import { checkConfig, type ConfigIssue } from "./check-config.js";
+import { checkConfig } from "./check-config.js";
+import { describeZodIssues, objectSource, yamlSource, type LocatedIssue } from "./describe-issues.js";
 import { substituteEnv } from "./env-substitution.js";
 import { gatewayConfigSchema, type GatewayConfig } from "./schema.js";
-import { closestMatch } from "./suggest.js";
-import { knownKeysAt } from "./zod-walk.js";
+
+export type { LocatedIssue } from "./describe-issues.js";
 
 export interface LoadedConfig {
   config: GatewayConfig;
   /** Directory that relative paths in the config (TLS files) are resolved against. */
   baseDir: string;
   source: string;
-}
-
-export interface LocatedIssue extends ConfigIssue {
-  line?: number;
-  column?: number;
 }
 
 /** A configuration that failed to load; `issues` holds every problem found, each with its line:column. */
@@ -62,31 +57,31 @@ export function parseConfigText(
   const baseDir = options.baseDir ?? process.cwd();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
+  const yaml = yamlSource(doc, lineCounter);
   if (doc.errors.length) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: [], message: e.message.split("\n")[0]!, ...at(e.pos[0]) })),
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: [], message: e.message.split("\n")[0]!, line, column: col };
+      }),
     );
   }
   const missing = substituteEnv(doc, options.env ?? process.env);
   if (missing.length) {
     throw new ConfigError(
       source,
-      missing.map((m) => ({ path: [...m.path], message: `environment variable ${m.name} is not set (use \${env.${m.name}:-default} for a default)`, ...at(m.offset) })),
+      missing.map((m) => ({
+        path: [...m.path],
+        message: `environment variable ${m.name} is not set (use \${env.${m.name}:-default} for a default)`,
+        ...yaml.locate(m.path),
+      })),
     );
   }
   const parsed = gatewayConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(source, parsed.error.issues.flatMap((issue) => locateZodIssue(issue, doc, at)));
-  }
+  if (!parsed.success) throw new ConfigError(source, describeZodIssues(parsed.error.issues, yaml));
   const semantic = checkConfig(parsed.data, baseDir);
-  if (semantic.length) {
-    throw new ConfigError(source, semantic.map((issue) => ({ ...issue, ...locate(doc, issue.path, at) })));
-  }
+  if (semantic.length) throw new ConfigError(source, semantic.map((issue) => ({ ...issue, ...yaml.locate(issue.path) })));
   return { config: parsed.data, baseDir, source };
 }
 
@@ -94,58 +89,8 @@ export function parseConfigText(
 export function parseConfigObject(input: unknown, baseDir = process.cwd()): LoadedConfig {
   const parsed = gatewayConfigSchema.safeParse(input);
   const source = "<object>";
-  if (!parsed.success) {
-    throw new ConfigError(source, parsed.error.issues.map((i) => ({ path: i.path as Array<string | number>, message: i.message })));
-  }
+  if (!parsed.success) throw new ConfigError(source, describeZodIssues(parsed.error.issues, objectSource(input)));
   const semantic = checkConfig(parsed.data, baseDir);
   if (semantic.length) throw new ConfigError(source, semantic);
   return { config: parsed.data, baseDir, source };
-}
-
-type Locator = (offset: number) => { line: number; column: number };
-
-function locateZodIssue(issue: z.core.$ZodIssue, doc: Document, at: Locator): LocatedIssue[] {
-  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeysAt(gatewayConfigSchema, path);
-    return issue.keys.map((key) => {
-      const suggestion = closestMatch(key, known);
-      const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? ` (expected one of: ${known.join(", ")})` : "";
-      return { path: [...path, key], message: `unknown key "${key}"${hint}`, ...locateKey(doc, path, key, at) };
-    });
-  }
-  if (issue.code === "invalid_key" && path.length) {
-    const key = String(path[path.length - 1]);
-    const known = knownKeysAt(gatewayConfigSchema, path.slice(0, -1));
-    const suggestion = closestMatch(key, known);
-    const hint = suggestion ? ` (did you mean "${suggestion}"?)` : ` (expected one of: ${known.join(", ")})`;
-    return [{ path, message: `unknown key "${key}"${hint}`, ...locateKey(doc, path.slice(0, -1), key, at) }];
-  }
-  if (issue.code === "invalid_type" && path.length && !doc.hasIn(path)) {
-    return [{ path, message: `missing required key "${String(path[path.length - 1])}" (expected ${issue.expected})`, ...locate(doc, path, at) }];
-  }
-  if (issue.code === "invalid_value" && typeof doc.getIn(path) === "string") {
-    const suggestion = closestMatch(String(doc.getIn(path)), issue.values.map(String));
-    if (suggestion) return [{ path, message: `${issue.message} (did you mean "${suggestion}"?)`, ...locate(doc, path, at) }];
-  }
-  return [{ path, message: issue.message, ...locate(doc, path, at) }];
-}
-
-/** Position of the deepest node that exists along `path`. */
-function locate(doc: Document, path: ReadonlyArray<string | number>, at: Locator): { line?: number; column?: number } {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | null | undefined;
-    if (node?.range) return at(node.range[0]);
-  }
-  return {};
-}
-
-function locateKey(doc: Document, mapPath: ReadonlyArray<string | number>, key: string, at: Locator) {
-  const map = mapPath.length ? doc.getIn(mapPath, true) : doc.contents;
-  if (isMap(map)) {
-    const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-    if (range) return at(range[0]);
-  }
-  return locate(doc, mapPath, at);
 }

@@ -30,6 +30,8 @@ export interface ListenerRuntime {
   routes: RouteRuntime[];
   trustedProxies: BlockList;
   gateway: GatewayContext;
+  /** The gateway's logger bound to this listener (its name is serialized once, not per line). */
+  accessLog: Logger;
 }
 
 export interface RouteRuntime {
@@ -50,6 +52,7 @@ export function createListenerRuntime(config: ListenerConfig, gateway: GatewayCo
     routes: config.routes.map((route) => createRouteRuntime(route, config, pools)),
     trustedProxies: blockListOf(config.trustedProxies),
     gateway,
+    accessLog: gateway.logger.child({ listener: config.name }),
   };
 }
 

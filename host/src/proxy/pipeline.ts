@@ -297,11 +297,9 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
     ex.upstreamAbort?.abort();
   }
   clearTimeout(ex.totalTimer);
-  const gateway = ex.listener.gateway;
-  gateway.logger.info(
+  ex.listener.accessLog.info(
     {
       reqId: ex.requestId,
-      listener: ex.listener.name,
       route: ex.route?.name,
       method: ex.method,
       path: ex.path,
@@ -315,6 +313,7 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
     },
     "request",
   );
+  const gateway = ex.listener.gateway;
   if (--gateway.inFlight === 0) gateway.onIdle?.();
 }
 
