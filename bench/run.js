@@ -1,12 +1,12 @@
 // `npm run bench`: Portcullis against the bare Node proxy and its peers, in one run, with ratios.
 // Options: --quick (smoke check, under a minute), --only=<id,id> (systems; the bare proxy always runs),
-// --load=autocannon and --upstream=node (force the fallbacks), --profile (CPU profile of the gateway
-// with 3 policies instead of the comparison). See docs/benchmarks.md.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// --load=autocannon and --upstream=node (force the fallbacks), --profile (instead of the comparison:
+// CPU profiles of the gateway with 3 policies, with none, and of the bare proxy). See docs/benchmarks.md.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { stopAll, stopChildrenOnExit } from "./lib/children.js";
+import { failureText, stopAll, stopChildrenOnExit, wasInterrupted } from "./lib/children.js";
 import { profileGateway } from "./lib/cpu-profile.js";
 import { chooseLoadGenerator, prepareWorkload } from "./lib/load-generator.js";
 import { describeMachine } from "./lib/machine.js";
@@ -34,6 +34,16 @@ const PLANS = {
   full: { rounds: 3, connections: 50, seconds: 5, latencySeconds: 2, warmupSeconds: 2, startRepeats: 3, poolIterations: 20_000, otherBenches: true },
   quick: { rounds: 1, connections: 50, seconds: 1, latencySeconds: 1, warmupSeconds: 0, startRepeats: 1, poolIterations: 2_000, otherBenches: false },
 };
+if (![undefined, "wrk", "autocannon"].includes(options.load) || ![undefined, "nginx", "node"].includes(options.upstream)) {
+  console.error("usage: npm run bench -- [--quick] [--only=<system,...>] [--load=wrk|autocannon] [--upstream=nginx|node] [--profile]");
+  process.exit(2);
+}
+for (const built of ["../host/dist/cli.js", "../sdk/dist/tooling/index.js"]) {
+  if (!existsSync(new URL(built, import.meta.url))) {
+    console.error(`${built.slice(3)} is missing: run \`npm run build\` first`);
+    process.exit(2);
+  }
+}
 const mode = options.quick ? "quick" : "full";
 const plan = PLANS[mode];
 const log = (line) => console.log(line);
@@ -53,10 +63,13 @@ try {
   const buildDir = join(runDir, "policies");
   mkdirSync(buildDir);
   const side = { failures: {} };
-  const policies = await buildBenchPolicies(buildDir).then(
-    (built) => ((side.build = built), built.paths),
-    (error) => void (side.failures["build the test policies"] = String(error.message ?? error)),
-  );
+  let policies; // stays undefined when the SDK cannot build them: the policy systems are then reported as failed
+  try {
+    side.build = await buildBenchPolicies(buildDir);
+    policies = side.build.paths;
+  } catch (error) {
+    side.failures["build the test policies"] = failureText(error, runDir);
+  }
 
   const upstream = await startUpstream(upstreamKind, { runDir });
   const ctx = { runDir, upstreamUrl: upstream.url, policies, tools: { nginx: Boolean(nginx) } };
@@ -105,7 +118,7 @@ try {
   }
 } catch (error) {
   keepRunDir = true;
-  console.error(error);
+  if (!wasInterrupted()) console.error(error);
   process.exitCode = 1;
 } finally {
   await stopAll();

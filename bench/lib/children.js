@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const running = new Set();
+let interrupted = false;
 const STOP_GRACE_MS = 3_000;
 
 /**
@@ -76,6 +77,12 @@ export async function waitForHttp(handle, url, timeoutMs = 30_000, intervalMs = 
   throw new Error(`${handle.name} did not answer ${url} within ${timeoutMs} ms:\n${outputTail(handle)}`);
 }
 
+/** An error as one line for a report: its first lines, trimmed, with the run's directory left out. */
+export function failureText(error, runDir, maxLines = 6) {
+  const lines = String(error?.message ?? error).replaceAll(`${runDir}/`, "").split("\n");
+  return lines.map((line) => line.trim()).filter(Boolean).slice(0, maxLines).join(" / ");
+}
+
 function describeExit({ code, signal }) {
   return signal ? `signal ${signal}` : `code ${code}`;
 }
@@ -93,9 +100,15 @@ export function stopAll() {
   return Promise.all([...running].map(stopProcess));
 }
 
+/** True once Ctrl-C or SIGTERM arrived: the errors of the children being stopped are expected then. */
+export function wasInterrupted() {
+  return interrupted;
+}
+
 /** Stops every child on Ctrl-C, SIGTERM and uncaught errors, then exits. */
 export function stopChildrenOnExit() {
   const bail = (status) => {
+    interrupted = true;
     stopAll().finally(() => process.exit(status));
   };
   process.once("SIGINT", () => bail(130));

@@ -2,7 +2,7 @@
 // the main thread and each policy worker), summarized as the functions with the most self time.
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stopProcess } from "./children.js";
+import { failureText, stopProcess } from "./children.js";
 import { runLoad } from "./load-generator.js";
 import { WORKLOADS } from "./workloads.js";
 
@@ -71,7 +71,7 @@ export async function profileGateway(ctx, generator, systems, { seconds, connect
     try {
       server = await system.start({ ...ctx, extraNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
     } catch (error) {
-      summaries[id] = { label: system.label, failed: String(error.message ?? error).split("\n").slice(0, 6).join(" / ") };
+      summaries[id] = { label: system.label, failed: failureText(error, ctx.runDir) };
       log(`${system.label}: could not start: ${summaries[id].failed}`);
       continue;
     }

@@ -1,6 +1,6 @@
 // Figures computed from the load runs, and the ones measured beside them once the load is over.
 import { availableParallelism } from "node:os";
-import { stopProcess } from "./children.js";
+import { failureText, stopProcess } from "./children.js";
 import { ratioBetween } from "./measure.js";
 import { rssBytes } from "./proc-stats.js";
 import { capabilityBridgeFigures, pluginLoadFigures, policyCallFigures, poolRoundTripFigures } from "./side-benches.js";
@@ -52,7 +52,7 @@ export async function measureSideFigures(ctx, running, plan, { log, runDir }) {
     try {
       figures[key] = await measure();
     } catch (error) {
-      figures.failures[what] = String(error.message ?? error).split("\n").slice(0, 4).join(" / ");
+      figures.failures[what] = failureText(error, runDir);
     }
   };
   if (ctx.policies) await attempt("plugin load (cold, cached)", "pluginLoad", () => pluginLoadFigures(ctx, plan.startRepeats));

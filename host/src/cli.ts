@@ -96,11 +96,9 @@ async function schema(args: string[]): Promise<number> {
   return 0;
 }
 
-interface PluginTooling {
-  pluginNew(dir: string, opts: Record<string, unknown>): Promise<unknown>;
-  pluginBuild(dir: string, opts: Record<string, unknown>): Promise<unknown>;
-}
+type PluginTooling = typeof import("@portcullis/sdk/tooling");
 
+/** `plugin new|build`: the SDK's tooling, loaded on demand so starting a gateway never loads the compiler. */
 async function plugin(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
@@ -112,11 +110,22 @@ async function plugin(args: string[]): Promise<number> {
   if (action === "new" && !dir) return usageError("plugin new needs a directory");
   let tooling: PluginTooling;
   try {
-    tooling = (await import("@portcullis/sdk/tooling" as string)) as PluginTooling;
+    tooling = await import("@portcullis/sdk/tooling");
   } catch (error) {
-    return usageError(`plugin commands need @portcullis/sdk (tooling not available: ${(error as Error).message})`);
+    return usageError(`plugin commands need @portcullis/sdk (not available: ${(error as Error).message})`);
   }
-  const run = action === "new" ? tooling.pluginNew : tooling.pluginBuild;
-  await run(dir ?? ".", values);
-  return 0;
+  try {
+    if (action === "new") {
+      const files = await tooling.pluginNew(dir!, { name: values.name });
+      process.stdout.write(`created ${files.length} files:\n${files.map((f) => `  ${f}`).join("\n")}\n`);
+    } else {
+      const built = await tooling.pluginBuild(dir ?? ".", { outDir: values.out });
+      process.stdout.write(`built ${built.name}: ${built.wasmPath} (${built.component.length} bytes, ${Math.round(built.milliseconds)} ms)\n`);
+    }
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(`${typeof code === "string" && code.startsWith("PCS_ERR_") ? `${code}: ` : ""}${(error as Error).message}\n`);
+    return 1;
+  }
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -55,6 +57,18 @@ describe("portcullis CLI", () => {
     expect(unknown.stderr).toContain('PCS_ERR_CLI_USAGE: unknown command "frobnicate"');
     expect((await runCli(["start", "--bogus"])).status).toBe(2);
     expect((await runCli(["validate"])).status).toBe(2);
+  });
+
+  it("plugin new scaffolds a policy through the SDK's tooling, and refuses a folder that is not empty", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "portcullis-plugin-")), "require-header");
+    const created = await runCli(["plugin", "new", dir]);
+    expect(created.status).toBe(0);
+    expect(created.stdout).toContain(join(dir, "package.json"));
+    expect(readFileSync(join(dir, "package.json"), "utf8")).toContain("require-header");
+    const again = await runCli(["plugin", "new", dir]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("is not empty");
+    expect((await runCli(["plugin", "frobnicate"])).status).toBe(2);
   });
 
   it("schema prints the published config/schema.json", async () => {

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { singleRoute, startTestGateway } from "../support/gateway.js";
+import { routesYaml, singleRoute, startTestGateway } from "../support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../support/servers.js";
 
 afterEach(stopAll);
@@ -143,12 +143,8 @@ describe("upstream failures", () => {
       if (req.url === "/stall") res.writeHead(200, { "content-length": "100" }).write("first bytes");
       setTimeout(() => res.end("too late"), 2_000).unref();
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+    const gateway = await startTestGateway(
+      routesYaml(`
       - name: headers
         match: { path: { exact: /headers } }
         backend: { url: "${upstream.url}", timeouts: { headersMs: 200 } }
@@ -158,7 +154,8 @@ listeners:
       - name: stall
         match: { path: { exact: /stall } }
         backend: { url: "${upstream.url}", timeouts: { bodyMs: 200 } }
-`);
+`),
+    );
     expectError(await rawRequest(gateway.url("/headers")), 504, "PCS_ERR_UPSTREAM_TIMEOUT");
     expectError(await rawRequest(gateway.url("/total")), 504, "PCS_ERR_UPSTREAM_TIMEOUT");
     await expect(rawRequest(gateway.url("/stall"))).rejects.toThrow();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../host/src/index.js";
 import { compileRouteTable } from "../../host/src/routing/route-table.js";
 import { selectRoute, type RouteRequest } from "../../host/src/routing/select-route.js";
-import { singleRoute, startTestGateway } from "../support/gateway.js";
+import { routesYaml, singleRoute, startTestGateway } from "../support/gateway.js";
 import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
 
 afterEach(stopAll);
@@ -106,18 +106,15 @@ describe("backends", () => {
 
   it("uses the operation's backend for its method", async () => {
     const writer = await startUpstream((req, res) => res.end(`writer got ${req.method}`));
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+    const gateway = await startTestGateway(
+      routesYaml(`
       - name: items
         match: { path: { prefix: /items } }
         operations:
           POST: { backend: { url: "${writer.url}" } }
         backend: { directResponse: { status: 200, body: reader } }
-`);
+`),
+    );
     expect((await rawRequest(gateway.url("/items"))).body.toString()).toBe("reader");
     expect((await rawRequest(gateway.url("/items"), { method: "POST", body: "x" })).body.toString()).toBe("writer got POST");
   });
@@ -146,19 +143,16 @@ listeners:
 describe("path normalization", () => {
   it("resolves dot segments (plain and percent-encoded) before routing and forwarding", async () => {
     const upstream = await startUpstream((req, res) => res.end(req.url));
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+    const gateway = await startTestGateway(
+      routesYaml(`
       - name: public
         match: { path: { prefix: /public } }
         backend: { directResponse: { status: 200, body: public } }
       - name: admin
         match: { path: { prefix: /admin } }
         backend: { url: "${upstream.url}" }
-`);
+`),
+    );
     for (const path of ["/public/../admin/users", "/public/%2e%2E/admin/users", "/admin/./users"]) {
       const res = await rawRequest(gateway.url(path));
       expect(res.body.toString(), path).toBe("/admin/users");

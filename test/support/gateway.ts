@@ -55,3 +55,8 @@ ${listenerKeys}    routes:
         backend: ${backend}
 `;
 }
+
+/** YAML for one listener "main" on 127.0.0.1:0 whose `routes:` list is `routes` (items indented by 6 spaces). */
+export function routesYaml(routes: string): string {
+  return `\nlisteners:\n  - name: main\n    host: 127.0.0.1\n    port: 0\n    routes:\n${routes.replace(/^\n/, "")}`;
+}

@@ -141,6 +141,8 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
       method: ex.method as Dispatcher.HttpMethod,
       headers,
       body: replacedBody ?? (!hasRequestBody(ex) ? null : streamLimit >= 0 ? req.pipe(new BodyLimit(streamLimit)) : req),
+      headersTimeout: config.timeouts.headersMs,
+      bodyTimeout: config.timeouts.bodyMs,
       signal: ex.upstreamAbort,
       opaque: ex,
     },
@@ -263,6 +265,7 @@ function sendComplete(ex: Exchange, status: number, headers: readonly string[], 
  * Once the response has started, the only honest signal left is to reset the connection.
  */
 export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails = NO_DETAILS): void {
+  if (ex.res.writableEnded) return; // answered already (e.g. a 408, then the aborted body reports too)
   ex.faultCode = code;
   ex.faultDetail = details.detail;
   clearTimeout(ex.totalTimer);

@@ -1,7 +1,10 @@
 import { Pool } from "undici";
 import type { BackendConfig } from "../config/schema.js";
 
-/** One undici Pool per (origin, pool settings), shared by every backend that points at the same upstream. */
+/**
+ * One undici Pool per (origin, pool settings, connect timeout), shared by every backend that points at the
+ * same upstream with those settings. Header and body timeouts differ per backend, so they go on each request.
+ */
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();
 
@@ -13,8 +16,6 @@ export class UpstreamPools {
         connections: backend.pool.connections,
         keepAliveTimeout: backend.pool.keepAliveMs,
         connect: { timeout: backend.timeouts.connectMs },
-        headersTimeout: backend.timeouts.headersMs,
-        bodyTimeout: backend.timeouts.bodyMs,
       });
       this.#pools.set(key, pool);
     }
