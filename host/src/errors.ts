@@ -47,8 +47,11 @@ export const ERRORS = {
   PCS_ERR_POLICY_TRAPPED: { status: 500, meaning: "A policy trapped (WebAssembly runtime error); its instance is discarded." },
   PCS_ERR_POLICY_MEMORY: { status: 500, meaning: "A policy's memory grew past its cap; its instance is discarded." },
   PCS_ERR_POLICY_INIT_FAILED: { status: 500, meaning: "A policy could not be instantiated or rejected its configuration." },
-  PCS_ERR_POLICY_TIMEOUT: { status: 500, meaning: "A policy ran past its time budget; its worker was replaced." },
-  PCS_ERR_POLICY_REJECTED: { status: 403, meaning: "A policy rejected the request without giving a response of its own." },
+  PCS_ERR_POLICY_TIMEOUT: { status: 503, meaning: "A policy ran past its time budget; its worker was replaced." },
+  PCS_ERR_POLICY_REJECTED: {
+    status: 403,
+    meaning: "A policy answered the request itself with a status of 400 or more (its own status; 403 is nominal); the fault flow sees this code.",
+  },
   PCS_ERR_POLICY_UNAVAILABLE: { status: 503, meaning: "A policy reported that a service it depends on is unavailable." },
   PCS_ERR_POLICY_QUARANTINED: {
     status: 503,

@@ -11,6 +11,8 @@ import { createListenerServer, listen } from "./listeners/listener-server.js";
 import { createLogger } from "./logging.js";
 import { NO_FLOWS, type FlowRunner } from "./proxy/flow-runner.js";
 import { UpstreamPools } from "./proxy/upstream-pools.js";
+import { PolicyFlows } from "./runtime/policy-flows.js";
+import { PolicyRuntime, preparePolicies } from "./runtime/policy-runtime.js";
 
 export type GatewayInput = GatewayConfigInput | LoadedConfig | { configPath: string; env?: NodeJS.ProcessEnv };
 
@@ -45,11 +47,13 @@ export interface Gateway {
 
 /** Starts every listener and the admin server; on any failure, stops what started and throws. */
 export async function startGateway(input: GatewayInput, options: StartOptions = {}): Promise<Gateway> {
-  const { config, baseDir } = resolveConfig(input);
+  const loaded = resolveConfig(input);
+  const { config, baseDir } = loaded;
   const logger = options.logger ?? createLogger(config.logging, options.logDestination);
+  const policies = options.flows ? undefined : await startPolicies(loaded, logger);
   const context: GatewayContext = {
     logger,
-    flows: options.flows ?? NO_FLOWS,
+    flows: options.flows ?? (policies ? new PolicyFlows(policies, config.runtime.maxBodyBytes) : NO_FLOWS),
     draining: false,
     inFlight: 0,
     tunnels: new Set(),
@@ -77,7 +81,12 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     }
     for (const socket of context.tunnels) socket.destroy();
     await Promise.all([pools.close(), ...servers.map((s) => (s.listening ? new Promise((r) => s.once("close", r)) : undefined))]);
+    await policies?.close();
   };
+  if (policies) {
+    adminRoutes.set("/plugins", () => ({ status: 200, body: policies.describePlugins() }));
+    adminRoutes.set("/metrics", () => ({ status: 200, body: policies.renderMetrics(), contentType: "text/plain; version=0.0.4" }));
+  }
 
   const listeners: Gateway["listeners"] = [];
   let admin: BoundAddress | undefined;
@@ -120,6 +129,20 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   };
 
   return { config, logger, listeners, admin, adminRoutes, drain, close: closeNow };
+}
+
+/** Loads the plugins and starts the policy pool, or returns undefined when no policy is attached. */
+async function startPolicies(loaded: LoadedConfig, logger: Logger): Promise<PolicyRuntime | undefined> {
+  if (Object.keys(loaded.config.plugins).length === 0) return undefined;
+  const runtime = PolicyRuntime.start(await preparePolicies(loaded, logger), loaded, logger);
+  if (!runtime) return undefined;
+  try {
+    await runtime.warmUp(loaded);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  return runtime;
 }
 
 function resolveConfig(input: GatewayInput): LoadedConfig {

@@ -142,3 +142,45 @@ listeners:
     expect(rejected).toBe(403);
   });
 });
+
+describe("fault triggers", () => {
+  it("runs the fault flow on an upstream 5xx where the backend asks for it, and on an upstream timeout", async () => {
+    const upstream = await startUpstream((req, res) => {
+      if (req.url === "/slow") setTimeout(() => res.end("late"), 2_000).unref();
+      else {
+        res.statusCode = 503;
+        res.end("upstream is sad");
+      }
+    });
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("fault-json")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    policies: { fault: [ { plugin: fault-json } ] }
+    routes:
+      - name: strict
+        match: { path: { prefix: /strict } }
+        backend: { url: ${upstream.url}, faultOn5xx: true, pathPrefixRewrite: / }
+      - name: slow
+        match: { path: { prefix: /slow } }
+        backend: { url: ${upstream.url}, timeouts: { headersMs: 200 } }
+      - name: lenient
+        match: { path: { prefix: / } }
+        backend: { url: ${upstream.url} }
+`);
+    const strict = await rawRequest(gateway.url("/strict"));
+    expect(strict.status).toBe(502);
+    expect(strict.json()).toEqual({ shaped: true, code: "PCS_ERR_UPSTREAM_ERROR", status: 502, policy: null });
+
+    const slow = await rawRequest(gateway.url("/slow"));
+    expect(slow.status).toBe(504);
+    expect(slow.json()).toMatchObject({ shaped: true, code: "PCS_ERR_UPSTREAM_TIMEOUT" });
+
+    const lenient = await rawRequest(gateway.url("/other"));
+    expect(lenient.status).toBe(503);
+    expect(lenient.body.toString()).toBe("upstream is sad");
+  });
+});

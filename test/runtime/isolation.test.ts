@@ -111,8 +111,8 @@ describe("isolation", () => {
     expect(plugins.tag.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("answers 500 when init refuses a configuration the schema allowed", async () => {
-    const gateway = await startTestGateway(`
+  it("refuses to start when init rejects a configuration the schema allowed, naming its line", async () => {
+    const start = startTestGateway(`
 plugins:
 ${plugin("tag")}
 listeners:
@@ -125,8 +125,7 @@ listeners:
         policies: { request: [ { plugin: tag, with: { label: refuse-init } } ] }
         backend: { echo: true }
 `);
-    const response = await rawRequest(gateway.url("/"));
-    expect(response.status).toBe(500);
-    expect(response.json()).toMatchObject({ code: "PCS_ERR_POLICY_INIT_FAILED" });
+    await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
+    await expect(start).rejects.toThrow(/test\.yaml:\d+:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: .*refused at init/);
   });
 });

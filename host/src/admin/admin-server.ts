@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-/** What an admin endpoint answers; `body` is sent as JSON. */
+/** What an admin endpoint answers; `body` is sent as JSON unless a `contentType` says it is text. */
 export interface AdminReply {
   status: number;
   body: unknown;
+  contentType?: string;
 }
 
 export type AdminHandler = (req: IncomingMessage) => AdminReply | Promise<AdminReply>;
@@ -32,8 +33,8 @@ export function createAdminServer(routes: AdminRoutes): Server {
   });
 }
 
-function reply(res: ServerResponse, { status, body }: AdminReply): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+function reply(res: ServerResponse, { status, body, contentType }: AdminReply): void {
+  const text = contentType ? String(body) : `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { "content-type": contentType ?? "application/json", "content-length": Buffer.byteLength(text) });
   res.end(res.req.method === "HEAD" ? undefined : text);
 }

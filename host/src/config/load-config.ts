@@ -14,6 +14,8 @@ export interface LoadedConfig {
   /** Directory that relative paths in the config (TLS files) are resolved against. */
   baseDir: string;
   source: string;
+  /** line:column of a path in the file (empty for configs given as objects), for checks made after loading. */
+  locate(path: ReadonlyArray<string | number>): { line?: number; column?: number };
 }
 
 /** A configuration that failed to load; `issues` holds every problem found, each with its line:column. */
@@ -82,7 +84,7 @@ export function parseConfigText(
   if (!parsed.success) throw new ConfigError(source, describeZodIssues(parsed.error.issues, yaml));
   const semantic = checkConfig(parsed.data, baseDir);
   if (semantic.length) throw new ConfigError(source, semantic.map((issue) => ({ ...issue, ...yaml.locate(issue.path) })));
-  return { config: parsed.data, baseDir, source };
+  return { config: parsed.data, baseDir, source, locate: yaml.locate };
 }
 
 /** Validates a configuration given as an object (the programmatic API); issues carry paths, not lines. */
@@ -92,5 +94,5 @@ export function parseConfigObject(input: unknown, baseDir = process.cwd()): Load
   if (!parsed.success) throw new ConfigError(source, describeZodIssues(parsed.error.issues, objectSource(input)));
   const semantic = checkConfig(parsed.data, baseDir);
   if (semantic.length) throw new ConfigError(source, semantic);
-  return { config: parsed.data, baseDir, source };
+  return { config: parsed.data, baseDir, source, locate: () => ({}) };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pluginSchema, policyListsSchema, runtimeSchema, storesSchema } from "../runtime/config-schema.js";
 
 /**
  * The configuration schema, composed from small named schemas so later issues can add keys
@@ -77,11 +78,17 @@ export const backendSchema = z
       .startsWith("/")
       .optional()
       .describe("Replaces the part of the path matched by the route's prefix (or exact) path."),
+    faultOn5xx: z
+      .boolean()
+      .default(false)
+      .describe("Treat a 5xx answer from the upstream as a fault (PCS_ERR_UPSTREAM_ERROR), so fault policies shape it."),
+    policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
   })
   .describe("Exactly one of url, targets, echo or directResponse.");
 
 export const operationSchema = z.strictObject({
   backend: backendSchema.optional().describe("Overrides the route's backend for this method."),
+  policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
 });
 
 export const limitsSchema = z.strictObject({
@@ -97,6 +104,7 @@ export const routeSchema = z.strictObject({
   match: routeMatchSchema.prefault({}),
   operations: z.partialRecord(httpMethodSchema, operationSchema).optional(),
   maxBodyBytes: z.number().int().nonnegative().optional().describe("Overrides the listener's limits.maxBodyBytes."),
+  policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
   backend: backendSchema,
 });
 
@@ -115,6 +123,7 @@ export const listenerSchema = z.strictObject({
     .default([])
     .describe("Addresses or CIDRs whose X-Forwarded-* and x-request-id headers are kept and appended to."),
   limits: limitsSchema.prefault({}),
+  policies: policyListsSchema.optional().describe("Listener policies; request policies run before route selection."),
   routes: z.array(routeSchema).default([]),
 });
 
@@ -139,6 +148,9 @@ export const gatewayConfigSchema = z.strictObject({
   admin: adminSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
+  plugins: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), pluginSchema).default({}).describe("Policy components, by the name policies use."),
+  runtime: runtimeSchema.prefault({}),
+  stores: storesSchema.prefault({}),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

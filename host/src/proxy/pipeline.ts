@@ -36,12 +36,20 @@ export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, r
     if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
     if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) return fault(ex, "PCS_ERR_BAD_REQUEST", { message: "request target is not a path" });
     ex.path = normalizePath(ex.path);
-    const pending = listener.gateway.flows.listenerRequest(ex);
-    if (pending === undefined) selectRouteStage(ex);
-    else continueAfter(ex, pending, selectRouteStage);
+    requestStages(ex, backendStage);
   } catch (error) {
     failed(ex, error);
   }
+}
+
+/**
+ * Listener request flow, route selection, route request flow, then `next`: the backend stage for a
+ * request, the upstream handshake for a WebSocket upgrade (so policies run on handshakes too).
+ */
+export function requestStages(ex: Exchange, next: (ex: Exchange) => void): void {
+  const pending = ex.listener.gateway.flows.listenerRequest(ex);
+  if (pending === undefined) selectRouteStage(ex, next);
+  else continueAfter(ex, pending, (selected) => selectRouteStage(selected, next));
 }
 
 /** Registers the exchange on its response and socket; shared with WebSocket upgrades. */
@@ -65,7 +73,7 @@ function fromAbsoluteForm(ex: Exchange): boolean {
 
 // ---- route selection and route request flow --------------------------------------------------
 
-function selectRouteStage(ex: Exchange): void {
+function selectRouteStage(ex: Exchange, next: (ex: Exchange) => void): void {
   const { listener } = ex;
   const selection = selectRoute(listener.routeTable, ex);
   if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
@@ -77,8 +85,8 @@ function selectRouteStage(ex: Exchange): void {
   ex.params = selection.params;
   ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
   const pending = listener.gateway.flows.routeRequest(ex);
-  if (pending === undefined) backendStage(ex);
-  else continueAfter(ex, pending, backendStage);
+  if (pending === undefined) next(ex);
+  else continueAfter(ex, pending, next);
 }
 
 /** Waits for a flow, then runs the next stage; a failure in either becomes a 500. */
@@ -189,6 +197,10 @@ function upstreamResponded(ex: Exchange, data: Dispatcher.ResponseData<Exchange>
   (body as WithExchange<typeof body>)[EXCHANGE] = ex;
   body.on("error", onUpstreamBodyError);
   if (ex.clientGone) return void body.destroy();
+  if (data.statusCode >= 500 && ex.backend!.kind === "upstream" && ex.backend!.config.faultOn5xx) {
+    body.destroy();
+    return fault(ex, "PCS_ERR_UPSTREAM_ERROR", { detail: `upstream answered ${data.statusCode}` });
+  }
   ex.responseStatus = data.statusCode;
   ex.responseHeaders = buildResponseHeaders(data.headers, ex.requestId);
   ex.upstreamBody = body;
@@ -276,6 +288,7 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
     return;
   }
   const info = faultOf(code, details.message, details.policy);
+  if (details.response) info.status = details.response.status; // a policy's rejection keeps its own status
   const response = details.response ?? defaultErrorResponse(info, ex.requestId);
   if (details.headers) response.headers.push(...details.headers);
   const pending = ex.listener.gateway.flows.fault(ex, info, response);

@@ -3,16 +3,15 @@ import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
 import { normalizePath } from "../routing/normalize-path.js";
-import { selectRoute } from "../routing/select-route.js";
 import { pickTarget, upstreamPath } from "./backends.js";
 import type { Exchange } from "./exchange.js";
 import { buildResponseHeaders } from "./forward-headers.js";
-import { accept, fault, upstreamHeaders } from "./pipeline.js";
+import { accept, fault, requestStages, upstreamHeaders } from "./pipeline.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 /**
  * Proxies an HTTP/1.1 upgrade (WebSocket handshake) to the route's backend, then tunnels bytes both ways.
- * The handshake goes through the same accept, route selection and fault stages as a request; the
+ * The handshake goes through the same accept, request flow, route selection and fault stages as a request; the
  * upstream's answer is relayed as is when it declines the upgrade.
  */
 export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -22,25 +21,19 @@ export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, s
   socket.on("error", () => socket.destroy());
   res.once("finish", () => socket.end());
   try {
-    proxyHandshake(listener, ex, socket, head);
+    ex.path = normalizePath(ex.path);
+    if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
+    requestStages(ex, (routed) => proxyHandshake(routed, socket, head));
   } catch (error) {
     listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upgrade failed inside the gateway");
     fault(ex, "PCS_ERR_INTERNAL");
   }
 }
 
-function proxyHandshake(listener: ListenerRuntime, ex: Exchange, socket: Duplex, head: Buffer): void {
-  const { req } = ex;
-  ex.path = normalizePath(ex.path);
-  if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
-  const selection = selectRoute(listener.routeTable, ex);
-  if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
-  if (selection.kind === "method-not-allowed") return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", { headers: ["allow", selection.allow.join(", ")] });
-  const route = listener.routes[selection.route.index]!;
-  ex.route = route;
-  ex.params = selection.params;
-  const backend = route.operationBackends?.get(ex.method) ?? route.backend;
-  ex.backend = backend;
+/** After route selection and the request flow: relay the handshake upstream and tunnel on success. */
+function proxyHandshake(ex: Exchange, socket: Duplex, head: Buffer): void {
+  const { req, listener } = ex;
+  const backend = ex.backend!;
   if (backend.kind !== "upstream") return fault(ex, "PCS_ERR_UPGRADE_NOT_SUPPORTED");
 
   const target = pickTarget(backend);

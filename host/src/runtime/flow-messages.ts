@@ -78,7 +78,18 @@ export interface FaultTask extends TaskBase {
   body: Uint8Array;
 }
 
+/** Sent once at start: instantiate and `init` every instance, so a refused configuration stops the start. */
+export interface WarmUpTask {
+  flow: "warm-up";
+}
+
 export type FlowTask = RequestTask | ResponseTask | FaultTask;
+
+/** An instance whose creation or `init` failed during warm-up. */
+export interface WarmUpFailure {
+  instance: number;
+  message: string;
+}
 
 /** A policy that could not do its work, as the gateway reports it. */
 export interface PolicyFailure {

@@ -60,7 +60,7 @@ export class PolicyFlows implements FlowRunner {
       if (refused) return refused;
     }
     const result = await this.runtime.run(
-      { flow: "request", listener: ex.listener.name, withListenerChain: true, route: undefined, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata },
+      { flow: "request", listener: ex.listener.name, withListenerChain: true, route: undefined, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata ?? [] },
       all,
     );
     ex.metadata = result.metadata;
@@ -84,7 +84,7 @@ export class PolicyFlows implements FlowRunner {
       if (refused) return refused;
     }
     const result = await this.runtime.run(
-      { flow: "request", listener: ex.listener.name, withListenerChain: false, route: ex.route!.name, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata },
+      { flow: "request", listener: ex.listener.name, withListenerChain: false, route: ex.route!.name, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata ?? [] },
       chain,
     );
     ex.metadata = result.metadata;
@@ -132,7 +132,7 @@ export class PolicyFlows implements FlowRunner {
         request: requestHeadOf(ex),
         response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
         body,
-        metadata: ex.metadata,
+        metadata: ex.metadata ?? [],
       },
       chain,
     );
@@ -172,7 +172,7 @@ export class PolicyFlows implements FlowRunner {
           fault: { kind: faultKindOf(fault.code), status: fault.status, code: fault.code, policy: fault.policy, message: fault.message },
           response: { status: response.status, headers: headersOf(response.headers) },
           body,
-          metadata: ex.metadata,
+          metadata: ex.metadata ?? [],
         },
         chain,
       );
@@ -205,7 +205,7 @@ export class PolicyFlows implements FlowRunner {
         request: requestHeadOf(ex),
         response: { status: response.status, headers: headersOf(response.headers) },
         body: this.runtime.needsResponseBody(chain) ? body : undefined,
-        metadata: ex.metadata,
+        metadata: ex.metadata ?? [],
       },
       chain,
     );

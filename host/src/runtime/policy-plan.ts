@@ -29,8 +29,8 @@ export interface PlanStep {
   /** Name in logs, faults and metrics. */
   name: string;
   when: number | undefined;
-  /** Where the entry was attached, e.g. `routes[0].operations.POST.policies.request[1]`. */
-  origin: string;
+  /** Where the entry is in the config, e.g. ["listeners", 0, "routes", 1, "policies", "request", 0]. */
+  origin: Array<string | number>;
 }
 
 export interface FlowChains {
@@ -62,7 +62,7 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
   const conditions: string[] = [];
   const conditionKeys = new Map<string, number>();
 
-  const step = (entry: PolicyEntryConfig, origin: string): PlanStep => {
+  const step = (entry: PolicyEntryConfig, origin: Array<string | number>): PlanStep => {
     const configText = JSON.stringify(entry.with ?? {});
     const key = `${entry.plugin}\u0000${configText}`;
     let instance = instanceKeys.get(key);
@@ -80,12 +80,12 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     }
     return { instance, name: entry.name ?? entry.plugin, when, origin };
   };
-  const steps = (lists: Lists, flow: keyof FlowChains, origin: string): PlanStep[] =>
-    (lists?.[flow] ?? []).map((entry, i) => step(entry, `${origin}.policies.${flow}[${i}]`));
+  const steps = (lists: Lists, flow: keyof FlowChains, origin: Array<string | number>): PlanStep[] =>
+    (lists?.[flow] ?? []).map((entry, i) => step(entry, [...origin, "policies", flow, i]));
 
   const listeners: Record<string, ListenerPlan> = {};
   config.listeners.forEach((listener, li) => {
-    const at = `listeners[${li}]`;
+    const at = ["listeners", li];
     const own: FlowChains = {
       request: steps(listener.policies, "request", at),
       response: steps(listener.policies, "response", at),
@@ -93,13 +93,13 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     };
     const routes: ListenerPlan["routes"] = {};
     listener.routes.forEach((route, ri) => {
-      const routeAt = `${at}.routes[${ri}]`;
+      const routeAt = [...at, "routes", ri];
       const perMethod: Partial<Record<HttpMethod, FlowChains>> = {};
       const shared = new Map<string, FlowChains>();
       for (const method of HTTP_METHODS) {
         const operation = route.operations?.[method];
         const backend = operation?.backend ?? route.backend;
-        const backendAt = operation?.backend ? `${routeAt}.operations.${method}.backend` : `${routeAt}.backend`;
+        const backendAt = operation?.backend ? [...routeAt, "operations", method, "backend"] : [...routeAt, "backend"];
         // Methods without an operation of their own share one set of arrays.
         const key = operation ? method : "*";
         let chains = shared.get(key);
@@ -109,7 +109,7 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
             chains[flow] = [
               ...(flow === "request" ? [] : own[flow]),
               ...steps(route.policies, flow, routeAt),
-              ...steps(operation?.policies, flow, `${routeAt}.operations.${method}`),
+              ...steps(operation?.policies, flow, [...routeAt, "operations", method]),
               ...steps(backend.policies, flow, backendAt),
             ];
           }
@@ -137,4 +137,20 @@ export function instancesByPlugin(plan: PolicyPlan): Map<string, number[]> {
     else byPlugin.set(instance.plugin, [index]);
   });
   return byPlugin;
+}
+
+/** For each instance, where in the config it is first attached. */
+export function firstOrigins(plan: PolicyPlan): Map<number, Array<string | number>> {
+  const origins = new Map<number, Array<string | number>>();
+  const visit = (steps: readonly PlanStep[]) => {
+    for (const step of steps) if (!origins.has(step.instance)) origins.set(step.instance, step.origin);
+  };
+  for (const listener of Object.values(plan.listeners)) {
+    visit(listener.listenerRequest);
+    for (const flow of ["request", "response", "fault"] as const) visit(listener.unrouted[flow]);
+    for (const methods of Object.values(listener.routes)) {
+      for (const chains of Object.values(methods)) for (const flow of ["request", "response", "fault"] as const) visit(chains![flow]);
+    }
+  }
+  return origins;
 }

@@ -2,15 +2,26 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
+import { ConfigError, type LoadedConfig } from "../config/load-config.js";
 import type { GatewayConfig, HttpMethod } from "../config/schema.js";
 import { startCapabilityServices, type CapabilityServices } from "../capabilities/index.js";
-import type { FaultTask, FlowResult, FlowTask, RequestTask, ResponseTask, WorkerSetup } from "./flow-messages.js";
+import type {
+  FaultTask,
+  FlowResult,
+  FlowTask,
+  RequestTask,
+  ResponseTask,
+  WarmUpFailure,
+  WarmUpTask,
+  WorkerSetup,
+} from "./flow-messages.js";
 import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
-import { buildPolicyPlan, EMPTY_CHAINS, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
+import { buildPolicyPlan, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { PluginStats } from "./plugin-stats.js";
 import { validatePlan } from "./validate-plan.js";
 
-const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url);
+/** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
+const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
 
 /**
  * The policy runtime of one gateway: plugins loaded and compiled once, the plan of every chain,
@@ -44,19 +55,13 @@ export class PolicyRuntime {
   }
 
   /**
-   * Loads every plugin the configuration declares, checks each policy entry against its plugin
-   * (flows it handles, configuration schema, `when:` syntax), and starts the pool. Returns
-   * undefined when no policy is attached anywhere, so the gateway runs with no pool at all.
+   * Starts the pool for a prepared configuration. Returns undefined when no policy is attached
+   * anywhere, so the gateway runs with no pool at all.
    */
-  static async start(config: GatewayConfig, baseDir: string, logger: Logger, locate: LocateFn): Promise<PolicyRuntime | undefined> {
-    const plan = buildPolicyPlan(config);
-    if (plan.instances.length === 0 && Object.keys(config.plugins).length === 0) return undefined;
-    const cacheDir = resolve(baseDir, config.runtime.cacheDir);
-    const plugins = new Map<string, LoadedPlugin>();
-    for (const [name, plugin] of Object.entries(config.plugins)) {
-      plugins.set(name, await loadPlugin(name, plugin, baseDir, cacheDir));
-    }
-    validatePlan(config, plan, plugins, locate);
+  static start(prepared: PreparedPolicies, loaded: LoadedConfig, logger: Logger): PolicyRuntime | undefined {
+    const { config, baseDir } = loaded;
+    const { plan, plugins } = prepared;
+    if (plan.instances.length === 0) return undefined;
     const services = startCapabilityServices({ store: storeConfig(config) });
     const setup: WorkerSetup = {
       plugins: Object.fromEntries(
@@ -69,14 +74,7 @@ export class PolicyRuntime {
       logLevel: config.logging.level,
     };
     const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
-    const runtime = new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime.quarantine);
-    for (const plugin of plugins.values()) {
-      logger.info(
-        { plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached },
-        "plugin loaded",
-      );
-    }
-    return runtime;
+    return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime.quarantine);
   }
 
   /** The chains that apply after route selection (listener request excluded). */
@@ -134,6 +132,23 @@ export class PolicyRuntime {
     };
   }
 
+  /**
+   * Instantiates and initialises every (plugin, configuration) once before traffic, so a
+   * configuration that `init` refuses stops the start with the line of its `with:` block.
+   */
+  async warmUp(loaded: LoadedConfig): Promise<void> {
+    const failures = (await this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask)) as WarmUpFailure[];
+    if (failures.length === 0) return;
+    const origins = firstOrigins(this.plan);
+    throw new ConfigError(
+      loaded.source,
+      failures.map((failure) => {
+        const path = [...(origins.get(failure.instance) ?? []), "with"];
+        return { path, message: failure.message, ...loaded.locate(path) };
+      }),
+    );
+  }
+
   /** For the admin endpoint /plugins. */
   describePlugins(): unknown {
     return this.#stats.snapshot();
@@ -152,7 +167,34 @@ export class PolicyRuntime {
 /** A task as callers give it; the runtime adds quarantine and progress. */
 export type TaskInput<T> = Omit<T, "quarantined" | "progress">;
 
-export type LocateFn = (path: ReadonlyArray<string | number>) => { line?: number; column?: number };
+/** Plugins loaded and compiled, and every policy entry checked against them. */
+export interface PreparedPolicies {
+  plan: PolicyPlan;
+  plugins: Map<string, LoadedPlugin>;
+}
+
+/**
+ * Loads every plugin the configuration declares and checks each policy entry against its plugin
+ * (flows it handles, configuration schema, `when:` syntax). Throws ConfigError naming the YAML
+ * lines, or PortcullisError for a plugin that cannot load. Used by `start` and `validate`.
+ */
+export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Promise<PreparedPolicies> {
+  const { config, baseDir } = loaded;
+  const plan = buildPolicyPlan(config);
+  const cacheDir = resolve(baseDir, config.runtime.cacheDir);
+  const plugins = new Map<string, LoadedPlugin>();
+  for (const [name, plugin] of Object.entries(config.plugins)) {
+    const loadedPlugin = await loadPlugin(name, plugin, baseDir, cacheDir);
+    plugins.set(name, loadedPlugin);
+    logger?.info(
+      { plugin: name, path: loadedPlugin.path, sha256: loadedPlugin.sha256, capabilities: loadedPlugin.capabilities, cached: loadedPlugin.cached },
+      "plugin loaded",
+    );
+  }
+  const issues = validatePlan(config, plan, plugins);
+  if (issues.length) throw new ConfigError(loaded.source, issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })));
+  return { plan, plugins };
+}
 
 function storeConfig(config: GatewayConfig) {
   if (config.stores.backend === "memory") return "memory" as const;

@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import type { FlowResult, FlowTask, WorkerSetup } from "../flow-messages.js";
+import type { FlowResult, FlowTask, WarmUpFailure, WarmUpTask, WorkerSetup } from "../flow-messages.js";
 import { FlowExecutor } from "./run-flow.js";
 
 /**
@@ -9,7 +9,7 @@ import { FlowExecutor } from "./run-flow.js";
  */
 let executor: FlowExecutor | undefined;
 
-export default function runFlow(task: FlowTask): FlowResult {
+export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | WarmUpFailure[] {
   executor ??= new FlowExecutor(workerData as WorkerSetup);
-  return executor.run(task);
+  return task.flow === "warm-up" ? executor.warmUp() : executor.run(task);
 }

@@ -20,6 +20,8 @@ import type {
   PolicyFailure,
   RequestTask,
   ResponseTask,
+  RouteChoice,
+  WarmUpFailure,
   WorkerSetup,
 } from "../flow-messages.js";
 import type { FlowChains, PlanStep } from "../policy-plan.js";
@@ -42,6 +44,19 @@ export class FlowExecutor {
     this.#instances = new InstancePool(setup);
   }
 
+  /** Creates and initialises every instance of the plan in this worker; returns those that failed. */
+  warmUp(): WarmUpFailure[] {
+    const failures: WarmUpFailure[] = [];
+    this.setup.plan.instances.forEach((planned, index) => {
+      try {
+        this.#instances.get(index, planned.plugin);
+      } catch (error) {
+        failures.push({ instance: index, message: describe(error) });
+      }
+    });
+    return failures;
+  }
+
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
     this.#progress = task.progress;
     try {
@@ -62,7 +77,7 @@ export class FlowExecutor {
     const state = new FlowState(task.head, task.body, task.metadata);
     const listener = this.setup.plan.listeners[task.listener];
     if (!listener) throw new Error(`unknown listener "${task.listener}"`);
-    let route = task.route === undefined ? undefined : { name: task.route, params: undefined };
+    let route: RouteChoice | undefined = task.route === undefined ? undefined : { name: task.route, params: undefined };
     if (task.withListenerChain) {
       const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
       if (ended) return ended;
@@ -106,7 +121,7 @@ export class FlowExecutor {
   }
 
   /** Runs request steps; returns a result when the flow ended early (respond or failure). */
-  #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): FlowResult | undefined {
+  #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): EndedEarly | undefined {
     for (const step of steps) {
       if (!this.#shouldRun(step, state, undefined)) continue;
       const outcome = this.#call(step, state, quarantined, (instance) =>
@@ -270,6 +285,9 @@ export class FlowExecutor {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** How a request chain ends before its last policy. */
+type EndedEarly = Extract<FlowResult, { outcome: "respond" | "failed" }>;
 
 /** The request as the chain changes it. */
 class FlowState {
