@@ -4,6 +4,7 @@ import { configJsonSchemaText } from "./config/json-schema.js";
 import { ConfigError, loadConfigFile } from "./config/load-config.js";
 import { PortcullisError } from "./errors.js";
 import { startGateway } from "./gateway.js";
+import { preparePolicies } from "./runtime/policy-runtime.js";
 
 const USAGE = `Usage: portcullis <command> [options]
 
@@ -84,8 +85,13 @@ async function validate(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true });
   if (positionals.length !== 1) return usageError("validate takes exactly one file");
   const loaded = loadConfigFile(positionals[0]!);
+  // Plugins are loaded and every policy entry checked against them, as `start` does, without starting anything.
+  const { plan, plugins } = await preparePolicies(loaded);
   const routes = loaded.config.listeners.reduce((n, l) => n + l.routes.length, 0);
-  process.stdout.write(`${loaded.source}: valid (${loaded.config.listeners.length} listener(s), ${routes} route(s))\n`);
+  process.stdout.write(
+    `${loaded.source}: valid (${loaded.config.listeners.length} listener(s), ${routes} route(s), ` +
+      `${plugins.size} plugin(s), ${plan.instances.length} policy instance(s))\n`,
+  );
   return 0;
 }
 

@@ -19,7 +19,7 @@ describe("portcullis CLI", () => {
   it("validate accepts the default configuration", async () => {
     const { status, stdout } = await runCli(["validate", "config/gateway.yaml"]);
     expect(status).toBe(0);
-    expect(stdout).toContain("config/gateway.yaml: valid (1 listener(s), 2 route(s))");
+    expect(stdout).toContain("config/gateway.yaml: valid (1 listener(s), 2 route(s), 0 plugin(s), 0 policy instance(s))");
   });
 
   it("validate points at the line of a typo and exits 1", async () => {
