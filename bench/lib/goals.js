@@ -1,6 +1,7 @@
 // The goals of issue 8, checked against a run and printed beside the figures (never asserted).
 
 const get = (results, key) => results.cases[key];
+const MAX_ERROR_SHARE = 0.01;
 
 /**
  * Each goal: `{ id, text, caseKey?, value, unit, target, compare, status }`; status is "met",
@@ -67,7 +68,11 @@ export function evaluateGoals(results) {
   ];
   for (const goal of goals) {
     const value = typeof goal.value === "number" ? goal.value : goal.value?.median;
+    const measured = goal.caseKey ? get(results, goal.caseKey) : undefined;
+    const errorShare = measured ? measured.errors / Math.max(1, measured.requests) : 0;
     if (!Number.isFinite(value)) goal.status = "not measured";
+    // Fast error answers would flatter throughput: a case with more than 1% errors meets nothing.
+    else if (errorShare > MAX_ERROR_SHARE) goal.status = `missed (${(100 * errorShare).toFixed(1)}% errors)`;
     else goal.status = (goal.compare === ">=" ? value >= goal.target : value <= goal.target) ? "met" : "missed";
   }
   return goals;

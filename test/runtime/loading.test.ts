@@ -1,14 +1,18 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseConfigText, startGateway } from "../../host/src/index.js";
 import { loaderStats } from "../../host/src/runtime/plugin-loader.js";
 import { startTestGateway } from "../support/gateway.js";
-import { rawRequest, stopAll } from "../support/servers.js";
+import { rawRequest, stopAll, track } from "../support/servers.js";
 import { plugin, policyPath } from "./support/policies.js";
 
 afterEach(stopAll);
+
+const quietLogger = () => pino({ level: "silent" });
 
 const route = (policies: string) => `
 listeners:
@@ -34,6 +38,24 @@ describe("plugin loading", () => {
     const pin = createHash("sha256").update(readFileSync(policyPath("tag"))).digest("hex");
     const gateway = await startTestGateway(`plugins:\n${plugin("tag", `    sha256: "${pin}"\n`)}${route("{ request: [ { plugin: tag, with: { label: a } } ] }")}`);
     expect((await rawRequest(gateway.url("/"))).status).toBe(200);
+  });
+
+  it("loads a plugin from an installed npm package that names its component", async () => {
+    const project = mkdtempSync(join(tmpdir(), "portcullis-package-"));
+    const packageDir = join(project, "node_modules", "@acme", "tag-policy");
+    mkdirSync(join(packageDir, "dist"), { recursive: true });
+    copyFileSync(policyPath("tag"), join(packageDir, "dist", "tag.wasm"));
+    writeFileSync(join(packageDir, "package.json"), JSON.stringify({ name: "@acme/tag-policy", portcullis: { component: "dist/tag.wasm" } }));
+    const yaml = `plugins:\n  tag: { package: "@acme/tag-policy" }\nadmin: { enabled: false }\n${route("{ request: [ { plugin: tag, with: { label: from-npm } } ] }")}`;
+    const gateway = await startGateway(parseConfigText(yaml, { source: "package.yaml", baseDir: project, env: {} }), { logger: quietLogger() });
+    track(() => gateway.close());
+    const echoed = await rawRequest(`${gateway.listeners[0]!.url}/`);
+    expect(echoed.json<{ headers: Record<string, string> }>().headers["x-order"]).toBe("from-npm");
+
+    const missing = `plugins:\n  tag: { package: "@acme/absent" }\n${route("{ request: [ { plugin: tag, with: { label: a } } ] }")}`;
+    await expect(startGateway(parseConfigText(missing, { baseDir: project, env: {} }), { logger: quietLogger() })).rejects.toMatchObject({
+      code: "PCS_ERR_PLUGIN_NOT_FOUND",
+    });
   });
 
   it("refuses a plugin that imports a capability it was not granted, naming it", async () => {

@@ -177,17 +177,7 @@ export class PolicyFlows implements FlowRunner {
         chain,
       );
       ex.metadata = result.metadata;
-      if (result.outcome === "continue") {
-        const head = result.head as ResponseHead | undefined;
-        shaped = {
-          status: head?.status ?? response.status,
-          headers: head ? rawOf(head.headers) : response.headers,
-          body: result.body ?? body,
-        };
-      } else if (result.outcome === "respond") {
-        const r = result.response;
-        shaped = { status: r.status, headers: rawOf(r.headers), body: r.body };
-      } // failed: the default error stands, without a second fault flow
+      shaped = applyToGatewayAnswer(result, { ...response, body }); // failed: the default error stands
     }
     return this.#responseOnGatewayAnswer(ex, shaped);
   }
@@ -210,15 +200,7 @@ export class PolicyFlows implements FlowRunner {
       chain,
     );
     ex.metadata = result.metadata;
-    if (result.outcome === "continue") {
-      const head = result.head as ResponseHead | undefined;
-      return { status: head?.status ?? response.status, headers: head ? rawOf(head.headers) : response.headers, body: result.body ?? body };
-    }
-    if (result.outcome === "respond") {
-      const r = result.response;
-      return { status: r.status, headers: rawOf(r.headers), body: r.body };
-    }
-    return response; // a failing response flow on a gateway answer leaves it as it was
+    return applyToGatewayAnswer(result, { ...response, body });
   }
 
   #chains(ex: Exchange) {
@@ -238,6 +220,24 @@ export class PolicyFlows implements FlowRunner {
 }
 
 const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
+
+/**
+ * A response or fault flow's result applied to a response the gateway made. A failed flow leaves
+ * the response as it was: no second fault flow, no recursion.
+ */
+function applyToGatewayAnswer(result: FlowResult, response: ErrorResponse): ErrorResponse {
+  if (result.outcome === "continue") {
+    const head = result.head as ResponseHead | undefined;
+    return head
+      ? { status: head.status, headers: rawOf(head.headers), body: result.body ?? response.body }
+      : { ...response, body: result.body ?? response.body };
+  }
+  if (result.outcome === "respond") {
+    const r = result.response;
+    return { status: r.status, headers: rawOf(r.headers), body: r.body };
+  }
+  return response;
+}
 
 /** A body replaced by a policy: Content-Length follows it, Transfer-Encoding goes. */
 function setRequestBody(ex: Exchange, body: Uint8Array): void {
