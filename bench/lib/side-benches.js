@@ -1,6 +1,6 @@
 // Figures measured beside the load runs: the other benches of bench/ (run as child processes and
 // read), one pool round trip, and how long a gateway takes from start to its first served request.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runToEnd, stopProcess } from "./children.js";
@@ -34,11 +34,22 @@ export async function poolRoundTripFigures(logDir, iterations) {
   return JSON.parse(await runNodeScript("pool-round-trip", "lib/pool-round-trip.js", [String(iterations)], logDir));
 }
 
-/** Milliseconds from spawning the gateway to its first answered request, then stops it. */
-async function timeToFirstRequest(name, settings, ctx) {
-  const { handle, startMs } = await startPortcullis(name, settings, ctx);
+/** Milliseconds after spawn at which the gateway logged `message` (its log level must be info). */
+function loggedAt(handle, spawnedAt, message) {
+  for (const line of readFileSync(handle.outPath, "utf8").split("\n")) {
+    if (line.includes(message)) return JSON.parse(line).time - spawnedAt;
+  }
+  return undefined;
+}
+
+/**
+ * One start, stopped once it answered: milliseconds from spawning the gateway to its first answered
+ * request, and to its "plugin loaded" and "listening on" log lines (logged at info level).
+ */
+async function timeStart(name, settings, ctx) {
+  const { handle, startMs, spawnedAt } = await startPortcullis(name, { ...settings, accessLog: true }, ctx);
   await stopProcess(handle);
-  return startMs;
+  return { firstRequest: startMs, pluginLoaded: loggedAt(handle, spawnedAt, "plugin loaded"), listening: loggedAt(handle, spawnedAt, "listening on") };
 }
 
 /**
@@ -46,22 +57,26 @@ async function timeToFirstRequest(name, settings, ctx) {
  * with no plugin; the plugin's own cost is the difference to the start with no plugin.
  */
 export async function pluginLoadFigures(ctx, repeats) {
-  const times = { none: [], cold: [], cached: [] };
+  const runs = { none: [], cold: [], cached: [] };
   const withPass = (cacheDir) => ({ upstreamUrl: ctx.upstreamUrl, plugins: { pass: { path: ctx.policies.pass } }, request: [{ plugin: "pass" }], cacheDir });
   for (let i = 0; i < repeats; i++) {
-    times.none.push(await timeToFirstRequest("start-none", { upstreamUrl: ctx.upstreamUrl }, ctx));
+    runs.none.push(await timeStart("start-none", { upstreamUrl: ctx.upstreamUrl }, ctx));
     const cacheDir = join(ctx.runDir, `start-cache-${i}`);
-    times.cold.push(await timeToFirstRequest("start-cold", withPass(cacheDir), ctx));
-    times.cached.push(await timeToFirstRequest("start-cached", withPass(cacheDir), ctx));
+    runs.cold.push(await timeStart("start-cold", withPass(cacheDir), ctx));
+    runs.cached.push(await timeStart("start-cached", withPass(cacheDir), ctx));
     rmSync(cacheDir, { recursive: true, force: true });
   }
-  const none = spread(times.none);
-  const overNone = (list) => spread(list.map((ms, i) => ms - times.none[i]));
+  const phases = (list) => ({
+    pluginLoadedMs: spread(list.map((r) => r.pluginLoaded)),
+    listeningMs: spread(list.map((r) => r.listening)),
+    firstRequestMs: spread(list.map((r) => r.firstRequest)),
+  });
+  const overNone = (list) => spread(list.map((r, i) => r.firstRequest - runs.none[i].firstRequest));
   return {
-    startNoPluginMs: none,
-    startColdMs: spread(times.cold),
-    startCachedMs: spread(times.cached),
-    coldPluginLoadMs: overNone(times.cold),
-    cachedPluginLoadMs: overNone(times.cached),
+    none: phases(runs.none),
+    cold: phases(runs.cold),
+    cached: phases(runs.cached),
+    coldPluginLoadMs: overNone(runs.cold),
+    cachedPluginLoadMs: overNone(runs.cached),
   };
 }

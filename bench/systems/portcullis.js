@@ -45,16 +45,18 @@ export function portcullisConfig({ port, upstreamUrl, request = [], response = [
 
 /**
  * Writes the config for `name`, starts the CLI on it and waits until the listener answers;
- * `startMs` is the time from spawning the process to that first answer.
+ * `startMs` is the time from spawning the process to that first answer, `spawnedAt` the epoch (ms)
+ * of the spawn, to place the gateway's log lines (pino's `time`) on the same clock.
  */
 export async function startPortcullis(name, settings, { runDir, readyPath = "/", extraNodeArgs = [] }) {
   const port = await freePort();
   const file = join(runDir, `${name}.yaml`);
   const cacheDir = settings.cacheDir ?? join(runDir, "plugin-cache");
   writeFileSync(file, JSON.stringify(portcullisConfig({ ...settings, port, cacheDir }), null, 2));
-  const spawnedAt = performance.now();
+  const spawnedAt = Date.now();
+  const spawnedAtMs = performance.now();
   const handle = startProcess(name, process.execPath, [...extraNodeArgs, PORTCULLIS_CLI, "start", "-c", file], { logDir: runDir });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(handle, `${url}${readyPath}`, 60_000, 2);
-  return { handle, url, startMs: performance.now() - spawnedAt };
+  return { handle, url, startMs: performance.now() - spawnedAtMs, spawnedAt };
 }
