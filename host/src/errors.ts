@@ -53,6 +53,10 @@ export const ERRORS = {
     meaning: "A policy answered the request itself with a status of 400 or more (its own status; 403 is nominal); the fault flow sees this code.",
   },
   PCS_ERR_POLICY_UNAVAILABLE: { status: 503, meaning: "A policy reported that a service it depends on is unavailable." },
+  PCS_ERR_POLICY_POOL_BUSY: {
+    status: 503,
+    meaning: "Every policy worker stayed busy past runtime.queueTimeoutMs, so the request's flow could not start.",
+  },
   PCS_ERR_POLICY_QUARANTINED: {
     status: 503,
     meaning: "A policy failed repeatedly and is quarantined with backoff; requests through it fail fast.",

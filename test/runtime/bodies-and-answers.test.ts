@@ -184,3 +184,30 @@ listeners:
     expect(lenient.body.toString()).toBe("upstream is sad");
   });
 });
+
+describe("a failing fault policy", () => {
+  it("leaves the default error in place, without running the fault flow again", async () => {
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("misbehave")}
+${plugin("fault-json")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: broken-fault
+        match: { path: { prefix: / } }
+        policies: { fault: [ { plugin: misbehave }, { plugin: fault-json } ] }
+        backend: { url: "http://127.0.0.1:9" }
+`);
+    const response = await rawRequest(gateway.url("/"));
+    expect(response.status).toBe(502);
+    const body = response.json<Record<string, unknown>>();
+    expect(body.code).toBe("PCS_ERR_UPSTREAM_UNREACHABLE");
+    expect(body.shaped).toBeUndefined();
+    const plugins = (await rawRequest(`http://127.0.0.1:${gateway.admin!.port}/plugins`)).json<Record<string, any>>();
+    expect(plugins.misbehave.failures.PCS_ERR_POLICY_TRAPPED).toBe(1);
+    expect(plugins["fault-json"].calls).toBe(0);
+  });
+});

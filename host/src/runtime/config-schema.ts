@@ -84,7 +84,13 @@ export const runtimeSchema = z
       .positive()
       .default(1024 * 1024)
       .describe("Largest body buffered for a policy that needs it; 413 beyond."),
-    cacheDir: z.string().default(".portcullis-cache").describe("Transpiled plugins, keyed by content hash."),
+    cacheDir: z.string().default(".portcullis-cache").describe("Inspected plugins, keyed by content hash."),
+    queueTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe("Longest wait for a free worker; past it the request gets 503 PCS_ERR_POLICY_POOL_BUSY."),
     quarantine: z
       .strictObject({
         failures: z.number().int().positive().default(5).describe("Consecutive failures that quarantine a plugin."),

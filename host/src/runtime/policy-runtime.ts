@@ -9,6 +9,7 @@ import type {
   FaultTask,
   FlowResult,
   FlowTask,
+  PolicyFailure,
   RequestTask,
   ResponseTask,
   WarmUpFailure,
@@ -17,6 +18,7 @@ import type {
 } from "./flow-messages.js";
 import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
 import { buildPolicyPlan, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
+import { FlowDeadline } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
 import { validatePlan } from "./validate-plan.js";
 
@@ -30,6 +32,7 @@ const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace
 export class PolicyRuntime {
   readonly #pool: Piscina;
   readonly #stats: PluginStats;
+  readonly queueTimeoutMs: number;
 
   private constructor(
     readonly plan: PolicyPlan,
@@ -38,9 +41,10 @@ export class PolicyRuntime {
     setup: WorkerSetup,
     workers: number,
     private readonly logger: Logger,
-    quarantine: GatewayConfig["runtime"]["quarantine"],
+    runtime: GatewayConfig["runtime"],
   ) {
-    this.#stats = new PluginStats(plan, plugins, quarantine);
+    this.queueTimeoutMs = runtime.queueTimeoutMs;
+    this.#stats = new PluginStats(plan, plugins, runtime.quarantine);
     this.#pool = new Piscina({
       filename: WORKER_FILE.href,
       workerData: setup,
@@ -74,7 +78,7 @@ export class PolicyRuntime {
       logLevel: config.logging.level,
     };
     const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
-    return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime.quarantine);
+    return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime);
   }
 
   /** The chains that apply after route selection (listener request excluded). */
@@ -100,36 +104,36 @@ export class PolicyRuntime {
   /** Runs one flow as one pool task, within the time budget of the policies it may call. */
   async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[]): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
-    const progress = new Int32Array(new SharedArrayBuffer(4));
-    const full = { ...task, quarantined: this.#stats.quarantined(steps), progress } as FlowTask;
+    const deadline = new FlowDeadline(Math.max(1, budgetMs), this.queueTimeoutMs);
+    const full = { ...task, quarantined: this.#stats.quarantined(steps), progress: deadline.progress } as FlowTask;
     let result: FlowResult;
     try {
-      result = (await this.#pool.run(full, { signal: AbortSignal.timeout(Math.max(1, budgetMs)) })) as FlowResult;
+      result = (await this.#pool.run(full, { signal: deadline as unknown as AbortSignal })) as FlowResult;
     } catch (error) {
-      return this.#timedOut(error, steps, progress, task.metadata);
+      return this.#failedTask(error, steps, deadline, task.metadata);
+    } finally {
+      deadline.done();
     }
     this.#stats.record(result.calls);
     for (const skipped of result.skipped) this.logger.warn({ policy: skipped.policy, code: skipped.code }, `${skipped.message} (failure mode open: skipped)`);
     return result;
   }
 
-  #timedOut(error: unknown, steps: readonly PlanStep[], progress: Int32Array, metadata: [string, string][]): FlowResult {
-    const running = Atomics.load(progress, 0) - 1;
-    const step = steps.find((s) => s.instance === running) ?? steps[0]!;
-    const isTimeout = (error as { name?: string }).name === "AbortError" || (error as { name?: string }).name === "TimeoutError";
-    const code = isTimeout ? "PCS_ERR_POLICY_TIMEOUT" : "PCS_ERR_POLICY_FAILED";
-    this.#stats.record([{ instance: step.instance, failure: code }]);
-    const message = isTimeout
-      ? `policy "${step.name}" ran past its time budget; its worker was replaced`
-      : `policy worker failed: ${(error as Error).message}`;
-    this.logger.error({ policy: step.name, code }, message);
-    return {
-      outcome: "failed",
-      failure: { kind: isTimeout ? "policy-timeout" : "policy-failed", code, policy: step.name, instance: step.instance, message },
-      metadata,
-      calls: [],
-      skipped: [],
-    };
+  /** A task that did not complete: its budget or queue time ran out, or its worker died. */
+  #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline, metadata: [string, string][]): FlowResult {
+    const step = steps.find((s) => s.instance === deadline.runningInstance) ?? steps[0]!;
+    let failure: PolicyFailure;
+    if (deadline.reason === "queue") {
+      failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: step.name, instance: step.instance, message: `every policy worker stayed busy for ${this.queueTimeoutMs} ms` };
+    } else if (deadline.reason === "budget") {
+      failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_TIMEOUT", policy: step.name, instance: step.instance, message: `policy "${step.name}" ran past its time budget; its worker was replaced` };
+      this.#stats.record([{ instance: step.instance, failure: failure.code }]);
+    } else {
+      failure = { kind: "policy-failed", code: "PCS_ERR_POLICY_FAILED", policy: step.name, instance: step.instance, message: `policy worker failed: ${(error as Error).message}` };
+      this.#stats.record([{ instance: step.instance, failure: failure.code }]);
+    }
+    this.logger.error({ policy: step.name, code: failure.code }, failure.message);
+    return { outcome: "failed", failure, metadata, calls: [], skipped: [] };
   }
 
   /**

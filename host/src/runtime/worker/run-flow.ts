@@ -25,6 +25,7 @@ import type {
   WorkerSetup,
 } from "../flow-messages.js";
 import type { FlowChains, PlanStep } from "../policy-plan.js";
+import { markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 
@@ -59,6 +60,7 @@ export class FlowExecutor {
 
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
     this.#progress = task.progress;
+    markStarted(task.progress);
     try {
       switch (task.flow) {
         case "request":
