@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { configJsonSchemaText } from "./config/json-schema.js";
 import { ConfigError, loadConfigFile } from "./config/load-config.js";
@@ -14,7 +15,9 @@ Commands:
   schema [-o <file>]         Print the configuration's JSON Schema (or write it to <file>)
   plugin new <dir> [--name <name>]
                              Scaffold a policy project (from @portcullis/sdk)
-  plugin build [<dir>]       Build a policy to a WebAssembly component (from @portcullis/sdk)
+  plugin build [<dir>...] [--each <folder>]
+                             Build policies to WebAssembly components (from @portcullis/sdk);
+                             --each builds every policy project inside <folder>
 
 Options:
   -h, --help                 Show this help
@@ -104,15 +107,24 @@ async function schema(args: string[]): Promise<number> {
 
 type PluginTooling = typeof import("@portcullis/sdk/tooling");
 
+function policyProjectsIn(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(folder, entry.name, "assembly", "index.ts")))
+    .map((entry) => join(folder, entry.name))
+    .sort();
+}
+
 /** `plugin new|build`: the SDK's tooling, loaded on demand so starting a gateway never loads the compiler. */
 async function plugin(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { name: { type: "string" }, out: { type: "string", short: "o" } },
+    options: { name: { type: "string" }, out: { type: "string", short: "o" }, each: { type: "string" } },
   });
-  const [action, dir] = positionals;
-  if (action !== "new" && action !== "build") return usageError('plugin takes "new <dir>" or "build [<dir>]"');
+  const [action, dir, ...moreDirs] = positionals;
+  // --each <folder>: every policy project directly inside it (how `npm install` builds plugins/).
+  if (values.each !== undefined) moreDirs.push(...policyProjectsIn(values.each));
+  if (action !== "new" && action !== "build") return usageError('plugin takes "new <dir>" or "build [<dir>...]"');
   if (action === "new" && !dir) return usageError("plugin new needs a directory");
   let tooling: PluginTooling;
   try {
@@ -125,8 +137,11 @@ async function plugin(args: string[]): Promise<number> {
       const files = await tooling.pluginNew(dir!, { name: values.name });
       process.stdout.write(`created ${files.length} files:\n${files.map((f) => `  ${f}`).join("\n")}\n`);
     } else {
-      const built = await tooling.pluginBuild(dir ?? ".", { outDir: values.out });
-      process.stdout.write(`built ${built.name}: ${built.wasmPath} (${built.component.length} bytes, ${Math.round(built.milliseconds)} ms)\n`);
+      const targets = dir === undefined && values.each !== undefined ? moreDirs : [dir ?? ".", ...moreDirs];
+      for (const target of targets) {
+        const built = await tooling.pluginBuild(target, { outDir: values.out });
+        process.stdout.write(`built ${built.name}: ${built.wasmPath} (${built.component.length} bytes, ${Math.round(built.milliseconds)} ms)\n`);
+      }
     }
     return 0;
   } catch (error) {
