@@ -1,13 +1,18 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildPolicy } from "../sdk/src/build/build-policy.js";
 
 /**
- * Builds the test policies under test/runtime/fixtures once per run, with the SDK, exactly as an
- * author would (each into its gitignored build/ folder), before any test file starts.
+ * Builds, once per run and before any test file starts, the test policies under
+ * test/runtime/fixtures and the first-party policies under plugins/, with the SDK exactly as an
+ * author would (each into its gitignored build/ folder), so tests never run a stale component.
  */
 export default async function setup(): Promise<void> {
-  const root = fileURLToPath(new URL("./runtime/fixtures/", import.meta.url));
-  const names = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  for (const name of names) await buildPolicy(`${root}${name}`);
+  for (const folder of ["./runtime/fixtures/", "../plugins/"]) {
+    const root = fileURLToPath(new URL(folder, import.meta.url));
+    const projects = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(`${root}${d.name}/assembly/index.ts`))
+      .map((d) => `${root}${d.name}`);
+    for (const project of projects) await buildPolicy(project);
+  }
 }
