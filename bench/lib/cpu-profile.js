@@ -9,6 +9,8 @@ import { WORKLOADS } from "./workloads.js";
 const PROFILED = ["portcullis-3", "portcullis-0", "bare"];
 const TOP = 15;
 const NOT_WORK = new Set(["(idle)", "(program)"]);
+// A piscina worker blocked in Atomics.wait for its next task is sampled in this function: waiting, not work.
+const WAITING = new Set(["atomicsWaitLoop"]);
 
 /** Where a function comes from, shortened to the package or the project file. */
 function origin(url) {
@@ -30,7 +32,7 @@ function area(url) {
   return url.includes("node_modules/") ? packageName : where;
 }
 
-/** Self time by function, as a share of the thread's busy samples (idle and "program" left out). */
+/** Self time by function, as a share of the thread's busy samples (idle, "program" and waiting for a task left out). */
 export function summarizeProfile(profile) {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
   const hits = new Map();
@@ -38,10 +40,15 @@ export function summarizeProfile(profile) {
   const byFunction = new Map();
   const byArea = new Map();
   let busy = 0;
+  let waiting = 0;
   for (const [id, count] of hits) {
     const { functionName, url, lineNumber } = byNode.get(id).callFrame;
     const name = functionName || "(anonymous)";
     if (NOT_WORK.has(name)) continue;
+    if (WAITING.has(name)) {
+      waiting += count;
+      continue;
+    }
     busy += count;
     const key = `${name} ${origin(url)}${url ? `:${lineNumber + 1}` : ""}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + count);
@@ -51,6 +58,7 @@ export function summarizeProfile(profile) {
   const ranked = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
   return {
     busySamples: busy,
+    waitingPercent: +((100 * waiting) / Math.max(1, busy + waiting)).toFixed(1),
     top: ranked(byFunction, TOP).map(([fn, count]) => ({ fn, selfPercent: share(count) })),
     areas: ranked(byArea, 8).map(([name, count]) => ({ area: name, selfPercent: share(count) })),
   };
@@ -85,7 +93,7 @@ export async function profileGateway(ctx, generator, systems, { seconds, connect
     }
     summaries[id] = { label: system.label, rps: Math.round(load.rps), profileDir: dir, threads };
     for (const [thread, summary] of Object.entries(threads)) {
-      log(`\n${system.label}, ${thread} (${summary.busySamples} busy samples), self time:`);
+      log(`\n${system.label}, ${thread} (${summary.busySamples} busy samples, ${summary.waitingPercent}% more waiting for a task), self time:`);
       for (const { fn, selfPercent } of summary.top) log(`  ${String(selfPercent).padStart(5)}%  ${fn}`);
       log(`  by area: ${summary.areas.map((a) => `${a.area} ${a.selfPercent}%`).join(", ")}`);
     }

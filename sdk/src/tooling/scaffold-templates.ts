@@ -10,7 +10,7 @@ export function scaffoldFiles(name: string): Record<string, string> {
       version: "0.1.0",
       private: true,
       type: "module",
-      scripts: { build: "portcullis plugin build .", test: "vitest run" },
+      scripts: { build: "portcullis-plugin build .", test: "vitest run" },
       dependencies: { [SDK_PACKAGE_NAME]: `^${SDK_VERSION}` },
       portcullis: { maximumMemoryPages: 160 },
     }, null, 2)}\n`,
