@@ -32,7 +32,7 @@ const { values: options } = parseArgs({
 });
 const PLANS = {
   full: { rounds: 3, connections: 50, seconds: 5, latencySeconds: 2, warmupSeconds: 2, startRepeats: 3, poolIterations: 20_000, otherBenches: true },
-  quick: { rounds: 1, connections: 50, seconds: 1, latencySeconds: 1, warmupSeconds: 0, startRepeats: 1, poolIterations: 2_000, otherBenches: false },
+  quick: { rounds: 1, connections: 50, seconds: 1, latencySeconds: 0, warmupSeconds: 0, startRepeats: 1, poolIterations: 2_000, otherBenches: false },
 };
 if (![undefined, "wrk", "autocannon"].includes(options.load) || ![undefined, "nginx", "node"].includes(options.upstream)) {
   console.error("usage: npm run bench -- [--quick] [--only=<system,...>] [--load=wrk|autocannon] [--upstream=nginx|node] [--profile]");
@@ -84,11 +84,11 @@ try {
     const cases = running.flatMap(({ system, url, handle }) =>
       system.workloads.map((id) => ({ key: `${system.id}:${id}`, systemId: system.id, workload: prepareWorkload(generator, WORKLOADS[id], runDir), url, pid: handle.pid })),
     );
-    log(`measuring ${cases.length} cases: ${plan.rounds} round(s) of ${plan.seconds} s at ${plan.connections} connections + ${plan.latencySeconds} s at 1`);
+    log(`measuring ${cases.length} cases: ${plan.rounds} round(s) of ${plan.seconds} s at ${plan.connections} connections${plan.latencySeconds ? ` + ${plan.latencySeconds} s at 1` : ""}`);
     const samples = await measureRounds(generator, cases, plan, {
       logDir: runDir,
       onProgress: (round, item, loaded, latency1) =>
-        log(`  round ${round} ${item.key.padEnd(30)} ${Math.round(loaded.rps).toString().padStart(7)} req/s  p99 ${loaded.p99Ms?.toFixed(2)} ms  CPU ${loaded.cpuUsPerRequest?.toFixed(1)} us/req  1 conn p50 ${latency1.p50Ms?.toFixed(3)} ms${loaded.errors + latency1.errors ? `  errors ${loaded.errors + latency1.errors}` : ""}`),
+        log(`  round ${round} ${item.key.padEnd(30)} ${Math.round(loaded.rps).toString().padStart(7)} req/s  p99 ${loaded.p99Ms?.toFixed(2)} ms  CPU ${loaded.cpuUsPerRequest?.toFixed(1)} us/req${latency1 ? `  1 conn p50 ${latency1.p50Ms?.toFixed(3)} ms` : ""}${loaded.errors ? `  errors ${loaded.errors}` : ""}`),
     });
     const caseSummaries = summarize(cases, samples, (item) => `bare:${item.workload.id}`);
     const more = await measureSideFigures(ctx, running, plan, { log, runDir });

@@ -15,7 +15,7 @@ async function loadCase(generator, item, connections, seconds, logDir) {
 
 /**
  * `cases`: `{ key, systemId, workload, url, pid }`. Warm-up (JIT, connection pools) then `rounds`
- * rounds of: `connections` connections for `seconds`, then 1 connection for `latencySeconds`.
+ * rounds of: `connections` connections for `seconds`, then 1 connection for `latencySeconds` (when not 0).
  * Returns `{ [key]: [{ rps, p50Ms, p99Ms, errors, cpuUsPerRequest, requests, latency1: {...} }] }`.
  */
 export async function measureRounds(generator, cases, plan, { logDir, onProgress }) {
@@ -26,7 +26,7 @@ export async function measureRounds(generator, cases, plan, { logDir, onProgress
   for (let round = 1; round <= plan.rounds; round++) {
     for (const item of cases) {
       const loaded = await loadCase(generator, item, plan.connections, plan.seconds, logDir);
-      const latency1 = await runLoad(generator, { url: item.url, workload: item.workload, connections: 1, seconds: plan.latencySeconds, logDir });
+      const latency1 = plan.latencySeconds > 0 ? await runLoad(generator, { url: item.url, workload: item.workload, connections: 1, seconds: plan.latencySeconds, logDir }) : undefined;
       samples[item.key].push({ ...loaded, latency1 });
       onProgress?.(round, item, loaded, latency1);
     }
@@ -54,10 +54,10 @@ export function summarize(cases, samples, referenceKey) {
       p99Ms: spread(runs.map((r) => r.p99Ms)),
       p99Ratio: spread(p99Ratios),
       cpuUsPerRequest: spread(runs.map((r) => r.cpuUsPerRequest)),
-      latency1P50Ms: spread(runs.map((r) => r.latency1.p50Ms)),
-      latency1P99Ms: spread(runs.map((r) => r.latency1.p99Ms)),
-      requests: runs.reduce((sum, r) => sum + r.requests + r.latency1.requests, 0),
-      errors: runs.reduce((sum, r) => sum + r.errors + r.latency1.errors, 0),
+      latency1P50Ms: spread(runs.map((r) => r.latency1?.p50Ms)),
+      latency1P99Ms: spread(runs.map((r) => r.latency1?.p99Ms)),
+      requests: runs.reduce((sum, r) => sum + r.requests + (r.latency1?.requests ?? 0), 0),
+      errors: runs.reduce((sum, r) => sum + r.errors + (r.latency1?.errors ?? 0), 0),
     };
   }
   return summary;

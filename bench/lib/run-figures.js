@@ -20,7 +20,7 @@ export function deriveFigures(cases, samples) {
     marginalPolicyCpuUs: spread(slopes),
     marginalPolicyCpuPoints: Object.fromEntries(series.map(([n]) => [n, cases[`portcullis-${n}:get`]?.cpuUsPerRequest?.median])),
     threePoliciesOverFastGateway: ratioBetween(samples, "portcullis-3:get", "fast-gateway:get"),
-    onePolicyLatencyUs: none && one ? spread(one.map((run, i) => (run.latency1.p50Ms - none[i].latency1.p50Ms) * 1_000)) : undefined,
+    onePolicyLatencyUs: none && one ? spread(one.map((run, i) => (run.latency1?.p50Ms - none[i].latency1?.p50Ms) * 1_000)) : undefined,
   };
 }
 

@@ -23,8 +23,10 @@ class Headers extends Policy {
 
   configure(config: Config): void {
     const remove = config.optionalStringList("remove");
+    const removeItems = new Config(JsonValue.array(), config.path + "/remove", config.problem);
+    this.remove = [];
     for (let i = 0; i < remove.length; i++) {
-      if (!checkName(config, "remove/" + i.toString(), remove[i])) return;
+      if (!checkName(removeItems, i.toString(), remove[i])) return;
       this.remove.push(remove[i].toLowerCase());
     }
     this.set = readFields(config.object("set"));
