@@ -28,6 +28,8 @@ export interface WorkerSetup {
   /** Timeout of one bridged capability call (store, outbound HTTP). */
   bridgeTimeoutMs: number;
   logLevel: string;
+  /** Progress slots shared with the gateway (see ProgressSlots). */
+  progress: SharedArrayBuffer;
 }
 
 export interface WorkerPlugin {
@@ -45,9 +47,9 @@ interface TaskBase {
   metadata: MetadataPairs;
   /** Instances the gateway has quarantined: treated as failed without being called. */
   quarantined: number[];
-  /** Shared with the gateway: the worker stores (instance + 1) of the policy it is running, so a
-   * flow that runs out of time can be blamed on the right policy. */
-  progress: Int32Array;
+  /** This task's slot in WorkerSetup.progress (-1: none), where the worker records when it started
+   * and which policy it is running, so a flow that runs out of time is blamed on the right policy. */
+  slot: number;
 }
 
 export interface RequestTask extends TaskBase {

@@ -18,7 +18,7 @@ import type {
 } from "./flow-messages.js";
 import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
 import { buildPolicyPlan, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
-import { FlowDeadline } from "./flow-deadline.js";
+import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
 import { validatePlan } from "./validate-plan.js";
 
@@ -32,22 +32,24 @@ const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace
 export class PolicyRuntime {
   readonly #pool: Piscina;
   readonly #stats: PluginStats;
+  readonly #slots: ProgressSlots;
   readonly queueTimeoutMs: number;
 
   private constructor(
     readonly plan: PolicyPlan,
     readonly plugins: Map<string, LoadedPlugin>,
     readonly services: CapabilityServices,
-    setup: WorkerSetup,
+    setup: Omit<WorkerSetup, "progress">,
     workers: number,
     private readonly logger: Logger,
     runtime: GatewayConfig["runtime"],
   ) {
     this.queueTimeoutMs = runtime.queueTimeoutMs;
     this.#stats = new PluginStats(plan, plugins, runtime.quarantine);
+    this.#slots = new ProgressSlots();
     this.#pool = new Piscina({
       filename: WORKER_FILE.href,
-      workerData: setup,
+      workerData: { ...setup, progress: this.#slots.buffer } satisfies WorkerSetup,
       minThreads: workers,
       maxThreads: workers,
       // One flow per worker at a time: flows block on synchronous host calls.
@@ -67,7 +69,7 @@ export class PolicyRuntime {
     const { plan, plugins } = prepared;
     if (plan.instances.length === 0) return undefined;
     const services = startCapabilityServices({ store: storeConfig(config) });
-    const setup: WorkerSetup = {
+    const setup: Omit<WorkerSetup, "progress"> = {
       plugins: Object.fromEntries(
         [...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }]),
       ),
@@ -104,8 +106,8 @@ export class PolicyRuntime {
   /** Runs one flow as one pool task, within the time budget of the policies it may call. */
   async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[]): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
-    const deadline = new FlowDeadline(Math.max(1, budgetMs), this.queueTimeoutMs);
-    const full = { ...task, quarantined: this.#stats.quarantined(steps), progress: deadline.progress } as FlowTask;
+    const deadline = new FlowDeadline(this.#slots, this.#slots.take(), Math.max(1, budgetMs), this.queueTimeoutMs);
+    const full = { ...task, quarantined: this.#stats.quarantined(steps), slot: deadline.slot } as FlowTask;
     let result: FlowResult;
     try {
       result = (await this.#pool.run(full, { signal: deadline as unknown as AbortSignal })) as FlowResult;
@@ -169,7 +171,7 @@ export class PolicyRuntime {
 }
 
 /** A task as callers give it; the runtime adds quarantine and progress. */
-export type TaskInput<T> = Omit<T, "quarantined" | "progress">;
+export type TaskInput<T> = Omit<T, "quarantined" | "slot">;
 
 /** Plugins loaded and compiled, and every policy entry checked against them. */
 export interface PreparedPolicies {

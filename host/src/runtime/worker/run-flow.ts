@@ -25,7 +25,7 @@ import type {
   WorkerSetup,
 } from "../flow-messages.js";
 import type { FlowChains, PlanStep } from "../policy-plan.js";
-import { markStarted } from "../flow-deadline.js";
+import { markRunning, markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 
@@ -39,10 +39,12 @@ export class FlowExecutor {
   readonly #conditions: (CompiledExpression | undefined)[] = [];
   readonly #routeTables = new Map<string, RouteTable>();
   readonly #env: Record<string, string | undefined> = process.env;
-  #progress: Int32Array | undefined;
+  readonly #progress: Int32Array;
+  #slot = -1;
 
   constructor(private readonly setup: WorkerSetup) {
     this.#instances = new InstancePool(setup);
+    this.#progress = new Int32Array(setup.progress);
   }
 
   /** Creates and initialises every instance of the plan in this worker; returns those that failed. */
@@ -59,8 +61,8 @@ export class FlowExecutor {
   }
 
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
-    this.#progress = task.progress;
-    markStarted(task.progress);
+    this.#slot = task.slot;
+    markStarted(this.#progress, task.slot);
     try {
       switch (task.flow) {
         case "request":
@@ -197,7 +199,7 @@ export class FlowExecutor {
       outcome = fail("policy-failed", "PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
     } else {
       setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
-      if (this.#progress) Atomics.store(this.#progress, 0, step.instance + 1);
+      markRunning(this.#progress, this.#slot, step.instance);
       outcome = this.#invoke(step, invoke);
     }
     if (outcome.tag === "ok") {

@@ -1,0 +1,21 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of a first-party policy's built component (built by the vitest global setup). */
+export function builtPolicy(name: string): string {
+  return fileURLToPath(new URL(`../../${name}/build/${name}.wasm`, import.meta.url));
+}
+
+/**
+ * The first ```yaml block of plugins/<name>/README.md, made runnable in a test: plugin paths
+ * point at the built components, listeners bind port 0, and backends go to `upstreamUrl`.
+ */
+export function readmeExample(name: string, upstreamUrl: string): string {
+  const readme = readFileSync(fileURLToPath(new URL(`../../${name}/README.md`, import.meta.url)), "utf8");
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error(`plugins/${name}/README.md has no yaml example`);
+  return block
+    .replace(/path: plugins\/([a-z-]+)\/build\/[a-z-]+\.wasm/g, (_, plugin: string) => `path: ${builtPolicy(plugin)}`)
+    .replace(/port: \d+/g, "port: 0")
+    .replace(/url: http:\/\/127\.0\.0\.1:\d+/g, `url: ${upstreamUrl}`);
+}
