@@ -1,5 +1,6 @@
 import { instantiatePolicy, type PolicyInstance } from "@portcullis/sdk/component";
-import { createCapabilities } from "../../capabilities/index.js";
+// Not the capabilities index: it re-exports main-thread services (undici, ioredis) a worker never needs.
+import { createCapabilities } from "../../capabilities/create-capabilities.js";
 import type { WorkerSetup } from "../flow-messages.js";
 
 /**
