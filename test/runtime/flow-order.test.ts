@@ -62,6 +62,27 @@ describe("policy order", () => {
     expect(response.json()).toMatchObject({ code: "PCS_ERR_UPSTREAM_UNREACHABLE" });
   });
 
+  it("substitutes ${env.NAME} inside a policy's with: block", async () => {
+    const gateway = await startTestGateway(
+      `
+plugins:
+${plugin("tag")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: echo
+        match: { path: { prefix: / } }
+        policies: { request: [ { plugin: tag, with: { label: "\${env.TAG_LABEL}" } } ] }
+        backend: { echo: true }
+`,
+      { env: { TAG_LABEL: "from-env" } },
+    );
+    const echoed = (await rawRequest(gateway.url("/"))).json<{ headers: Record<string, string> }>();
+    expect(echoed.headers["x-order"]).toBe("from-env");
+  });
+
   it("skips a policy whose when: condition is false", async () => {
     const gateway = await startTestGateway(`
 plugins:
