@@ -13,7 +13,7 @@ const SCHEMA = `{
     "in": { "enum": ["header", "query", "cookie"], "default": "header" },
     "name": { "type": "string", "pattern": "^[A-Za-z0-9_.~-]+$", "default": "x-api-key" },
     "keepCredential": { "type": "boolean", "default": false },
-    "realm": { "type": "string", "pattern": "^[^\\"\\\\\\u0000-\\u001f\\u007f]*$", "default": "api" },
+    "realm": { "type": "string", "pattern": "^[ !#-[^-~]*$", "default": "api" },
     "keys": {
       "type": "array",
       "minItems": 1,
