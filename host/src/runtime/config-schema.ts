@@ -8,8 +8,9 @@ import { z } from "zod";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits");
 
+/** An empty list grants the capability's import while allowing nothing (a plugin that uses it only optionally). */
 const allowList = z.strictObject({
-  allow: z.array(z.string().min(1)).min(1),
+  allow: z.array(z.string().min(1)),
 });
 
 /** What an operator grants a plugin; every capability is denied unless listed here. */
