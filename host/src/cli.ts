@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { parseArgs } from "node:util";
 import { configJsonSchemaText } from "./config/json-schema.js";
 import { ConfigError, loadConfigFile } from "./config/load-config.js";
 import { PortcullisError } from "./errors.js";
 import { startGateway } from "./gateway.js";
-import { preparePolicies } from "./runtime/policy-runtime.js";
+import { PolicyRuntime, preparePolicies } from "./runtime/policy-runtime.js";
 
 const USAGE = `Usage: portcullis <command> [options]
 
@@ -88,8 +89,16 @@ async function validate(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true });
   if (positionals.length !== 1) return usageError("validate takes exactly one file");
   const loaded = loadConfigFile(positionals[0]!);
-  // Plugins are loaded and every policy entry checked against them, as `start` does, without starting anything.
-  const { plan, plugins } = await preparePolicies(loaded);
+  // Plugins are loaded, every policy entry checked against them and every instance initialised in a
+  // worker, as `start` does, without opening any listener.
+  const prepared = await preparePolicies(loaded);
+  const runtime = PolicyRuntime.start(prepared, loaded, pino({ level: "silent" }));
+  try {
+    await runtime?.warmUp(loaded);
+  } finally {
+    await runtime?.close();
+  }
+  const { plan, plugins } = prepared;
   const routes = loaded.config.listeners.reduce((n, l) => n + l.routes.length, 0);
   process.stdout.write(
     `${loaded.source}: valid (${loaded.config.listeners.length} listener(s), ${routes} route(s), ` +

@@ -211,3 +211,31 @@ listeners:
     expect(plugins["fault-json"].calls).toBe(0);
   });
 });
+
+describe("responses the gateway makes itself", () => {
+  it("runs the response flow on echo and directResponse backends too", async () => {
+    const gateway = await startTestGateway(`
+plugins:
+${plugin("tag")}
+listeners:
+  - name: test
+    host: 127.0.0.1
+    port: 0
+    policies: { response: [ { plugin: tag, with: { label: seen } } ] }
+    routes:
+      - name: direct
+        match: { path: { exact: /maintenance } }
+        backend: { directResponse: { status: 503, body: "down for maintenance" } }
+      - name: echo
+        match: { path: { prefix: / } }
+        backend: { echo: true }
+`);
+    const echoed = await rawRequest(gateway.url("/anything"));
+    expect(echoed.status).toBe(200);
+    expect(echoed.headers["x-response-order"]).toBe("seen");
+    const direct = await rawRequest(gateway.url("/maintenance"));
+    expect(direct.status).toBe(503);
+    expect(direct.body.toString()).toBe("down for maintenance");
+    expect(direct.headers["x-response-order"]).toBe("seen");
+  });
+});

@@ -44,4 +44,13 @@ listeners:
     expect(error.code).toBe(1);
     expect(error.stderr).toMatch(/gateway\.yaml:13:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with\.label: must be string/);
   });
+
+  it("reports a configuration that the plugin's init refuses, at its line", async () => {
+    const error = (await run("node", ["host/bin/portcullis.js", "validate", file(config("{ label: refuse-init }"))]).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toMatch(/gateway\.yaml:13:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: .*refused at init/);
+  });
 });

@@ -18,6 +18,8 @@ export interface FlowRunner {
   response(ex: Exchange): Promise<FlowDecision> | undefined;
   /** Fault flow: may reshape the error response the gateway is about to send. */
   fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
+  /** Response flow on a complete response the gateway made itself (echo, directResponse backends). */
+  answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined;
 }
 
 /**
@@ -67,4 +69,5 @@ export const NO_FLOWS: FlowRunner = Object.freeze({
   routeRequest: none,
   response: none,
   fault: none,
+  answer: none,
 });

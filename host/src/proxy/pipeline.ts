@@ -119,7 +119,7 @@ function backendStage(ex: Exchange): void {
     case "echo":
       return serveEcho(ex, limit);
     case "direct":
-      return sendComplete(ex, backend.status, backend.headers, backend.body);
+      return sendAnswer(ex, backend.status, backend.headers, backend.body);
   }
 }
 
@@ -127,10 +127,17 @@ function serveEcho(ex: Exchange, limit: number): void {
   const body = ex.requestBody ? Promise.resolve(Buffer.from(ex.requestBody)) : readBody(ex.req, limit);
   body
     .then(
-      (bytes) => sendComplete(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, bytes))),
+      (bytes) => sendAnswer(ex, 200, ["content-type", "application/json"], JSON.stringify(echoPayload(ex, bytes))),
       (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
     )
     .catch((error: unknown) => failed(ex, error));
+}
+
+/** A response the gateway made itself (echo, direct response) goes through the response flow too. */
+function sendAnswer(ex: Exchange, status: number, headers: readonly string[], body: string | Uint8Array): void {
+  const pending = ex.listener.gateway.flows.answer(ex, { status, headers: headers as string[], body });
+  if (pending === undefined) sendComplete(ex, status, headers, body);
+  else pending.then((answer) => sendComplete(ex, answer.status, answer.headers, answer.body)).catch((error: unknown) => failed(ex, error));
 }
 
 /** `streamLimit` >= 0: the body has no Content-Length, so count it on the way (-1: Node enforces the length). */

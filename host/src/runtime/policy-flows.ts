@@ -49,6 +49,10 @@ export class PolicyFlows implements FlowRunner {
     return this.#fault(ex, fault, response, chains.fault);
   }
 
+  answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+    return this.#chains(ex).response.length === 0 ? undefined : this.#responseOnGatewayAnswer(ex, response);
+  }
+
   async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
     // The route the request would take as it is decides whether the body is needed; listener
     // policies that change the route to one needing the body cost a second task (needs-body).
@@ -182,7 +186,7 @@ export class PolicyFlows implements FlowRunner {
     return this.#responseOnGatewayAnswer(ex, shaped);
   }
 
-  /** The response flow over a response the gateway made (a policy's answer or an error). */
+  /** The response flow over a response the gateway made (echo, direct response, a policy's answer, an error). */
   async #responseOnGatewayAnswer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> {
     const chain = this.#chains(ex).response;
     if (chain.length === 0) return response;

@@ -31,7 +31,7 @@ describe("headers (gateway)", () => {
         backend: { echo: true }`)}`,
       { env: { REGION: "eu-west" } },
     );
-    const response = await rawRequest(gateway.url("/"), { headers: ["X-Internal", "1", "x-internal", "2", "Via", "1.1 edge", "X-Consumer", "spoofed"] });
+    const response = await rawRequest(gateway.url("/"), { headers: ["Host", "localhost", "X-Internal", "1", "x-internal", "2", "Via", "1.1 edge", "X-Consumer", "spoofed"] });
     expect(response.status, response.body.toString()).toBe(200);
     const { headers } = response.json<Echo>();
     expect(headers["x-internal"]).toBeUndefined();
