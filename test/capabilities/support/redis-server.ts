@@ -46,7 +46,7 @@ export async function startRedis(port?: number): Promise<RedisProcess> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return; // already exited (killed by a signal: exitCode stays null)
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
