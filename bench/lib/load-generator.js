@@ -21,7 +21,7 @@ export function chooseLoadGenerator({ prefer } = {}) {
 
 /**
  * Writes what a workload needs on disk (wrk's Lua script or autocannon's body file).
- * A workload is `{ id, method, path, body?, contentType? }`.
+ * A workload is `{ id, method, path, headers?, body?, contentType? }`.
  */
 export function prepareWorkload(generator, workload, dir) {
   if (!workload.body) return { ...workload };
@@ -48,6 +48,7 @@ export async function runLoad(generator, { url, workload, connections, seconds, 
   const timeoutMs = seconds * 1_000 + 15_000;
   if (generator.name === "wrk") {
     const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "--timeout", "5s"];
+    for (const [name, value] of Object.entries(workload.headers ?? {})) args.push("-H", `${name}: ${value}`);
     if (workload.script) args.push("-s", workload.script);
     const result = await runToEnd("wrk", "wrk", [...args, target], { logDir, timeoutMs });
     if (result.code !== 0) throw new Error(`wrk failed (${result.code}): ${result.stderr || result.stdout}`);
@@ -55,6 +56,7 @@ export async function runLoad(generator, { url, workload, connections, seconds, 
   }
   const cli = require.resolve("autocannon/autocannon.js");
   const args = [cli, "-j", "-c", String(connections), "-d", String(seconds), "-p", "1", "-m", workload.method];
+  for (const [name, value] of Object.entries(workload.headers ?? {})) args.push("-H", `${name}=${value}`);
   if (workload.bodyFile) args.push("-H", `content-type=${workload.contentType}`, "-i", workload.bodyFile);
   const result = await runToEnd("autocannon", process.execPath, [...args, target], { logDir, timeoutMs });
   if (result.code !== 0) throw new Error(`autocannon failed (${result.code}): ${result.stderr}`);

@@ -7,7 +7,7 @@ async function checkWorkload(system, url, workload) {
   const response = await fetch(`${url}${workload.path}`, {
     method: workload.method,
     body: workload.body,
-    headers: workload.body ? { "content-type": workload.contentType } : {},
+    headers: { ...workload.headers, ...(workload.body ? { "content-type": workload.contentType } : {}) },
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();

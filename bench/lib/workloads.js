@@ -21,7 +21,8 @@ export function jsonBody(bytes) {
 }
 
 export const WORKLOADS = {
-  get: { id: "get", label: "GET, no body", method: "GET", path: "/bench" },
+  // Every system gets the API key the realistic chain checks; the others just forward it.
+  get: { id: "get", label: "GET, no body", method: "GET", path: "/bench", headers: { "x-api-key": "bench-key" } },
   "json-1k": { id: "json-1k", label: "POST 1 KiB JSON", method: "POST", path: "/bench", contentType: "application/json", body: jsonBody(1024) },
   "json-64k": { id: "json-64k", label: "POST 64 KiB JSON", method: "POST", path: "/bench", contentType: "application/json", body: jsonBody(64 * 1024) },
 };

@@ -99,8 +99,28 @@ export const SYSTEMS = [
     label: "Portcullis, realistic chain (api-key, rate-limit, headers)",
     workloads: ["get"],
     unavailable: () => {
-      const missing = REALISTIC_CHAIN.filter((name) => !existsSync(`${PLUGINS_DIR}${name}`));
-      return missing.length ? `not available yet (plugins/${missing.join(", plugins/")} missing)` : "not available yet (no bench config for the chain)";
+      const missing = REALISTIC_CHAIN.filter((name) => !existsSync(`${PLUGINS_DIR}${name}/build/${name}.wasm`));
+      return missing.length ? `not available (build plugins/${missing.join(", plugins/")} with npm install)` : undefined;
+    },
+    start: (ctx) => {
+      const plugin = (name, capabilities) => ({ path: `${PLUGINS_DIR}${name}/build/${name}.wasm`, capabilities });
+      const settings = {
+        upstreamUrl: ctx.upstreamUrl,
+        plugins: {
+          "api-key": plugin("api-key", { crypto: true, expression: true }),
+          "rate-limit": plugin("rate-limit", { counters: true, expression: true, crypto: true }),
+          headers: plugin("headers", { expression: true }),
+        },
+        request: [
+          { plugin: "api-key", with: { in: "header", name: "x-api-key", keys: [{ consumer: "bench", key: "bench-key", tier: "premium" }] } },
+          {
+            plugin: "rate-limit",
+            with: { key: "metadata.consumer", tier: "metadata.tier", defaultTier: "premium", tiers: { premium: [{ name: "per-second", requests: 1_000_000, window: "1s" }] } },
+          },
+          { plugin: "headers", with: { set: { "x-consumer": { expression: "metadata.consumer" } } } },
+        ],
+      };
+      return startPortcullis("portcullis-realistic", settings, ctx);
     },
   },
   {
