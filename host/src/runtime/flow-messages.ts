@@ -117,11 +117,12 @@ export interface FlowResultBase {
 
 export type FlowResult = FlowResultBase &
   (
+    // head and body are present only when a policy changed them.
     | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined; route?: RouteChoice }
     | { outcome: "respond"; response: DirectResponse; policy: string; route?: RouteChoice }
     | { outcome: "failed"; failure: PolicyFailure; route?: RouteChoice }
-    | { outcome: "unrouted"; head: RequestHead; allow: string[] | undefined }
-    | { outcome: "needs-body"; head: RequestHead; route: RouteChoice }
+    | { outcome: "unrouted"; head: RequestHead | undefined; allow: string[] | undefined }
+    | { outcome: "needs-body"; head: RequestHead | undefined; route: RouteChoice }
   );
 
 /** The route a worker selected after listener-level policies. */

@@ -70,11 +70,11 @@ export class PolicyFlows implements FlowRunner {
     ex.metadata = result.metadata;
     switch (result.outcome) {
       case "unrouted":
-        applyRequestHead(ex, result.head);
+        if (result.head) applyRequestHead(ex, result.head);
         ex.routeFlowDone = true; // the pipeline answers 404/405 itself
         return CONTINUE;
       case "needs-body":
-        applyRequestHead(ex, result.head);
+        if (result.head) applyRequestHead(ex, result.head);
         return CONTINUE;
       default:
         ex.routeFlowDone = true;

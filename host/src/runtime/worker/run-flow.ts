@@ -93,19 +93,21 @@ export class FlowExecutor {
         rawHeaders: state.head.headers.flatMap((h) => [h.name, h.value]),
       });
       if (selection.kind !== "matched") {
-        return { ...state.base(), outcome: "unrouted", head: state.head, allow: selection.kind === "method-not-allowed" ? selection.allow : undefined };
+        const allow = selection.kind === "method-not-allowed" ? selection.allow : undefined;
+        return { ...state.base(), outcome: "unrouted", head: state.changedHead(), allow };
       }
       route = { name: selection.route.name, params: selection.params };
-      state.head = { ...state.head, route: route.name };
+      state.head = { ...state.head, route: route.name }; // for the policies; not a change to send back
       const chain = this.#chains(task.listener, route.name, state.head.method).request;
       if (task.body === undefined && chain.some((s) => this.#needsBody(s))) {
-        return { ...state.base(), outcome: "needs-body", head: state.head, route };
+        return { ...state.base(), outcome: "needs-body", head: state.changedHead(), route };
       }
     }
     if (route === undefined) throw new Error("request task without a route");
     const ended = this.#runRequestSteps(this.#chains(task.listener, route.name, state.head.method).request, state, task.quarantined);
     if (ended) return { ...ended, route };
-    return { ...state.base(), outcome: "continue", head: state.head, body: state.bodyIfChanged(), route };
+    // Only a changed head crosses back: headers are most of what a flow copies between threads.
+    return { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged(), route };
   }
 
   #response(task: ResponseTask): FlowResult {
@@ -140,6 +142,7 @@ export class FlowExecutor {
       }
       const edits = decision.val;
       if (edits.method !== undefined || edits.path !== undefined || edits.query !== undefined || edits.headers.length > 0) {
+        state.headChanged = true;
         state.head = {
           ...state.head,
           method: edits.method ?? state.head.method,
@@ -299,6 +302,7 @@ class FlowState {
   readonly calls: CallRecord[] = [];
   readonly skipped: PolicyFailure[] = [];
   #bodyChanged = false;
+  headChanged = false;
 
   constructor(
     public head: RequestHead,
@@ -317,6 +321,10 @@ class FlowState {
   replaceBody(body: Uint8Array): void {
     this.body = body;
     this.#bodyChanged = true;
+  }
+
+  changedHead(): RequestHead | undefined {
+    return this.headChanged ? this.head : undefined;
   }
 
   bodyIfChanged(): Uint8Array | undefined {
