@@ -25,8 +25,13 @@ export class Config {
 
   /** Records an invalid value at `key` (relative to this object); the first problem wins. */
   invalid(key: string, message: string): void {
+    this.invalidAt(key.replaceAll("~", "~0").replaceAll("/", "~1"), message);
+  }
+
+  /** Like `invalid`, for a JSON Pointer already escaped (e.g. `allow/3` for an item of a list). */
+  invalidAt(pointer: string, message: string): void {
     if (!this.ok) return;
-    this.problem.path = this.path + "/" + key.replaceAll("~", "~0").replaceAll("/", "~1");
+    this.problem.path = this.path + "/" + pointer;
     this.problem.message = message;
   }
 
@@ -103,7 +108,7 @@ export class Config {
     for (let i = 0; i < value.length; i++) {
       const item = value.at(i);
       if (!item.isString) {
-        this.invalid(key + "/" + i.toString(), "must be a string");
+        this.invalidAt(key.replaceAll("~", "~0").replaceAll("/", "~1") + "/" + i.toString(), "must be a string");
         return out;
       }
       out.push(item.stringValue);
