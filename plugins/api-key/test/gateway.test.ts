@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, startUpstream, stopAll, type Upstream } from "../../../test/support/servers.js";
-import { builtPolicy, readmeExample } from "./readme-example.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

@@ -3,8 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildPolicy } from "../../../sdk/src/build/build-policy.js";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, stopAll } from "../../../test/support/servers.js";
-import { countingUpstream } from "../../ip-filter/test/counting-upstream.js";
-import { builtPolicy, readmeExample } from "../../api-key/test/readme-example.js";
+import { countingUpstream } from "../../../test/support/counting-upstream.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

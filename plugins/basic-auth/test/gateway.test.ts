@@ -5,7 +5,7 @@ import bcrypt from "bcryptjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, startUpstream, stopAll, track } from "../../../test/support/servers.js";
-import { readmeExample } from "../../api-key/test/readme-example.js";
+import { readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
-import { builtPolicy, readmeExample } from "../../api-key/test/readme-example.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

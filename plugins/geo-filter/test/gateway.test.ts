@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
-import { countingUpstream } from "../../ip-filter/test/counting-upstream.js";
+import { countingUpstream } from "../../../test/support/counting-upstream.js";
 import { writeMmdb } from "../../../test/capabilities/support/mmdb-writer.js";
-import { builtPolicy, readmeExample } from "../../api-key/test/readme-example.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, stopAll } from "../../../test/support/servers.js";
-import { countingUpstream } from "./counting-upstream.js";
-import { builtPolicy, readmeExample } from "../../api-key/test/readme-example.js";
+import { countingUpstream } from "../../../test/support/counting-upstream.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 

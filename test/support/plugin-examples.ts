@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 
 /** Absolute path of a first-party policy's built component (built by the vitest global setup). */
 export function builtPolicy(name: string): string {
-  return fileURLToPath(new URL(`../../${name}/build/${name}.wasm`, import.meta.url));
+  return fileURLToPath(new URL(`../../plugins/${name}/build/${name}.wasm`, import.meta.url));
 }
 
 /**
@@ -11,7 +11,7 @@ export function builtPolicy(name: string): string {
  * point at the built components, listeners bind port 0, and backends go to `upstreamUrl`.
  */
 export function readmeExample(name: string, upstreamUrl: string): string {
-  const readme = readFileSync(fileURLToPath(new URL(`../../${name}/README.md`, import.meta.url)), "utf8");
+  const readme = readFileSync(fileURLToPath(new URL(`../../plugins/${name}/README.md`, import.meta.url)), "utf8");
   const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!block) throw new Error(`plugins/${name}/README.md has no yaml example`);
   return block

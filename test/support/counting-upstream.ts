@@ -1,4 +1,4 @@
-import { startUpstream, type Upstream } from "../../../test/support/servers.js";
+import { startUpstream, type Upstream } from "./servers.js";
 
 /** An upstream that answers "upstream" and counts the requests that reached it (for ip-filter, authorize, geo-filter). */
 export async function countingUpstream(): Promise<Upstream & { hits: () => number }> {
