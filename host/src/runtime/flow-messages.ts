@@ -27,6 +27,7 @@ export interface WorkerSetup {
   baseDir: string;
   /** Timeout of one bridged capability call (store, outbound HTTP). */
   bridgeTimeoutMs: number;
+  /** The gateway's `logging.level`, applied to policies' `log` capability. */
   logLevel: string;
   /** Progress slots shared with the gateway (see ProgressSlots). */
   progress: SharedArrayBuffer;

@@ -1,6 +1,7 @@
 import { instantiatePolicy, type PolicyInstance } from "@portcullis/sdk/component";
 // Not the capabilities index: it re-exports main-thread services (undici, ioredis) a worker never needs.
 import { createCapabilities } from "../../capabilities/create-capabilities.js";
+import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
 
 /**
@@ -10,8 +11,12 @@ import type { WorkerSetup } from "../flow-messages.js";
  */
 export class InstancePool {
   readonly #live: (PolicyInstance | undefined)[] = [];
+  /** Policies' log lines, at the gateway's configured level (JSON lines on stdout, like the gateway's). */
+  readonly #logger: Logger;
 
-  constructor(private readonly setup: WorkerSetup) {}
+  constructor(private readonly setup: WorkerSetup) {
+    this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: false }));
+  }
 
   /** The instance, created and initialised if needed; throws InstanceError when that fails. */
   get(index: number, policyName: string): PolicyInstance {
@@ -23,6 +28,7 @@ export class InstancePool {
     if (!plugin) throw new InstanceError(`plugin "${planned.plugin}" is not loaded`);
     const capabilities = createCapabilities(plugin.grants, {
       policyName,
+      logger: this.#logger,
       baseDir: this.setup.baseDir,
       bridgeTimeoutMs: this.setup.bridgeTimeoutMs,
     });
