@@ -1,22 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy } from "@portcullis/sdk/testing";
-import type { Capabilities } from "@portcullis/sdk/component";
+import { fakeExpressions as fakeSdkExpressions, loadPolicy } from "@portcullis/sdk/testing";
 
 const wasmPath = fileURLToPath(new URL("../build/headers.wasm", import.meta.url));
 
-/** A fake `expression` capability: each compiled source evaluates to the JSON text in `results` (absent: evaluation error). */
-function fakeExpressions(results: Record<string, string>): Capabilities["expression"] {
-  const sources: string[] = [];
-  return {
-    compile: (source) =>
-      source.includes("(((") ? { tag: "err", val: { tag: "invalid", val: "unbalanced parentheses" } } : { tag: "ok", val: sources.push(source) - 1 },
-    evaluate: (handle) => {
-      const result = results[sources[handle]!];
-      return result === undefined ? { tag: "err", val: { tag: "evaluation", val: "no such key" } } : { tag: "ok", val: result };
-    },
-  };
-}
+const fakeExpressions = (results: Record<string, string>) => fakeSdkExpressions(results, (source) => source.includes("((("));
 
 async function policy(config: unknown, results: Record<string, string> = {}) {
   return loadPolicy(wasmPath, { config, capabilities: { expression: fakeExpressions(results) } });

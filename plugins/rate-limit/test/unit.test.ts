@@ -1,21 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy } from "@portcullis/sdk/testing";
+import { fakeExpressions as fakeSdkExpressions, loadPolicy } from "@portcullis/sdk/testing";
 import type { Capabilities } from "@portcullis/sdk/component";
 
 const wasmPath = fileURLToPath(new URL("../build/rate-limit.wasm", import.meta.url));
 
-/** Fake `expression`: each source evaluates to the JSON text currently in `values` (absent: evaluation error). */
-function fakeExpressions(values: Record<string, string>): Capabilities["expression"] {
-  const sources: string[] = [];
-  return {
-    compile: (source) => (source === "bad((" ? { tag: "err", val: { tag: "invalid", val: "syntax error" } } : { tag: "ok", val: sources.push(source) - 1 }),
-    evaluate: (handle) => {
-      const value = values[sources[handle]!];
-      return value === undefined ? { tag: "err", val: { tag: "evaluation", val: "no such key" } } : { tag: "ok", val: value };
-    },
-  };
-}
+/** The SDK's expression fake (it reads `values` at evaluation, so tests may change them); "bad((" does not compile. */
+const fakeExpressions = (values: Record<string, string>) => fakeSdkExpressions(values, (source) => source === "bad((");
 
 async function policy(config: unknown, values: Record<string, string> = { "request.clientAddress": '"10.0.0.1"' }, extra: Partial<Capabilities> = {}) {
   return loadPolicy(wasmPath, { config, capabilities: { expression: fakeExpressions(values), ...extra } });

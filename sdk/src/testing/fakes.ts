@@ -25,6 +25,26 @@ export interface MetricSample {
 
 export type FetchHandler = (request: OutboundRequest) => Result<OutboundResponse, HttpError>;
 
+/**
+ * A fake `expression` capability for unit tests: each compiled source evaluates to the JSON text
+ * given for it in `results` (a source with no result fails to evaluate, as a missing key does in
+ * CEL); sources for which `invalid` is true do not compile. Pass it as `capabilities.expression`.
+ */
+export function fakeExpressions(
+  results: Record<string, string>,
+  invalid: (source: string) => boolean = () => false,
+): Capabilities["expression"] {
+  const sources: string[] = [];
+  return {
+    compile: (source) =>
+      invalid(source) ? { tag: "err", val: { tag: "invalid", val: `does not compile: ${source}` } } : { tag: "ok", val: sources.push(source) - 1 },
+    evaluate: (handle) => {
+      const result = results[sources[handle] ?? ""];
+      return result === undefined ? { tag: "err", val: { tag: "evaluation", val: "no such key" } } : { tag: "ok", val: result };
+    },
+  };
+}
+
 export class Fakes {
   readonly clock = new FakeClock();
   readonly logs: LogLine[] = [];
@@ -84,7 +104,7 @@ export class Fakes {
         histogramObserve: (name, labels, value) => void this.metrics.push({ kind: "histogram", name, labels, value }),
       },
       expression: {
-        compile: () => ({ tag: "err", val: { tag: "invalid", val: "expressions are not faked; pass capabilities.expression" } }),
+        compile: () => ({ tag: "err", val: { tag: "invalid", val: "expressions are not faked; pass capabilities.expression (see fakeExpressions)" } }),
         evaluate: () => ({ tag: "err", val: { tag: "evaluation", val: "expressions are not faked" } }),
       },
       files: {

@@ -10,7 +10,7 @@ import type {
 } from "../component/types.js";
 import { Fakes } from "./fakes.js";
 
-export { Fakes, FakeClock } from "./fakes.js";
+export { Fakes, FakeClock, fakeExpressions } from "./fakes.js";
 export type { LogLine, MetricSample, FetchHandler } from "./fakes.js";
 
 export interface LoadOptions {
