@@ -1,11 +1,27 @@
+import type { RequestListener } from "node:http";
 import { startUpstream, type Upstream } from "./servers.js";
 
-/** An upstream that answers "upstream" and counts the requests that reached it (for ip-filter, authorize, geo-filter). */
-export async function countingUpstream(): Promise<Upstream & { hits: () => number }> {
+export type CountingUpstream = Upstream & { hits: () => number };
+
+/** An upstream that counts the requests that reached it (policies that must stop a request prove it here). */
+async function counting(handler: RequestListener): Promise<CountingUpstream> {
   let hits = 0;
-  const upstream = await startUpstream((_req, res) => {
+  const upstream = await startUpstream((req, res) => {
     hits++;
-    res.end("upstream");
+    handler(req, res);
   });
   return Object.assign(upstream, { hits: () => hits });
+}
+
+/** Answers "upstream". */
+export function countingUpstream(): Promise<CountingUpstream> {
+  return counting((_req, res) => res.end("upstream"));
+}
+
+/** Answers with what it received, as JSON: `{ url, headers }` (to check what policies forwarded). */
+export function echoUpstream(): Promise<CountingUpstream> {
+  return counting((req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+  });
 }

@@ -1,23 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
-import { rawRequest, startUpstream, stopAll, type Upstream } from "../../../test/support/servers.js";
+import { rawRequest, stopAll } from "../../../test/support/servers.js";
+import { echoUpstream } from "../../../test/support/counting-upstream.js";
 import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 
 afterEach(stopAll);
 
 const tagPolicy = fileURLToPath(new URL("../../../test/runtime/fixtures/tag/build/tag.wasm", import.meta.url));
-
-/** An upstream that answers with what it received: URL and headers. */
-async function echoUpstream(): Promise<Upstream & { hits: () => number }> {
-  let hits = 0;
-  const upstream = await startUpstream((req, res) => {
-    hits++;
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-  });
-  return Object.assign(upstream, { hits: () => hits });
-}
 
 type Seen = { url: string; headers: Record<string, string> };
 

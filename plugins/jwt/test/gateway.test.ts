@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
-import { rawRequest, startUpstream, stopAll, type Upstream } from "../../../test/support/servers.js";
+import { rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
+import { echoUpstream } from "../../../test/support/counting-upstream.js";
 import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 import { signingKey, type SigningKey } from "./tokens.js";
 
@@ -14,16 +15,6 @@ afterEach(stopAll);
 const tagPolicy = fileURLToPath(new URL("../../../test/runtime/fixtures/tag/build/tag.wasm", import.meta.url));
 const now = () => Math.floor(Date.now() / 1000);
 type Seen = { url: string; headers: Record<string, string> };
-
-async function echoUpstream(): Promise<Upstream & { hits: () => number }> {
-  let hits = 0;
-  const upstream = await startUpstream((req, res) => {
-    hits++;
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-  });
-  return Object.assign(upstream, { hits: () => hits });
-}
 
 /** A token signed by `key`, valid for ten minutes from the real clock. */
 async function token(key: SigningKey, claims: Record<string, unknown> = {}): Promise<string> {
