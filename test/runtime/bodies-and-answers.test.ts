@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
 import { plugin } from "./support/policies.js";
 
@@ -19,15 +19,11 @@ describe("bodies", () => {
     const gateway = await startTestGateway(`
 plugins:
 ${plugin("shout")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: shout
         match: { path: { prefix: / } }
         policies: { request: [ { plugin: shout } ], response: [ { plugin: shout } ] }
-        backend: { url: ${upstream.url} }
+        backend: { url: ${upstream.url} }`)}
 `);
     const response = await rawRequest(gateway.url("/"), { method: "POST", body: "héllo wörld" });
     expect(response.status).toBe(200);
@@ -41,15 +37,11 @@ listeners:
 plugins:
 ${plugin("shout")}
 runtime: { maxBodyBytes: 1024 }
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: shout
         match: { path: { prefix: / } }
         policies: { request: [ { plugin: shout } ] }
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `);
     const response = await rawRequest(gateway.url("/"), { method: "POST", body: Buffer.alloc(4096, 97) });
     expect(response.status).toBe(413);
@@ -63,18 +55,14 @@ plugins:
 ${plugin("respond")}
 ${plugin("tag")}
 ${plugin("fault-json")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: answered
         match: { path: { prefix: / } }
         policies:
           request: [ { plugin: respond, with: { status: ${status}, body: "from policy" } }, { plugin: tag, with: { label: never } } ]
           response: [ { plugin: tag, with: { label: cors-like } } ]
           fault: [${faultPolicies}]
-        backend: { url: "http://127.0.0.1:9" }
+        backend: { url: "http://127.0.0.1:9" }`)}
 `;
 
   it("skips the upstream and the rest of the chain, and still runs the response flow", async () => {
@@ -105,11 +93,7 @@ describe("WebSocket handshakes", () => {
 plugins:
 ${plugin("tag")}
 ${plugin("respond")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: closed
         match: { path: { prefix: /closed } }
         policies: { request: [ { plugin: respond, with: { status: 403, body: no } } ] }
@@ -117,7 +101,7 @@ listeners:
       - name: open
         match: { path: { prefix: / } }
         policies: { request: [ { plugin: tag, with: { label: handshake } } ] }
-        backend: { url: ${upstream.url} }
+        backend: { url: ${upstream.url} }`)}
 `);
     const wsUrl = gateway.url("/").replace("http", "ws");
     const greeting = await new Promise<string>((resolve, reject) => {
@@ -191,15 +175,11 @@ describe("a failing fault policy", () => {
 plugins:
 ${plugin("misbehave")}
 ${plugin("fault-json")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: broken-fault
         match: { path: { prefix: / } }
         policies: { fault: [ { plugin: misbehave }, { plugin: fault-json } ] }
-        backend: { url: "http://127.0.0.1:9" }
+        backend: { url: "http://127.0.0.1:9" }`)}
 `);
     const response = await rawRequest(gateway.url("/"));
     expect(response.status).toBe(502);

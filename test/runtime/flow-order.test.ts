@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../support/servers.js";
 import { plugin } from "./support/policies.js";
 
@@ -67,15 +67,11 @@ describe("policy order", () => {
       `
 plugins:
 ${plugin("tag")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: echo
         match: { path: { prefix: / } }
         policies: { request: [ { plugin: tag, with: { label: "\${env.TAG_LABEL}" } } ] }
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `,
       { env: { TAG_LABEL: "from-env" } },
     );
@@ -87,11 +83,7 @@ listeners:
     const gateway = await startTestGateway(`
 plugins:
 ${plugin("tag")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: echo
         match: { path: { prefix: / } }
         policies:
@@ -99,7 +91,7 @@ listeners:
             - ${tag("always")}
             - ${tag("flagged", 'request.headers["x-flag"] == "on"')}
             - ${tag("v2", 'metadata.last == "flagged"')}
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `);
     const off = (await rawRequest(gateway.url("/"))).json<{ headers: Record<string, string> }>();
     expect(off.headers["x-order"]).toBe("always");

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway, type TestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
 import { plugin } from "./support/policies.js";
 
@@ -12,11 +12,7 @@ plugins:
 ${plugin("misbehave", `    limits: { timeoutMs: 300, memoryMb: 4${limits} }\n`)}
 ${plugin("tag")}
 runtime: { workers: 2${quarantine} }
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: bad
         match: { path: { prefix: /bad } }
         policies: { request: [ { plugin: misbehave } ] }
@@ -24,7 +20,7 @@ listeners:
       - name: ok
         match: { path: { prefix: /ok } }
         policies: { request: [ { plugin: tag, with: { label: healthy } } ] }
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `;
 }
 
@@ -115,15 +111,11 @@ describe("isolation", () => {
     const start = startTestGateway(`
 plugins:
 ${plugin("tag")}
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: refused
         match: { path: { prefix: / } }
         policies: { request: [ { plugin: tag, with: { label: refuse-init } } ] }
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `);
     await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
     await expect(start).rejects.toThrow(/test\.yaml:\d+:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: .*refused at init/);

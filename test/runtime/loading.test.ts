@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText, startGateway } from "../../host/src/index.js";
 import { loaderStats } from "../../host/src/runtime/plugin-loader.js";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll, track } from "../support/servers.js";
 import { plugin, policyPath } from "./support/policies.js";
 
@@ -15,15 +15,11 @@ afterEach(stopAll);
 const quietLogger = () => pino({ level: "silent" });
 
 const route = (policies: string) => `
-listeners:
-  - name: test
-    host: 127.0.0.1
-    port: 0
-    routes:
+${routesYaml(`
       - name: r
         match: { path: { prefix: / } }
         policies: ${policies}
-        backend: { echo: true }
+        backend: { echo: true }`)}
 `;
 
 describe("plugin loading", () => {
