@@ -6,12 +6,17 @@ import { buildPolicy } from "../sdk/src/build/build-policy.js";
  * Builds, once per run and before any test file starts, the test policies under
  * test/runtime/fixtures and the first-party policies under plugins/, with the SDK exactly as an
  * author would (each into its gitignored build/ folder), so tests never run a stale component.
+ *
+ * `PORTCULLIS_TEST_PLUGINS=jwt,cors` limits the plugins rebuilt to those named (the fixtures are
+ * always built): handy while working on one policy, since a full build takes a while.
  */
 export default async function setup(): Promise<void> {
+  const only = process.env.PORTCULLIS_TEST_PLUGINS?.split(",").map((name) => name.trim());
   for (const folder of ["./runtime/fixtures/", "../plugins/"]) {
     const root = fileURLToPath(new URL(folder, import.meta.url));
     const projects = readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(`${root}${d.name}/assembly/index.ts`))
+      .filter((d) => folder !== "../plugins/" || only === undefined || only.includes(d.name))
       .map((d) => `${root}${d.name}`);
     for (const project of projects) await buildPolicy(project);
   }
