@@ -47,7 +47,7 @@ describe("crypto: verify-signature with JWKs, tokens signed by jose", () => {
     const jwk = JSON.stringify(token.jwk);
     expect(crypto.verifySignature(algorithm, jwk, token.data, token.signature)).toEqual({ tag: "ok", val: true });
     const tampered = token.data.slice();
-    tampered[tampered.length - 1] ^= 1;
+    tampered[tampered.length - 1]! ^= 1;
     expect(crypto.verifySignature(algorithm, jwk, tampered, token.signature)).toEqual({ tag: "ok", val: false });
     expect(crypto.verifySignature(algorithm, jwk, token.data, token.signature.slice(1))).toEqual({ tag: "ok", val: false });
     // The same key with its `alg` stated still works.

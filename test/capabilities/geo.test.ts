@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Reader } from "maxmind";
+import { Reader, type CountryResponse } from "maxmind";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGeo } from "../../host/src/capabilities/geo/geo-capability.js";
 import { writeMmdb } from "./support/mmdb-writer.js";
@@ -19,7 +19,7 @@ describe("geo capability over a generated MaxMind DB", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("writes a file the maxmind reader accepts, with its metadata", () => {
-    const reader = new Reader<{ country?: { names: { en: string } } }>(readFileSync(database));
+    const reader = new Reader<CountryResponse>(readFileSync(database));
     expect(reader.metadata.databaseType).toBe("Portcullis-Test-Country");
     expect(reader.get("81.2.69.160")?.country?.names.en).toBe("United Kingdom");
   });
