@@ -4,31 +4,16 @@ import { workerBridgeClient, type BridgeClient } from "./bridge/bridge-client.js
 import { PortcullisError } from "../errors.js";
 import { createClock, createRandom } from "./clock-random.js";
 import type { Capabilities } from "./contract.js";
+import type { CapabilityGrants } from "./grants.js";
 import { createCrypto } from "./crypto/crypto-capability.js";
 import { createExpression } from "./expression/expression-capability.js";
-import { createFiles, type FilesGrant } from "./files/files-capability.js";
-import { createGeo, type GeoGrant } from "./geo/geo-capability.js";
-import { createHttp, type HttpGrant } from "./http/http-capability.js";
+import { createFiles } from "./files/files-capability.js";
+import { createGeo } from "./geo/geo-capability.js";
+import { createHttp } from "./http/http-capability.js";
 import { createJsonSchema } from "./json-schema/json-schema-capability.js";
 import { createLog } from "./log/log-capability.js";
 import { createMetrics } from "./metrics/metrics-capability.js";
 import { createCounters, createKv } from "./stores/store-capabilities.js";
-
-/** What an operator granted a plugin, keyed by WIT interface name. Absent or false: not granted. */
-export interface CapabilityGrants {
-  log?: boolean;
-  clock?: boolean;
-  random?: boolean;
-  crypto?: boolean;
-  counters?: boolean;
-  kv?: boolean;
-  metrics?: boolean;
-  expression?: boolean;
-  "json-schema"?: boolean;
-  http?: HttpGrant;
-  files?: FilesGrant;
-  geo?: GeoGrant;
-}
 
 export interface CapabilityContext {
   /** Policy (plugin) name, attached to logs and metrics. */

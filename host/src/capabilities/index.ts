@@ -1,5 +1,6 @@
 /** Host capabilities of the policy world: see README.md in this folder. */
-export { createCapabilities, type CapabilityContext, type CapabilityGrants } from "./create-capabilities.js";
+export { createCapabilities, type CapabilityContext } from "./create-capabilities.js";
+export { capabilityGrantsSchema, type CapabilityGrants } from "./grants.js";
 export { startCapabilityServices, type CapabilityServices, type CapabilityServicesOptions } from "./capability-services.js";
 export { setFlowScope, type FlowScope } from "./flow-scope.js";
 export {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { capabilityGrantsSchema, type CapabilityGrants } from "../capabilities/index.js";
 
 /**
  * Configuration of the policy runtime: the `plugins:` table, the `policies:` lists that attach
@@ -7,31 +8,6 @@ import { z } from "zod";
  */
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits");
-
-/** An empty list grants the capability's import while allowing nothing (a plugin that uses it only optionally). */
-const allowList = z.strictObject({
-  allow: z.array(z.string().min(1)),
-});
-
-/** What an operator grants a plugin; every capability is denied unless listed here. */
-export const capabilityGrantsSchema = z
-  .strictObject({
-    log: z.boolean().optional(),
-    clock: z.boolean().optional(),
-    random: z.boolean().optional(),
-    crypto: z.boolean().optional(),
-    counters: z.boolean().optional(),
-    kv: z.boolean().optional(),
-    metrics: z.boolean().optional(),
-    expression: z.boolean().optional(),
-    "json-schema": z.boolean().optional(),
-    http: allowList.describe("Hosts the plugin may call: 'host', 'host:port' or '*.suffix'.").optional(),
-    files: allowList.describe("Files the plugin may read, relative to the config file.").optional(),
-    geo: z
-      .strictObject({ database: z.string().min(1).optional().describe("MaxMind-format .mmdb file; without one, lookups answer unavailable.") })
-      .optional(),
-  })
-  .describe("Capabilities granted to the plugin (deny by default).");
 
 export const pluginLimitsSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(100).describe("Time budget of one call; the worker is replaced past it."),
@@ -104,7 +80,7 @@ export const runtimeSchema = z
   })
   .describe("The policy worker pool.");
 
-export type CapabilityGrants = z.output<typeof capabilityGrantsSchema>;
+export type { CapabilityGrants };
 export type PluginConfig = z.output<typeof pluginSchema>;
 export type PluginLimits = z.output<typeof pluginLimitsSchema>;
 export type PolicyEntryConfig = z.output<typeof policyEntrySchema>;
