@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
+import { rawRequest, startUpstream, stopAll, track } from "../../../test/support/servers.js";
+import { countingUpstream } from "../../../test/support/counting-upstream.js";
+import { hasRedisServer, startRedis } from "../../../test/capabilities/support/redis-server.js";
+
+afterEach(stopAll);
+
+const build = (name: string) => fileURLToPath(new URL(`../../${name}/build/${name}.wasm`, import.meta.url));
+const plugins = `plugins:
+  cache:
+    path: ${build("cache")}
+    capabilities: { kv: true, crypto: true, clock: true, expression: true }
+  api-key:
+    path: ${build("api-key")}
+    capabilities: { crypto: true, expression: true }
+`;
+
+/** A route with the cache in both flows (and `before` ahead of it in the request flow). */
+function route(upstreamUrl: string, withBlock = "{}", before = ""): string {
+  return routesYaml(`
+      - name: api
+        policies:
+          request: [${before} { plugin: cache, with: ${withBlock} } ]
+          response: [ { plugin: cache, with: ${withBlock} } ]
+        backend: { url: "${upstreamUrl}" }`);
+}
+
+/** An upstream numbering its answers ("answer 1", "answer 2", ...) and letting `headersFor` choose headers per path. */
+async function numberingUpstream(headersFor: (req: IncomingMessage) => Record<string, string> = () => ({})) {
+  let answers = 0;
+  const upstream = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
+    answers++;
+    for (const [name, value] of Object.entries(headersFor(req))) res.setHeader(name, value);
+    res.end(`answer ${answers}`);
+  });
+  return Object.assign(upstream, { answers: () => answers });
+}
+
+const get = (url: string, headers: Record<string, string> = {}) => rawRequest(url, { headers });
+
+describe("cache (gateway)", () => {
+  it("answers repeated GETs from the store without calling the upstream, with Age, Cache-Status and one x-request-id", async () => {
+    const upstream = await countingUpstream();
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url, "{ ttlSeconds: 300 }")}`);
+    const miss = await get(gateway.url("/items?page=1"));
+    expect(miss.status).toBe(200);
+    expect(miss.headers["cache-status"]).toBe("portcullis; fwd=uri-miss; stored");
+    for (let i = 0; i < 5; i++) {
+      const hit = await get(gateway.url("/items?page=1"));
+      expect(hit.body.toString()).toBe("upstream");
+      expect(hit.headers["cache-status"]).toMatch(/^portcullis; hit; ttl=(300|299|298)$/);
+      expect(Number(hit.headers["age"])).toBeGreaterThanOrEqual(0);
+      expect(hit.headers["content-length"]).toBe("8");
+      expect(hit.rawHeaders.filter((h) => h.toLowerCase() === "x-request-id")).toHaveLength(1);
+    }
+    expect(upstream.hits()).toBe(1);
+    expect((await rawRequest(gateway.url("/items?page=1"), { method: "HEAD" })).headers["content-length"]).toBe("8");
+    await get(gateway.url("/items?page=2"));
+    await rawRequest(gateway.url("/items?page=1"), { method: "POST", body: "x" });
+    expect(upstream.hits()).toBe(3);
+  });
+
+  it("keeps Vary variants apart and never stores no-store, private or Set-Cookie responses", async () => {
+    const upstream = await numberingUpstream((req) => {
+      const byPath: Record<string, Record<string, string>> = {
+        "/vary": { vary: "accept-language" },
+        "/no-store": { "cache-control": "no-store" },
+        "/private": { "cache-control": "private, max-age=60" },
+        "/cookie": { "set-cookie": "session=abc" },
+      };
+      return byPath[req.url ?? ""] ?? {};
+    });
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url)}`);
+    const en = (await get(gateway.url("/vary"), { "accept-language": "en" })).body.toString();
+    const fr = (await get(gateway.url("/vary"), { "accept-language": "fr" })).body.toString();
+    expect(en).not.toBe(fr);
+    expect((await get(gateway.url("/vary"), { "accept-language": "en" })).body.toString()).toBe(en);
+    expect((await get(gateway.url("/vary"), { "accept-language": "fr" })).body.toString()).toBe(fr);
+    expect(upstream.answers()).toBe(2);
+    for (const path of ["/no-store", "/private", "/cookie"]) {
+      const first = await get(gateway.url(path));
+      const second = await get(gateway.url(path));
+      expect(second.body.toString()).not.toBe(first.body.toString());
+      expect(second.headers["cache-status"]).toMatch(/^portcullis; fwd=uri-miss; detail=(no-store|private|set-cookie)$/);
+    }
+    expect(upstream.answers()).toBe(8);
+  });
+
+  it("goes back to the upstream once the TTL has passed", async () => {
+    const upstream = await numberingUpstream();
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url, "{ ttlSeconds: 1 }")}`);
+    expect((await get(gateway.url("/t"))).body.toString()).toBe("answer 1");
+    let body = "answer 1";
+    for (let i = 0; i < 60 && body === "answer 1"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      body = (await get(gateway.url("/t"))).body.toString();
+    }
+    expect(body).toBe("answer 2");
+  });
+
+  it("a consumer-keyed cache never serves one consumer's response to another", async () => {
+    const upstream = await numberingUpstream();
+    const apiKey = "{ plugin: api-key, with: { keys: [ { consumer: alice, key: alice-key }, { consumer: bob, key: bob-key } ] } },";
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url, "{ key: [ metadata.consumer ] }", apiKey)}`);
+    const as = (key: string) => get(gateway.url("/me"), { "x-api-key": key }).then((r) => r.body.toString());
+    const alice = await as("alice-key");
+    const bob = await as("bob-key");
+    expect(alice).toBe("answer 1");
+    expect(bob).toBe("answer 2");
+    for (let i = 0; i < 3; i++) {
+      expect(await as("alice-key")).toBe(alice);
+      expect(await as("bob-key")).toBe(bob);
+    }
+    expect((await get(gateway.url("/me"))).status).toBe(401);
+    expect(upstream.answers()).toBe(2);
+  });
+
+  describe.skipIf(!hasRedisServer)("with the kv store in Redis (real redis-server)", () => {
+    it("serves hits from Redis, and goes upstream without failing once Redis is gone", async () => {
+      const redis = await startRedis();
+      let stopping: Promise<void> | undefined;
+      const stopRedis = () => (stopping ??= redis.stop()); // once: a second stop() would wait for an exit already seen
+      track(stopRedis);
+      const upstream = await numberingUpstream();
+      const gateway = await startTestGateway(
+        `${plugins}stores: { backend: redis, redis: { url: "${redis.url}", prefix: "cache-test:", timeoutMs: 200 } }\n${route(upstream.url)}`,
+      );
+      expect((await get(gateway.url("/r"))).body.toString()).toBe("answer 1");
+      const hit = await get(gateway.url("/r"));
+      expect(hit.body.toString()).toBe("answer 1");
+      expect(hit.headers["cache-status"]).toMatch(/^portcullis; hit/);
+
+      await stopRedis();
+      const bypassed = await get(gateway.url("/r"));
+      expect(bypassed.status).toBe(200);
+      expect(bypassed.body.toString()).toBe("answer 2");
+      expect(bypassed.headers["cache-status"]).toBe("portcullis; fwd=bypass; detail=store-unavailable");
+    });
+  });
+});
