@@ -50,7 +50,8 @@ export const storesSchema = z
         timeoutMs: z.number().int().positive().default(200),
       })
       .optional(),
-    kvMaxEntries: z.number().int().positive().default(10_000),
+    kvMaxEntries: z.number().int().positive().default(100_000).describe("memory backend: most kv entries kept; least recently used go first."),
+    kvMaxBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("memory backend: most bytes of kv keys and values kept (default 64 MiB)."),
   })
   .describe("Where shared counters and key-value entries live: memory (one gateway) or Redis (several).");
 

@@ -4,7 +4,7 @@ import { Piscina } from "piscina";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig } from "../config/load-config.js";
 import type { GatewayConfig, HttpMethod } from "../config/schema.js";
-import { startCapabilityServices, type CapabilityServices } from "../capabilities/index.js";
+import { startCapabilityServices, type CapabilityServices, type StoreConfig } from "../capabilities/index.js";
 import type {
   FaultTask,
   FlowResult,
@@ -202,8 +202,9 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Pr
   return { plan, plugins };
 }
 
-function storeConfig(config: GatewayConfig) {
-  if (config.stores.backend === "memory") return "memory" as const;
+function storeConfig(config: GatewayConfig): StoreConfig {
+  const { backend, kvMaxEntries, kvMaxBytes } = config.stores;
+  if (backend === "memory") return { memory: { maxKvEntries: kvMaxEntries, maxKvBytes: kvMaxBytes } };
   const redis = config.stores.redis ?? { url: "redis://127.0.0.1:6379", prefix: "portcullis:", timeoutMs: 200 };
   return { redis };
 }
