@@ -1,10 +1,12 @@
-// rate-limit: counts each request in fixed, epoch-aligned windows of the shared `counters` store
-// (exact across workers; across gateway instances when the store is Redis), keyed by a CEL expression
-// (client address by default), with limits chosen per tier. Over a limit: 429 RATE_LIMITED with
-// Retry-After and the RateLimit fields. In the response flow it copies those fields onto the response.
+// rate-limit: charges each request to its limits in the shared `counters` store (fixed, epoch-aligned
+// windows or token buckets; exact across workers, and across gateway instances when the store is Redis),
+// keyed by a CEL expression (client address by default), with limits chosen per tier. Over a limit: 429
+// RATE_LIMITED with Retry-After and the RateLimit fields. In the response flow it copies those fields onto
+// the response.
 import {
-  Config, Counters, Crypto, Decision, Expression, Flow, Header, JsonValue, Policy, register, Request, Response,
+  Config, Crypto, Decision, Expression, Flow, Header, JsonValue, Policy, register, Request, Response,
 } from "@portcullis/sdk";
+import { checkLimit } from "./check-limit";
 import { Limit, LimitState, readLimits } from "./limits";
 import { HeaderStyle, rateHeaders } from "./rate-headers";
 import { CONFIG_SCHEMA } from "./schema";
@@ -60,11 +62,10 @@ class RateLimit extends Policy {
     let tightest: LimitState | null = null;
     for (let i = 0; i < limits.length; i++) {
       const limit = limits[i];
-      const counted = Counters.increment(`ratelimit:${scope}:${limit.name}:${client}`, 1, limit.windowMs);
-      if (!counted.isOk) {
+      const state = checkLimit(limit, `ratelimit:${scope}:${limit.name}:${client}`);
+      if (state === null) {
         return this.failOpen ? Decision.next() : Decision.unavailable("rate-limit counter store unavailable");
       }
-      const state = new LimitState(limit, counted.ok!.value, counted.ok!.resetInMs);
       if (state.exceeded) return this.reject(state, limits, this.tierNames[tier]);
       if (tightest === null || state.remaining < tightest.remaining) tightest = state;
     }
@@ -93,8 +94,8 @@ class RateLimit extends Policy {
       .set("code", JsonValue.string("RATE_LIMITED"))
       .set("message", JsonValue.string(`rate limit "${state.limit.name}" exceeded`))
       .set("limit", JsonValue.string(state.limit.name))
-      .set("retryAfter", JsonValue.number(<f64>state.resetSeconds));
-    const decision = Decision.respondJson(429, body).setHeader("retry-after", state.resetSeconds.toString());
+      .set("retryAfter", JsonValue.number(<f64>state.retrySeconds));
+    const decision = Decision.respondJson(429, body).setHeader("retry-after", state.retrySeconds.toString());
     const headers = rateHeaders(this.style, limits, state);
     for (let i = 0; i < headers.length; i++) decision.setHeader(headers[i].name, headers[i].value);
     return decision.setMetadata(METADATA_KEY, metadataOf(state, tier, headers));

@@ -1,24 +1,42 @@
-// Limit definitions: `{ name, requests, window }` lists, read from the configuration.
+// Limit definitions: `{ name, requests, window, algorithm, burst }` lists, read from the configuration.
 import { Config, JsonValue } from "@portcullis/sdk";
 
-export class Limit {
-  constructor(public name: string, public requests: i64, public windowMs: u64) {}
+export enum Algorithm {
+  /** Counts per epoch-aligned window; up to twice `requests` can pass around a window boundary. */
+  Fixed,
+  /** Refills `requests` per window evenly, holding at most `burst` (GCRA in the store). */
+  TokenBucket,
 }
 
-/** The state of one limit after counting a request. */
+export class Limit {
+  constructor(public name: string, public requests: i64, public windowMs: u64, public algorithm: Algorithm, public burst: i64) {}
+}
+
+/** The state of one limit after a request was counted (fixed) or took a token (token bucket). */
 export class LimitState {
-  constructor(public limit: Limit, public count: i64, public resetInMs: u64) {}
-  get remaining(): i64 {
-    return this.count >= this.limit.requests ? 0 : this.limit.requests - this.count;
+  constructor(
+    public limit: Limit,
+    public exceeded: bool,
+    public remaining: i64,
+    /** Until the limit admits this request again. */
+    public retryInMs: u64,
+    /** Until the window ends (fixed) or the bucket is full again (token bucket). */
+    public resetInMs: u64,
+  ) {}
+
+  /** Whole seconds of Retry-After (at least 1). */
+  get retrySeconds(): u64 {
+    return wholeSeconds(this.retryInMs);
   }
-  get exceeded(): bool {
-    return this.count > this.limit.requests;
-  }
-  /** Whole seconds until the window ends (at least 1, as Retry-After and RateLimit want). */
+  /** Whole seconds of the `t` / X-RateLimit-Reset fields (at least 1). */
   get resetSeconds(): u64 {
-    const seconds = (this.resetInMs + 999) / 1000;
-    return seconds == 0 ? 1 : seconds;
+    return wholeSeconds(this.resetInMs);
   }
+}
+
+function wholeSeconds(ms: u64): u64 {
+  const seconds = (ms + 999) / 1000;
+  return seconds == 0 ? 1 : seconds;
 }
 
 const NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-";
@@ -65,12 +83,17 @@ export function readLimits(config: Config, key: string): Array<Limit> {
     const name = item.requireString("name");
     const requests = item.requireInteger("requests", 1, 1_000_000_000);
     const window = windowMs(item.requireString("window"));
+    const algorithmName = item.optionalString("algorithm", "fixed");
+    const algorithm = algorithmName == "token-bucket" ? Algorithm.TokenBucket : Algorithm.Fixed;
+    const burst = item.optionalInteger("burst", requests, 1, 1_000_000_000);
     if (!item.ok) return limits;
     if (!validName(name)) item.invalid("name", "must be 1-32 characters of a-z, 0-9, _ and -");
     else if (window == 0) item.invalid("window", "must be a number and a unit (ms, s, m, h, d), at most ten years");
+    else if (algorithmName != "fixed" && algorithmName != "token-bucket") item.invalid("algorithm", "must be fixed or token-bucket");
+    else if (algorithm == Algorithm.Fixed && item.has("burst")) item.invalid("burst", "applies to algorithm: token-bucket only");
     for (let j = 0; j < limits.length; j++) if (limits[j].name == name) item.invalid("name", `"${name}" is used twice`);
     if (!item.ok) return limits;
-    limits.push(new Limit(name, requests, window));
+    limits.push(new Limit(name, requests, window, algorithm, burst));
   }
   return limits;
 }

@@ -1,7 +1,7 @@
 // The header fields of a limit's state: IETF draft `RateLimit-Policy` / `RateLimit`
 // (draft-ietf-httpapi-ratelimit-headers, structured fields) or the common `X-RateLimit-*`.
 import { Header } from "@portcullis/sdk";
-import { Limit, LimitState } from "./limits";
+import { Algorithm, Limit, LimitState } from "./limits";
 
 export enum HeaderStyle {
   Ietf,
@@ -21,7 +21,9 @@ export function rateHeaders(style: HeaderStyle, limits: Array<Limit>, tightest: 
     headers.push(new Header("ratelimit-policy", policies.join(", ")));
     headers.push(new Header("ratelimit", `"${tightest.limit.name}";r=${tightest.remaining.toString()};t=${tightest.resetSeconds.toString()}`));
   } else if (style == HeaderStyle.XRateLimit) {
-    headers.push(new Header("x-ratelimit-limit", tightest.limit.requests.toString()));
+    const limit = tightest.limit;
+    // a bucket's remaining counts up to its burst
+    headers.push(new Header("x-ratelimit-limit", (limit.algorithm == Algorithm.TokenBucket ? limit.burst : limit.requests).toString()));
     headers.push(new Header("x-ratelimit-remaining", tightest.remaining.toString()));
     headers.push(new Header("x-ratelimit-reset", tightest.resetSeconds.toString()));
   }

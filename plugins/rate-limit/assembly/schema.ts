@@ -33,10 +33,14 @@ export const CONFIG_SCHEMA = `{
         "properties": {
           "name": { "$ref": "#/$defs/name" },
           "requests": { "type": "integer", "minimum": 1, "maximum": 1000000000 },
-          "window": { "type": "string", "pattern": "^[1-9][0-9]{0,5}(ms|s|m|h|d)$" }
+          "window": { "type": "string", "pattern": "^[1-9][0-9]{0,5}(ms|s|m|h|d)$" },
+          "algorithm": { "enum": ["fixed", "token-bucket"] },
+          "burst": { "type": "integer", "minimum": 1, "maximum": 1000000000 }
         },
         "required": ["name", "requests", "window"],
-        "additionalProperties": false
+        "additionalProperties": false,
+        "if": { "not": { "required": ["algorithm"], "properties": { "algorithm": { "const": "token-bucket" } } } },
+        "then": { "not": { "required": ["burst"] } }
       }
     }
   }

@@ -87,12 +87,52 @@ describe("rate-limit (unit)", () => {
   });
 
   it("fails open by default and closed (503 unavailable) when configured, when the store is down", async () => {
-    const down: Partial<Capabilities> = { counters: { increment: () => ({ tag: "err", val: { tag: "unavailable", val: "redis down" } }), get: () => ({ tag: "err", val: { tag: "unavailable", val: "redis down" } }) } };
-    const limits = [{ name: "s", requests: 1, window: "1s" }];
-    const open = await policy({ limits }, undefined, down);
-    expect(open.onRequest()).toEqual({ tag: "ok", val: { tag: "continue", val: expect.objectContaining({ metadata: [], headers: [] }) } });
-    const closed = await policy({ limits, onStoreError: "closed" }, undefined, down);
-    expect(closed.onRequest()).toMatchObject({ tag: "err", val: { tag: "unavailable" } });
+    const unavailable = () => ({ tag: "err", val: { tag: "unavailable", val: "redis down" } }) as const;
+    const down: Partial<Capabilities> = { counters: { increment: unavailable, get: unavailable, take: unavailable } };
+    for (const algorithm of ["fixed", "token-bucket"]) {
+      const limits = [{ name: "s", requests: 1, window: "1s", algorithm }];
+      const open = await policy({ limits }, undefined, down);
+      expect(open.onRequest()).toEqual({ tag: "ok", val: { tag: "continue", val: expect.objectContaining({ metadata: [], headers: [] }) } });
+      const closed = await policy({ limits, onStoreError: "closed" }, undefined, down);
+      expect(closed.onRequest()).toMatchObject({ tag: "err", val: { tag: "unavailable" } });
+    }
+  });
+
+  it("token bucket: spends the burst, refills evenly, and answers 429 with Retry-After until the next token", async () => {
+    const p = await policy({ limits: [{ name: "smooth", requests: 10, window: "1s", algorithm: "token-bucket", burst: 5 }], headers: "x-ratelimit" });
+    const remaining = [];
+    for (let i = 0; i < 5; i++) {
+      const admitted = p.onRequest() as unknown as Outcome;
+      remaining.push(JSON.parse(admitted.val.val.metadata[0]!.val.value).headers["x-ratelimit-remaining"]);
+    }
+    expect(remaining).toEqual(["4", "3", "2", "1", "0"]);
+    const rejected = p.onRequest() as unknown as Outcome;
+    expect(rejected.val.val.status).toBe(429);
+    expect(responseHeader(rejected, "retry-after")).toBe("1"); // 100 ms to the next token, in whole seconds
+    expect(responseHeader(rejected, "x-ratelimit-limit")).toBe("5");
+    expect(JSON.parse(Buffer.from(rejected.val.val.body!).toString())).toMatchObject({ code: "RATE_LIMITED", limit: "smooth", retryAfter: 1 });
+    p.fakes.clock.advance(100);
+    expect(p.onRequest()).toMatchObject({ val: { tag: "continue" } });
+    expect(p.onRequest()).toMatchObject({ val: { tag: "respond", val: { status: 429 } } });
+    p.fakes.clock.advance(60_000); // idle: back to the burst, not beyond
+    let admitted = 0;
+    while ((p.onRequest() as unknown as Outcome).val.tag === "continue" && admitted < 100) admitted++;
+    expect(admitted).toBe(5);
+  });
+
+  it("lets twice the limit through around a fixed window's boundary, and only the burst through a token bucket", async () => {
+    const admittedAroundBoundary = async (algorithm: string) => {
+      const p = await policy({ limits: [{ name: "s", requests: 5, window: "1s", algorithm }] });
+      p.fakes.clock.nowMs = 1_700_000_000_999n; // 1 ms before a second ends
+      let admitted = 0;
+      for (let i = 0; i < 10; i++) {
+        if (i === 5) p.fakes.clock.advance(1); // the next second starts
+        if ((p.onRequest() as unknown as Outcome).val.tag === "continue") admitted++;
+      }
+      return admitted;
+    };
+    expect(await admittedAroundBoundary("fixed")).toBe(10);
+    expect(await admittedAroundBoundary("token-bucket")).toBe(5);
   });
 
   it("copies the computed fields onto the response in the response flow", async () => {
@@ -113,6 +153,9 @@ describe("rate-limit (unit)", () => {
       [{ limits: [{ name: "a", requests: 1, window: "1w" }] }, "/limits/0/window"],
       [{ limits: [{ name: "a", requests: 1, window: "99999d" }] }, "/limits/0/window"],
       [{ limits: [{ name: "A B", requests: 1, window: "1s" }] }, "/limits/0/name"],
+      [{ limits: [{ name: "a", requests: 1, window: "1s", algorithm: "sliding" }] }, "/limits/0/algorithm"],
+      [{ limits: [{ name: "a", requests: 1, window: "1s", burst: 5 }] }, "/limits/0/burst"],
+      [{ limits: [{ name: "a", requests: 1, window: "1s", algorithm: "token-bucket", burst: 0 }] }, "/limits/0/burst"],
       [{ key: "bad((", limits: [{ name: "a", requests: 1, window: "1s" }] }, "/key"],
       [{ tier: "metadata.plan", defaultTier: "gold", tiers: { free: [{ name: "a", requests: 1, window: "1s" }] } }, "/defaultTier"],
     ];

@@ -2,17 +2,18 @@
 // the capabilities it calls, and the operator must grant each of them.
 // Expected failures come back as result objects (`isOk`, `ok`, `err`), never as traps.
 import {
-  clockMonotonicNs, clockNowMs, countersGet, countersIncrement, cryptoConstantTimeEqual, cryptoHash, cryptoHmac,
-  cryptoVerifyPassword, cryptoVerifySignature, expressionCompile, expressionEvaluate, filesRead, geoCountry,
+  BucketLimit, clockMonotonicNs, clockNowMs, countersGet, countersIncrement, countersTake, cryptoConstantTimeEqual,
+  cryptoHash, cryptoHmac, cryptoVerifyPassword, cryptoVerifySignature, expressionCompile, expressionEvaluate, filesRead, geoCountry,
   HashAlgorithm, Header, httpFetch, jsonSchemaCompile, jsonSchemaValidate, kvDelete, kvGet, kvSet, LogField, logWrite,
   LogLevel, MetricsLabel, metricsCounterAdd, metricsGaugeSet, metricsHistogramObserve, OutboundRequest, randomBytes,
-  SignatureAlgorithm, CountersIncrementResult, CryptoVerifySignatureResult, ExpressionCompileResult,
+  SignatureAlgorithm, CountersIncrementResult, CountersTakeResult, CryptoVerifySignatureResult, ExpressionCompileResult,
   ExpressionEvaluateResult, FilesReadResult, GeoCountryResult, HttpFetchResult, JsonSchemaCompileResult,
   JsonSchemaValidateResult, KvDeleteResult, KvGetResult, KvSetResult,
 } from "../bindings/generated";
 import { Box } from "../runtime/abi";
 
 export {
+  BucketState, CountersTakeResult as TakeResult,
   CountersIncrementResult as CounterResult, CountersCounter as Counter, CryptoError, CryptoVerifySignatureResult as VerifyResult,
   ExpressionCompileResult as ExpressionHandleResult, ExpressionError, ExpressionEvaluateResult as ExpressionValueResult,
   FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError,
@@ -70,6 +71,13 @@ export namespace Counters {
     return countersIncrement(key, delta, windowMs);
   }
   export function get(key: string, windowMs: u64): CountersIncrementResult { return countersGet(key, windowMs); }
+  /**
+   * Takes `cost` tokens from the token bucket `key`, refilled at `rate` per `periodMs` and holding at most
+   * `burst`, in one atomic store step; a refused take changes nothing. Cost 0 reads the state.
+   */
+  export function take(key: string, cost: u32, rate: u32, periodMs: u64, burst: u32): CountersTakeResult {
+    return countersTake(key, cost, new BucketLimit(rate, periodMs, burst));
+  }
 }
 
 export namespace Kv {

@@ -350,6 +350,23 @@ export class CountersCounter {
   ) {}
 }
 
+export class BucketLimit {
+  constructor(
+    public rate: u32,
+    public periodMs: u64,
+    public burst: u32,
+  ) {}
+}
+
+export class BucketState {
+  constructor(
+    public allowed: bool,
+    public remaining: u32,
+    public retryInMs: u64,
+    public resetInMs: u64,
+  ) {}
+}
+
 export class OutboundRequest {
   constructor(
     public method: string,
@@ -547,6 +564,16 @@ export class CountersIncrementResult {
   }
 }
 
+export class CountersTakeResult {
+  constructor(public isOk: bool, public ok: BucketState | null = null, public err: StoreError | null = null) {}
+  static makeOk(value: BucketState): CountersTakeResult {
+    return new CountersTakeResult(true, value, null);
+  }
+  static makeErr(value: StoreError): CountersTakeResult {
+    return new CountersTakeResult(false, null, value);
+  }
+}
+
 export class KvGetResult {
   constructor(public isOk: bool, public ok: Uint8Array | null = null, public err: StoreError | null = null) {}
   static makeOk(value: Uint8Array | null): KvGetResult {
@@ -732,6 +759,14 @@ export function countersGet(key: string, windowMs: u64): CountersIncrementResult
   return liftResultCountersCounterStoreError(ret);
 }
 
+@external("cm32p2|portcullis:policy/counters@0.1", "take")
+declare function import_counters_take(a0: i32, a1: i32, a2: i32, a3: i32, a4: i64, a5: i32, a6: i32): void;
+export function countersTake(key: string, cost: u32, limit: BucketLimit): CountersTakeResult {
+  const ret = allocate(32, 8);
+  import_counters_take(changetype<usize>(key), key.length, cost, limit.rate, limit.periodMs, limit.burst, ret);
+  return liftResultBucketStateStoreError(ret);
+}
+
 @external("cm32p2|portcullis:policy/kv@0.1", "get")
 declare function import_kv_get(a0: i32, a1: i32, a2: i32): void;
 export function kvGet(key: string): KvGetResult {
@@ -910,6 +945,19 @@ export function liftStoreError(p: usize): StoreError {
   if (tag == 0) return StoreError.makeUnavailable(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4)));
   if (tag == 1) return StoreError.makeTooLarge(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4)));
   throw new Error("invalid StoreError case");
+}
+
+export function liftResultBucketStateStoreError(p: usize): CountersTakeResult {
+  return load<u8>(p) == 0 ? CountersTakeResult.makeOk(liftBucketState(p + 8)) : CountersTakeResult.makeErr(liftStoreError(p + 8));
+}
+
+export function liftBucketState(p: usize): BucketState {
+  return new BucketState(
+    load<u8>(p + 0) != 0,
+    load<u32>(p + 4),
+    load<u64>(p + 8),
+    load<u64>(p + 16),
+  );
 }
 
 export function liftResultOptionListU8StoreError(p: usize): KvGetResult {

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { WasmImports } from "./wasm-api.js";
 import { GuestMemory, invalidCase, liftBytes, liftEnum, lowerEnum, need } from "./guest-memory.js";
-import type { Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, StoreError, Violation } from "./types.js";
+import type { BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, StoreError, Violation } from "./types.js";
 
 /** Core imports and exports of the world, as wit-component names them (the contract a policy module must meet). */
 export const CORE_CONTRACT = {
@@ -202,6 +202,18 @@ export const CORE_CONTRACT = {
             "i32",
             "i32",
             "i64",
+            "i32"
+          ],
+          "results": []
+        },
+        "take": {
+          "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i64",
+            "i32",
             "i32"
           ],
           "results": []
@@ -470,6 +482,27 @@ function lowerStoreTypesStoreError(m: GuestMemory, v: StoreError, p: number): vo
       return;
     default: throw invalidCase("StoreTypesStoreError");
   }
+}
+
+function lowerResultCountersBucketStateStoreTypesStoreError(m: GuestMemory, v: Result<BucketState, StoreError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      lowerCountersBucketState(m, v.val, p + 8);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerStoreTypesStoreError(m, v.val, p + 8);
+      return;
+    default: throw invalidCase("ResultCountersBucketStateStoreTypesStoreError");
+  }
+}
+
+function lowerCountersBucketState(m: GuestMemory, v: BucketState, p: number): void {
+  m.view().setUint8(p + 0, v.allowed ? 1 : 0);
+  m.view().setUint32(p + 4, v.remaining, true);
+  m.view().setBigUint64(p + 8, v.retryInMs, true);
+  m.view().setBigUint64(p + 16, v.resetInMs, true);
 }
 
 function lowerResultOptionListU8StoreTypesStoreError(m: GuestMemory, v: Result<Uint8Array | undefined, StoreError>, p: number): void {
@@ -1079,6 +1112,10 @@ export function bindImports(m: GuestMemory, capabilities: Partial<Capabilities>,
     "get": (a0: number, a1: number, a2: bigint, a3: number) => {
       const result = host.get(m.readString(a0, a1), BigInt.asUintN(64, a2));
       lowerResultCountersCounterStoreTypesStoreError(m, result, a3);
+    },
+    "take": (a0: number, a1: number, a2: number, a3: number, a4: bigint, a5: number, a6: number) => {
+      const result = host.take(m.readString(a0, a1), a2 >>> 0, { rate: a3 >>> 0, periodMs: BigInt.asUintN(64, a4), burst: a5 >>> 0 });
+      lowerResultCountersBucketStateStoreTypesStoreError(m, result, a6);
     },
     };
   }

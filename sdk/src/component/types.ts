@@ -178,6 +178,19 @@ export interface Counter {
   resetInMs: bigint;
 }
 
+export interface BucketLimit {
+  rate: number;
+  periodMs: bigint;
+  burst: number;
+}
+
+export interface BucketState {
+  allowed: boolean;
+  remaining: number;
+  retryInMs: bigint;
+  resetInMs: bigint;
+}
+
 export interface OutboundRequest {
   method: string;
   url: string;
@@ -243,6 +256,7 @@ export interface Capabilities {
   counters: {
     increment(key: string, delta: bigint, windowMs: bigint): Result<Counter, StoreError>;
     get(key: string, windowMs: bigint): Result<Counter, StoreError>;
+    take(key: string, cost: number, limit: BucketLimit): Result<BucketState, StoreError>;
   };
   kv: {
     get(key: string): Result<Uint8Array | undefined, StoreError>;

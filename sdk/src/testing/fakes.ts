@@ -1,6 +1,6 @@
 /** In-memory host capabilities under a test's control. */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Capabilities, Counter, Label, LogLevel, OutboundRequest, OutboundResponse, Result, HttpError } from "../component/types.js";
+import type { BucketLimit, BucketState, Capabilities, Counter, Label, LogLevel, OutboundRequest, OutboundResponse, Result, HttpError, StoreError } from "../component/types.js";
 
 export class FakeClock {
   constructor(public nowMs = 1_700_000_000_000n, public monotonicNs = 0n) {}
@@ -52,6 +52,8 @@ export class Fakes {
   readonly fetches: OutboundRequest[] = [];
   readonly kv = new Map<string, { value: Uint8Array; expiresAt: bigint }>();
   readonly counters = new Map<string, { value: bigint; windowStart: bigint }>();
+  /** Token buckets of `counters.take`: key -> the instant (microseconds) the bucket is full again. */
+  readonly buckets = new Map<string, bigint>();
   readonly files = new Map<string, Uint8Array>();
   /** Answers outbound HTTP; by default every host is denied. */
   fetch: FetchHandler = (request) => ({ tag: "err", val: { tag: "denied", val: new URL(request.url).host } });
@@ -63,6 +65,25 @@ export class Fakes {
     const value = (entry && entry.windowStart === start ? entry.value : 0n) + delta;
     if (delta !== 0n || entry) this.counters.set(id, { value, windowStart: start });
     return { value, resetInMs: start + windowMs - this.clock.nowMs };
+  }
+
+  /** `counters.take` as the host's stores do it (GCRA in integer microseconds), on the fake clock. */
+  private take(key: string, cost: number, limit: BucketLimit): Result<BucketState, StoreError> {
+    const rate = BigInt(Math.max(1, limit.rate));
+    const burst = BigInt(Math.max(1, limit.burst));
+    const periodMs = limit.periodMs > 0n ? limit.periodMs : 1n;
+    if (BigInt(cost) > burst) return { tag: "err", val: { tag: "too-large", val: `a cost of ${cost} exceeds the bucket's burst of ${burst}` } };
+    const intervalUs = bigMax(1n, (periodMs * 2000n + rate) / (2n * rate));
+    const capacityUs = intervalUs * burst;
+    const nowUs = this.clock.nowMs * 1000n;
+    const tatUs = bigMax(this.buckets.get(key) ?? nowUs, nowUs);
+    const nextUs = tatUs + intervalUs * BigInt(cost);
+    const allowed = nextUs - nowUs <= capacityUs;
+    if (allowed && cost > 0) this.buckets.set(key, nextUs);
+    const aheadUs = (allowed ? nextUs : tatUs) - nowUs;
+    const retryUs = allowed ? 0n : nextUs - nowUs - capacityUs;
+    const ceilMs = (us: bigint) => (us + 999n) / 1000n;
+    return { tag: "ok", val: { allowed, remaining: Number((capacityUs - aheadUs) / intervalUs), retryInMs: ceilMs(retryUs), resetInMs: ceilMs(aheadUs) } };
   }
 
   capabilities(): Capabilities {
@@ -80,6 +101,7 @@ export class Fakes {
       counters: {
         increment: (key, delta, windowMs) => ({ tag: "ok", val: this.window(key, windowMs, delta) }),
         get: (key, windowMs) => ({ tag: "ok", val: this.window(key, windowMs, 0n) }),
+        take: (key, cost, limit) => this.take(key, cost, limit),
       },
       kv: {
         get: (key) => {
@@ -121,3 +143,5 @@ export class Fakes {
     };
   }
 }
+
+const bigMax = (a: bigint, b: bigint): bigint => (a > b ? a : b);

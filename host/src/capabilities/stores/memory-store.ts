@@ -2,13 +2,14 @@ import {
   DEFAULT_STORE_LIMITS, checkKey, checkValue, windowStart,
   type CounterState, type SharedStore, type StoreLimits,
 } from "./shared-store.js";
+import { bucketState, bucketTiming, takeTokens, type BucketLimit, type BucketState } from "./token-bucket.js";
 
 export interface MemoryStoreOptions extends Partial<StoreLimits> {
   /** Most kv entries kept; the least recently used goes first. */
   maxKvEntries?: number;
   /** Most kv bytes (values) kept; the least recently used goes first. */
   maxKvBytes?: number;
-  /** Most live counters kept; the least recently touched goes first. */
+  /** Most live counters (and, apart, token buckets) kept; the least recently touched goes first. */
   maxCounters?: number;
   now?: () => number;
 }
@@ -35,6 +36,8 @@ export class MemoryStore implements SharedStore {
   readonly #maxCounters: number;
   readonly #now: () => number;
   readonly #counters = new Map<string, CounterEntry>();
+  /** Token bucket key -> TAT in microseconds (an absent or past TAT is a full bucket). */
+  readonly #buckets = new Map<string, number>();
   readonly #kv = new Map<string, KvEntry>();
   #kvBytes = 0;
 
@@ -67,8 +70,21 @@ export class MemoryStore implements SharedStore {
     const value = (entry && entry.windowStart === start ? entry.value : 0) + delta;
     this.#counters.delete(id);
     this.#counters.set(id, { windowStart: start, value });
-    this.#evictCounters();
+    evictOldest(this.#counters, this.#maxCounters);
     return { value, resetInMs: start + windowMs - now };
+  }
+
+  async take(key: string, cost: number, limit: BucketLimit): Promise<BucketState> {
+    checkKey(key, this.#limits);
+    const timing = bucketTiming(limit, cost);
+    const nowUs = this.#now() * 1000;
+    const { allowed, tatUs } = takeTokens(this.#buckets.get(key), nowUs, cost, timing);
+    if (allowed && cost > 0) {
+      this.#buckets.delete(key);
+      this.#buckets.set(key, tatUs);
+      evictOldest(this.#buckets, this.#maxCounters);
+    }
+    return bucketState(allowed, tatUs, nowUs, cost, timing);
   }
 
   async kvGet(key: string): Promise<Uint8Array | undefined> {
@@ -105,6 +121,7 @@ export class MemoryStore implements SharedStore {
 
   async close(): Promise<void> {
     this.#counters.clear();
+    this.#buckets.clear();
     this.#kv.clear();
     this.#kvBytes = 0;
   }
@@ -124,13 +141,13 @@ export class MemoryStore implements SharedStore {
       this.#removeKv(key, entry);
     }
   }
+}
 
-  /** Drops the least recently touched counters beyond the bound (counters of past windows are among them). */
-  #evictCounters(): void {
-    for (const id of this.#counters.keys()) {
-      if (this.#counters.size <= this.#maxCounters) return;
-      this.#counters.delete(id);
-    }
+/** Drops the least recently touched entries beyond `max` (counters of past windows and full buckets are among them). */
+function evictOldest(entries: Map<string, unknown>, max: number): void {
+  for (const id of entries.keys()) {
+    if (entries.size <= max) return;
+    entries.delete(id);
   }
 }
 

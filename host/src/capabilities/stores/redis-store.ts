@@ -3,6 +3,7 @@ import {
   DEFAULT_STORE_LIMITS, StoreError, checkKey, checkValue, windowStart,
   type CounterState, type SharedStore, type StoreLimits,
 } from "./shared-store.js";
+import { bucketState, bucketTiming, type BucketLimit, type BucketState } from "./token-bucket.js";
 
 export interface RedisStoreOptions extends Partial<StoreLimits> {
   /** `redis://[:password@]host:port[/db]` */
@@ -24,11 +25,30 @@ local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return value`;
 
+/**
+ * GCRA take (token-bucket.ts's takeTokens, in Lua): ARGV = cost, microseconds per token,
+ * capacity in microseconds. Returns { allowed 0/1, TAT kept, now }, all in microseconds.
+ * The clock is Redis's TIME, one clock for every gateway instance: a bucket holds an absolute
+ * time, so instances whose clocks disagree would otherwise see different amounts of tokens.
+ * Absent key = full bucket; the key expires when the bucket is full again.
+ */
+const TAKE_FROM_BUCKET = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local cost = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local next = tat + tonumber(ARGV[2]) * cost
+if next - now > tonumber(ARGV[3]) then return { 0, tat, now } end
+if cost > 0 then redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000)) end
+return { 1, next, now }`;
+
 /** Kept after a window ends so instances whose clocks lag slightly still find it. */
 const WINDOW_GRACE_MS = 5_000;
 
-type RedisWithIncrement = Redis & {
+type RedisWithScripts = Redis & {
   incrementInWindow(key: string, delta: number, ttlMs: number): Promise<number>;
+  takeFromBucket(key: string, cost: number, intervalUs: number, capacityUs: number): Promise<[number, number, number]>;
 };
 
 /**
@@ -37,7 +57,7 @@ type RedisWithIncrement = Redis & {
  * the client keeps reconnecting in the background.
  */
 export class RedisStore implements SharedStore {
-  readonly #redis: RedisWithIncrement;
+  readonly #redis: RedisWithScripts;
   readonly #prefix: string;
   readonly #limits: StoreLimits;
   readonly #now: () => number;
@@ -62,7 +82,8 @@ export class RedisStore implements SharedStore {
       this.#lastError = error;
     });
     redis.defineCommand("incrementInWindow", { numberOfKeys: 1, lua: INCREMENT_IN_WINDOW });
-    this.#redis = redis as RedisWithIncrement;
+    redis.defineCommand("takeFromBucket", { numberOfKeys: 1, lua: TAKE_FROM_BUCKET });
+    this.#redis = redis as RedisWithScripts;
   }
 
   /** Resolves once connected, or rejects with the connection error (useful at start-up and in tests). */
@@ -95,6 +116,14 @@ export class RedisStore implements SharedStore {
     const start = windowStart(now, windowMs);
     const value = await this.#run(() => this.#redis.get(this.#counterKey(key, windowMs, start)));
     return { value: value === null ? 0 : Number(value), resetInMs: start + windowMs - now };
+  }
+
+  async take(key: string, cost: number, limit: BucketLimit): Promise<BucketState> {
+    checkKey(key, this.#limits);
+    const timing = bucketTiming(limit, cost);
+    const [allowed, tatUs, nowUs] = await this.#run(() =>
+      this.#redis.takeFromBucket(`${this.#prefix}bucket:${key}`, cost, timing.intervalUs, timing.capacityUs));
+    return bucketState(allowed === 1, tatUs, nowUs, cost, timing);
   }
 
   async kvGet(key: string): Promise<Uint8Array | undefined> {

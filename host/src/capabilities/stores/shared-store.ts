@@ -1,3 +1,5 @@
+import type { BucketLimit, BucketState } from "./token-bucket.js";
+
 /**
  * The backing store of the `counters` and `kv` capabilities. It lives in the main
  * thread (workers reach it through the bridge) so that counts are exact across
@@ -12,6 +14,8 @@ export interface SharedStore {
   /** Adds `delta` in the fixed window of `windowMs` aligned to the epoch that contains now. */
   increment(key: string, delta: number, windowMs: number): Promise<CounterState>;
   getCounter(key: string, windowMs: number): Promise<CounterState>;
+  /** Takes `cost` tokens from the token bucket `key` if it holds them, atomically (see token-bucket.ts). */
+  take(key: string, cost: number, limit: BucketLimit): Promise<BucketState>;
   kvGet(key: string): Promise<Uint8Array | undefined>;
   /** `ttlMs` 0 keeps the value until it is deleted or evicted. */
   kvSet(key: string, value: Uint8Array, ttlMs: number): Promise<void>;

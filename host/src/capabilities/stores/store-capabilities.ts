@@ -1,6 +1,7 @@
 import type { BridgeClient } from "../bridge/bridge-client.js";
-import type { Capabilities, Counter, Result, StoreError } from "../contract.js";
+import type { BucketState, Capabilities, Counter, Result, StoreError } from "../contract.js";
 import type { CounterState } from "./shared-store.js";
+import type { BucketLimit, BucketState as StoreBucketState } from "./token-bucket.js";
 import { STORE_CALLS } from "./store-handlers.js";
 
 /** Longest window or TTL: ten years (beyond it Redis refuses the expiry, and nothing needs more). */
@@ -21,7 +22,15 @@ export function createCounters(bridge: BridgeClient, timeoutMs: number): Capabil
       const args = { key, windowMs: windowFrom(windowMs) };
       return mapOk(call<CounterState>(bridge, STORE_CALLS.getCounter, args, timeoutMs), toCounter);
     },
+    take(key, cost, limit) {
+      const bounded: BucketLimit = { rate: Math.max(1, limit.rate), periodMs: windowFrom(limit.periodMs), burst: Math.max(1, limit.burst) };
+      return mapOk(call<StoreBucketState>(bridge, STORE_CALLS.take, { key, cost, limit: bounded }, timeoutMs), toBucketState);
+    },
   };
+}
+
+function toBucketState(state: StoreBucketState): BucketState {
+  return { ...state, retryInMs: BigInt(state.retryInMs), resetInMs: BigInt(state.resetInMs) };
 }
 
 /** Worker side of `kv`. */
@@ -34,7 +43,7 @@ export function createKv(bridge: BridgeClient, timeoutMs: number): Capabilities[
   };
 }
 
-/** A window of 0 ms would divide by zero: it counts as 1 ms. */
+/** A window (or bucket period) of 0 ms would divide by zero: it counts as 1 ms. */
 function windowFrom(windowMs: bigint): number {
   return Math.min(Math.max(1, Number(windowMs)), MAX_DURATION_MS);
 }

@@ -1,11 +1,13 @@
 import type { BridgeServer } from "../bridge/bridge-server.js";
 import type { Result, StoreError as StoreErrorVariant } from "../contract.js";
 import { StoreError, type SharedStore } from "./shared-store.js";
+import type { BucketLimit } from "./token-bucket.js";
 
 /** Bridge handler names of the store, shared by both sides. */
 export const STORE_CALLS = {
   increment: "counters.increment",
   getCounter: "counters.get",
+  take: "counters.take",
   kvGet: "kv.get",
   kvSet: "kv.set",
   kvDelete: "kv.delete",
@@ -18,6 +20,8 @@ export function registerStoreHandlers(server: BridgeServer, store: SharedStore):
       settle(store.increment(a.key, a.delta, a.windowMs)))
     .register(STORE_CALLS.getCounter, (a: { key: string; windowMs: number }) =>
       settle(store.getCounter(a.key, a.windowMs)))
+    .register(STORE_CALLS.take, (a: { key: string; cost: number; limit: BucketLimit }) =>
+      settle(store.take(a.key, a.cost, a.limit)))
     .register(STORE_CALLS.kvGet, (a: { key: string }) => settle(store.kvGet(a.key)))
     .register(STORE_CALLS.kvSet, (a: { key: string; value: Uint8Array; ttlMs: number }) =>
       settle(store.kvSet(a.key, a.value, a.ttlMs)))
