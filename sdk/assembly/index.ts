@@ -10,6 +10,13 @@ export { Request, Response, Fault, FaultKind, RequestInfo } from "./api/messages
 export { Headers } from "./api/headers";
 export { Metadata } from "./api/metadata";
 export { Config, ConfigProblem } from "./api/config";
-export { JsonValue, JsonKind } from "./api/json";
+export { JsonValue, JsonKind, isJsonContentType } from "./api/json";
+export { JsonPath, JsonMatch } from "./api/json-path";
+export { Base64, Base64Url } from "./api/base64";
+export { Utf8 } from "./api/utf8";
+export { QueryParam, parseQuery, formDecode } from "./api/query";
+export { Wire } from "./api/wire";
+export { DynamicValue } from "./api/dynamic-value";
+export { IpAddress, CidrRange, CidrParse, CidrList } from "./api/ip";
 export * from "./api/capabilities";
 export { Header } from "./bindings/generated";

@@ -1,10 +1,7 @@
 // api-key: authenticates a request by an API key taken from a header, a query parameter or a
 // cookie. Keys are compared as SHA-256 digests with the host's constant-time comparison, so plain
 // and hashed keys take the same path and the guest never compares secrets itself.
-import {
-  Config, Crypto, Decision, Expression, JsonValue, Policy, register, Request,
-} from "@portcullis/sdk";
-import { cookieValue, withoutCookie, withoutQueryParameter } from "./credential-places";
+import { Config, Crypto, Decision, JsonValue, parseQuery, Policy, register, Request, Utf8 } from "@portcullis/sdk";
 
 const SCHEMA = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -44,13 +41,9 @@ function hexOf(bytes: Uint8Array): string {
   return out.join("");
 }
 
-function utf8(text: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(text));
-}
-
 /** Lower-case hex SHA-256 of `text`, as UTF-8 bytes ready for a constant-time comparison. */
 function digestOf(text: string): Uint8Array {
-  return utf8(hexOf(Crypto.sha256(utf8(text))));
+  return Utf8.encode(hexOf(Crypto.sha256(Utf8.encode(text))));
 }
 
 class ApiKeyEntry {
@@ -68,7 +61,6 @@ class ApiKey extends Policy {
   keepCredential: bool = false;
   challenge: string = "";
   keys: Array<ApiKeyEntry> = [];
-  queryExpression: u32 = 0;
 
   constructor() {
     super("api-key", "0.1.0");
@@ -81,13 +73,6 @@ class ApiKey extends Policy {
     if (this.place == "header") this.credentialName = this.credentialName.toLowerCase();
     this.keepCredential = config.optionalBool("keepCredential", false);
     this.challenge = 'ApiKey realm="' + config.optionalString("realm", "api") + '"';
-    if (this.place == "query") {
-      // The host parses and percent-decodes the query, as it does for every expression.
-      const source = '"' + this.credentialName + '" in request.query ? request.query["' + this.credentialName + '"] : ""';
-      const compiled = Expression.compile(source);
-      if (compiled.isOk) this.queryExpression = compiled.ok;
-      else config.unsupported("api-key cannot read the query parameter " + this.credentialName + " through an expression");
-    }
     this.readKeys(config);
   }
 
@@ -107,7 +92,7 @@ class ApiKey extends Policy {
         entry.invalid("key", "give exactly one of key or sha256");
         return;
       }
-      const digest = plain != "" ? digestOf(plain) : utf8(hashed);
+      const digest = plain != "" ? digestOf(plain) : Utf8.encode(hashed);
       const digestText = String.UTF8.decode(digest.buffer);
       if (seen.has(digestText)) {
         entry.invalid(plain != "" ? "key" : "sha256", "the same key is listed twice");
@@ -136,48 +121,37 @@ class ApiKey extends Policy {
     if (tier !== null) decision.setMetadata("tier", JsonValue.string(tier));
     const roles = match.roles;
     if (roles !== null) decision.setMetadata("roles", roles);
-    if (!this.keepCredential) this.removeCredential(request, decision);
+    if (!this.keepCredential) this.removeCredential(decision);
     return decision;
   }
 
-  /** The presented key, "" when absent, null when it cannot be removed reliably (an encoded parameter name). */
+  /** The presented key, "" when absent, null when the query spells the parameter name percent-encoded. */
   private credential(request: Request): string | null {
     if (this.place == "header") {
       const value = request.headers.get(this.credentialName);
       return value === null ? "" : value.trim();
     }
     if (this.place == "cookie") {
-      const values = request.headers.getAll("cookie");
-      for (let i = 0; i < values.length; i++) {
-        const value = cookieValue(values[i], this.credentialName);
-        if (value !== null) return value;
-      }
-      return "";
+      const value = request.cookie(this.credentialName);
+      return value === null ? "" : value;
     }
-    const evaluated = Expression.evaluate(this.queryExpression);
-    const text = evaluated.ok;
-    if (!evaluated.isOk || text === null) return "";
-    const value = JsonValue.parse(text);
-    if (value === null || !value.isString || value.stringValue == "") return "";
-    // The host decoded the name; if the raw query does not spell it literally, removal would miss it.
-    const stripped = withoutQueryParameter(request.query, this.credentialName);
-    if (!this.keepCredential && stripped == request.query) return null;
-    return value.stringValue;
+    // Names are limited to characters no client encodes, so an encoded spelling is someone probing
+    // how the gateway and the upstream each decode the query: refuse it rather than pick a reading.
+    const params = parseQuery(request.query);
+    let value: string | null = null;
+    for (let i = 0; i < params.length; i++) {
+      const param = params[i];
+      if (param.name != this.credentialName) continue;
+      if (param.rawName != this.credentialName) return null;
+      if (value === null) value = param.value;
+    }
+    return value === null ? "" : value;
   }
 
-  private removeCredential(request: Request, decision: Decision): void {
-    if (this.place == "header") {
-      decision.removeHeader(this.credentialName);
-    } else if (this.place == "query") {
-      decision.setQuery(withoutQueryParameter(request.query, this.credentialName));
-    } else {
-      const values = request.headers.getAll("cookie");
-      decision.removeHeader("cookie");
-      for (let i = 0; i < values.length; i++) {
-        const rest = withoutCookie(values[i], this.credentialName);
-        if (rest != "") decision.appendHeader("cookie", rest);
-      }
-    }
+  private removeCredential(decision: Decision): void {
+    if (this.place == "header") decision.removeHeader(this.credentialName);
+    else if (this.place == "query") decision.removeQueryParam(this.credentialName);
+    else decision.removeCookie(this.credentialName);
   }
 
   private reject(code: string, message: string): Decision {

@@ -1,7 +1,6 @@
 // basic-auth: HTTP Basic authentication (RFC 7617) against users listed in the configuration or
 // read from an htpasswd file. Password hashes are checked by the host (crypto.verify-password).
-import { Config, Crypto, Decision, Files, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { decodeBase64 } from "./base64";
+import { Base64, Config, Crypto, Decision, Files, JsonValue, Policy, register, Request, Utf8 } from "@portcullis/sdk";
 
 const SCHEMA = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -100,11 +99,10 @@ class BasicAuth extends Policy {
       return this.reject("BASIC_AUTH_MISSING", "Basic credentials are required");
     }
     if (value.length > MAX_CREDENTIAL_LENGTH) return this.reject("BASIC_AUTH_MALFORMED", "the credentials are too long");
-    const decoded = decodeBase64(value.substring(6).trim());
+    const decoded = Base64.decode(value.substring(6).trim());
     if (decoded === null) return this.reject("BASIC_AUTH_MALFORMED", "the credentials are not base64");
-    const text = String.UTF8.decode(decoded.buffer);
-    // Valid UTF-8 survives the round trip byte for byte; anything else was replaced or dropped.
-    if (String.UTF8.byteLength(text) != decoded.length) return this.reject("BASIC_AUTH_MALFORMED", "the credentials are not UTF-8");
+    const text = Utf8.decodeStrict(decoded);
+    if (text === null) return this.reject("BASIC_AUTH_MALFORMED", "the credentials are not UTF-8");
     const colon = text.indexOf(":");
     if (colon < 0) return this.reject("BASIC_AUTH_MALFORMED", "the credentials have no user:password separator");
     const username = text.substring(0, colon);

@@ -1,13 +1,11 @@
 // direct-response: answers in the request flow without calling the upstream, with a configured
 // status, headers and a text or JSON body. Header values and the body may be CEL expressions over
 // the request (mocks that echo the path, maintenance pages naming the route).
-import { Config, Decision, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { isFramingHeader, isValidName, isValidValue } from "../../headers/assembly/wire";
+import { Config, Decision, DynamicValue, JsonValue, Policy, register, Request, Wire } from "@portcullis/sdk";
 import { CONFIG_SCHEMA } from "./schema";
-import { Template, textOf } from "./template";
 
 class HeaderField {
-  constructor(public name: string, public value: Template) {}
+  constructor(public name: string, public value: DynamicValue) {}
 }
 
 const JSON_TYPE = "application/json";
@@ -16,7 +14,7 @@ const TEXT_TYPE = "text/plain; charset=utf-8";
 class DirectResponse extends Policy {
   status: i32 = 200;
   headers: Array<HeaderField> = [];
-  body: Template | null = null;
+  body: DynamicValue | null = null;
   /** The `json` option, already serialised. */
   json: string | null = null;
 
@@ -28,7 +26,7 @@ class DirectResponse extends Policy {
   configure(config: Config): void {
     this.status = <i32>config.optionalInteger("status", 200, 200, 599);
     this.headers = readHeaders(config.object("headers"));
-    this.body = Template.read(config, "body");
+    this.body = DynamicValue.read(config, "body");
     const json = config.json.get("json");
     this.json = json === null ? null : json.toString();
     if (this.body !== null && this.json !== null) config.invalid("json", "cannot be combined with body");
@@ -41,10 +39,9 @@ class DirectResponse extends Policy {
     const decision = this.respondWithBody();
     for (let i = 0; i < this.headers.length; i++) {
       const field = this.headers[i];
-      const value = field.value.evaluate();
-      if (value === null) continue;
-      const text = textOf(value);
-      if (!isValidValue(text)) {
+      const text = field.value.evaluateText();
+      if (text === null) continue;
+      if (!Wire.isValidHeaderValue(text)) {
         return Decision.respondJson(
           400,
           JsonValue.object().set("code", JsonValue.string("HEADER_VALUE_INVALID")).set("header", JsonValue.string(field.name)),
@@ -64,7 +61,7 @@ class DirectResponse extends Policy {
     const value = body.evaluate();
     if (value === null) return Decision.respond(this.status);
     return Decision.respond(this.status)
-      .setBodyText(textOf(value))
+      .setBodyText(value.isString ? value.stringValue : value.toString())
       .setHeader("content-type", value.isString ? TEXT_TYPE : JSON_TYPE);
   }
 }
@@ -75,17 +72,17 @@ function readHeaders(config: Config): Array<HeaderField> {
   const keys = config.json.keys;
   for (let i = 0; i < keys.length; i++) {
     const name = keys[i];
-    if (!isValidName(name)) {
+    if (!Wire.isToken(name)) {
       config.invalid(name, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
       return fields;
     }
-    if (isFramingHeader(name)) {
+    if (Wire.isFramingHeader(name)) {
       config.invalid(name, "frames the message or the connection; the gateway manages it");
       return fields;
     }
-    const value = Template.read(config, name);
+    const value = DynamicValue.read(config, name);
     if (value === null) return fields;
-    if (value.isLiteral && !isValidValue(value.literal)) {
+    if (value.isLiteral && !Wire.isValidHeaderValue(value.literal)) {
       config.invalid(name, "has a character that is invalid in a header value (CR, LF or another control character)");
       return fields;
     }

@@ -1,9 +1,7 @@
 // geo-filter: allows or denies a request by the client's country, read from a header that trusted
 // proxies set (a CDN's country header) or looked up by the host in a MaxMind database (`geo`).
-// The client address and the trusted-proxy walk are ip-filter's, shared by source.
-import { Config, Decision, Geo, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { clientAddress, readRanges } from "../../ip-filter/assembly/client-address";
-import { CidrRange, formatAddress, inAnyRange, parseAddress } from "../../ip-filter/assembly/ip-address";
+// The client address and the trusted-proxy walk are the SDK's (`IpAddress.ofClient`), as in ip-filter.
+import { CidrList, Config, Decision, Geo, IpAddress, JsonValue, Policy, register, Request } from "@portcullis/sdk";
 
 const COUNTRY_LIST = `{ "type": "array", "minItems": 1, "uniqueItems": true, "items": { "type": "string", "pattern": "^[A-Z]{2}$" } }`;
 
@@ -32,7 +30,7 @@ class GeoFilter extends Policy {
   deny: Array<string> = [];
   denyUnknown: bool = true;
   countryHeader: string = "";
-  trustedProxies: Array<CidrRange> = [];
+  trustedProxies: CidrList = new CidrList();
 
   constructor() {
     super("geo-filter", "0.1.0");
@@ -45,7 +43,7 @@ class GeoFilter extends Policy {
     if (this.allow.length == 0 && this.deny.length == 0) config.invalid("allow", "give an allow list, a deny list, or both");
     this.denyUnknown = config.optionalString("unknownCountry", this.allow.length > 0 ? "deny" : "allow") == "deny";
     this.countryHeader = config.optionalString("countryHeader", "").toLowerCase();
-    this.trustedProxies = readRanges(config, "trustedProxies");
+    this.trustedProxies = CidrList.read(config, "trustedProxies");
     if (this.countryHeader != "" && this.trustedProxies.length == 0) {
       config.invalid("trustedProxies", "must list the proxies that set " + this.countryHeader);
     }
@@ -70,18 +68,18 @@ class GeoFilter extends Policy {
 
   /** The header is believed only when the socket peer is a trusted proxy. */
   private fromHeader(request: Request): CountryLookup {
-    const peer = parseAddress(request.clientAddress);
-    if (peer === null || !inAnyRange(peer, this.trustedProxies)) return new CountryLookup("");
+    const peer = IpAddress.parse(request.clientAddress);
+    if (peer === null || !this.trustedProxies.contains(peer)) return new CountryLookup("");
     const value = request.headers.get(this.countryHeader);
     return new CountryLookup(value === null ? "" : countryCode(value.trim()));
   }
 
   private fromDatabase(request: Request): CountryLookup {
-    const address = clientAddress(request, this.trustedProxies);
+    const address = IpAddress.ofClient(request, this.trustedProxies);
     if (address === null) {
       return new CountryLookup("", reject(400, "CLIENT_ADDRESS_MALFORMED", "the client address or X-Forwarded-For is not a valid IP address list"));
     }
-    const result = Geo.country(formatAddress(address));
+    const result = Geo.country(address.toString());
     if (!result.isOk) return new CountryLookup("", Decision.unavailable("the geo database is unavailable"));
     const found = result.ok;
     return new CountryLookup(found === null ? "" : countryCode(found));

@@ -108,7 +108,7 @@ describe("geo-filter: a trusted country header", () => {
 
   it("treats a missing, malformed or XX header as unknown", async () => {
     const policy = await load(config);
-    for (const headers of [{}, { "cf-ipcountry": "G1" }, { "cf-ipcountry": "GBR" }, { "cf-ipcountry": "XX" }]) {
+    for (const headers of [{} as Record<string, string>, { "cf-ipcountry": "G1" }, { "cf-ipcountry": "GBR" }, { "cf-ipcountry": "XX" }]) {
       expect(outcome(policy, { clientAddress: "10.0.0.5", headers })).toBe("403 COUNTRY_UNKNOWN");
     }
   });

@@ -2,12 +2,11 @@
 // (response flow). Values are literals (`${env.NAME}` is substituted by the gateway at load) or CEL
 // expressions evaluated per request. Names and values that would be invalid on the wire are refused:
 // literals at load, expression results per request (400 HEADER_VALUE_INVALID).
-import { Config, Decision, Expression, Flow, JsonValue, Policy, register, Request, Response } from "@portcullis/sdk";
+import { Config, Decision, DynamicValue, Flow, JsonValue, Policy, register, Request, Response, Wire } from "@portcullis/sdk";
 import { CONFIG_SCHEMA } from "./schema";
-import { isFramingHeader, isValidName, isValidValue } from "./wire";
 
 class Field {
-  constructor(public name: string, public literal: string, public expression: i32) {}
+  constructor(public name: string, public value: DynamicValue) {}
 }
 
 class Headers extends Policy {
@@ -48,9 +47,9 @@ class Headers extends Policy {
       const fields = pass == 0 ? this.set : this.append;
       for (let i = 0; i < fields.length; i++) {
         const field = fields[i];
-        const value = valueOf(field);
+        const value = field.value.evaluateText();
         if (value === null) continue;
-        if (!isValidValue(value)) {
+        if (!Wire.isValidHeaderValue(value)) {
           return Decision.respondJson(
             400,
             JsonValue.object().set("code", JsonValue.string("HEADER_VALUE_INVALID")).set("header", JsonValue.string(field.name)),
@@ -65,11 +64,11 @@ class Headers extends Policy {
 }
 
 function checkName(config: Config, key: string, name: string): bool {
-  if (!isValidName(name)) {
+  if (!Wire.isToken(name)) {
     config.invalid(key, "is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
     return false;
   }
-  if (isFramingHeader(name)) {
+  if (Wire.isFramingHeader(name)) {
     config.invalid(key, "frames the message or the connection; the gateway manages it");
     return false;
   }
@@ -83,35 +82,15 @@ function readFields(config: Config): Array<Field> {
   for (let i = 0; i < keys.length; i++) {
     const name = keys[i];
     if (!checkName(config, name, name)) return fields;
-    const spec = config.json.get(name)!;
-    if (spec.isString) {
-      if (!isValidValue(spec.stringValue)) {
-        config.invalid(name, "has a character that is invalid in a header value (CR, LF or another control character)");
-        return fields;
-      }
-      fields.push(new Field(name.toLowerCase(), spec.stringValue, -1));
-      continue;
-    }
-    const source = config.object(name).requireString("expression");
-    if (!config.ok) return fields;
-    const compiled = Expression.compile(source);
-    if (!compiled.isOk) {
-      config.object(name).invalid("expression", compiled.err!.invalidValue!);
+    const value = DynamicValue.read(config, name);
+    if (value === null) return fields;
+    if (value.isLiteral && !Wire.isValidHeaderValue(value.literal)) {
+      config.invalid(name, "has a character that is invalid in a header value (CR, LF or another control character)");
       return fields;
     }
-    fields.push(new Field(name.toLowerCase(), "", <i32>compiled.ok));
+    fields.push(new Field(name.toLowerCase(), value));
   }
   return fields;
-}
-
-/** The literal, or the expression's result as text; null (the field is skipped) for null or an evaluation error. */
-function valueOf(field: Field): string | null {
-  if (field.expression < 0) return field.literal;
-  const result = Expression.evaluate(<u32>field.expression);
-  if (!result.isOk) return null;
-  const json = JsonValue.parse(result.ok!);
-  if (json === null || json.isNull) return null;
-  return json.isString ? json.stringValue : json.toString();
 }
 
 register(new Headers());

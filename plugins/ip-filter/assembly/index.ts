@@ -1,8 +1,6 @@
 // ip-filter: allows or denies a request by its client address against CIDR lists, IPv4 and
 // IPv6. The address is the socket peer's, or taken from X-Forwarded-For through trusted proxies.
-import { Config, Decision, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { clientAddress, readRanges } from "./client-address";
-import { CidrRange, inAnyRange } from "./ip-address";
+import { CidrList, Config, Decision, IpAddress, JsonValue, Policy, register, Request } from "@portcullis/sdk";
 
 const RANGE_LIST = `{ "type": "array", "items": { "type": "string", "minLength": 1 } }`;
 
@@ -19,9 +17,9 @@ const SCHEMA = `{
 }`;
 
 class IpFilter extends Policy {
-  allow: Array<CidrRange> = [];
-  deny: Array<CidrRange> = [];
-  trustedProxies: Array<CidrRange> = [];
+  allow: CidrList = new CidrList();
+  deny: CidrList = new CidrList();
+  trustedProxies: CidrList = new CidrList();
 
   constructor() {
     super("ip-filter", "0.1.0");
@@ -29,17 +27,17 @@ class IpFilter extends Policy {
   }
 
   configure(config: Config): void {
-    this.allow = readRanges(config, "allow");
-    this.deny = readRanges(config, "deny");
-    this.trustedProxies = readRanges(config, "trustedProxies");
+    this.allow = CidrList.read(config, "allow");
+    this.deny = CidrList.read(config, "deny");
+    this.trustedProxies = CidrList.read(config, "trustedProxies");
     if (!config.has("allow") && !config.has("deny")) config.invalid("allow", "give an allow list, a deny list, or both");
   }
 
   onRequest(request: Request): Decision {
-    const address = clientAddress(request, this.trustedProxies);
+    const address = IpAddress.ofClient(request, this.trustedProxies);
     if (address === null) return reject(400, "CLIENT_ADDRESS_MALFORMED", "the client address or X-Forwarded-For is not a valid IP address list");
-    if (inAnyRange(address, this.deny)) return reject(403, "IP_DENIED", "the client address is denied");
-    if (this.allow.length > 0 && !inAnyRange(address, this.allow)) return reject(403, "IP_NOT_ALLOWED", "the client address is not allowed");
+    if (this.deny.contains(address)) return reject(403, "IP_DENIED", "the client address is denied");
+    if (this.allow.length > 0 && !this.allow.contains(address)) return reject(403, "IP_NOT_ALLOWED", "the client address is not allowed");
     return Decision.next();
   }
 }

@@ -1,32 +1,27 @@
-// jwt: verifies a JSON Web Token (JWS compact form) from a header, checks its registered claims and
-// exposes the claims to later policies as metadata `jwt`. Keys are inline JWKs, a JWKS file or a
-// JWKS URL; every signature check is done by the host's crypto capability.
-import { Clock, Config, Decision, Files, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { ALGORITHMS, hmacHash, Jwk, jwkFrom, keysOfJwks, verify, Verification } from "./keys";
-import { RemoteJwks } from "./remote-jwks";
-import { claimProblem, parseToken } from "./token";
+// jwt: verifies a JSON Web Token (JWS compact form) from a header, a query parameter or a cookie,
+// checks its registered claims and exposes the claims to later policies as metadata `jwt`. Keys are
+// inline JWKs, a JWKS file or a JWKS URL, for one provider or several (tried in order, or picked by
+// the token's issuer); every signature check is done by the host's crypto capability.
+import { Clock, Config, Decision, JsonValue, Policy, register, Request } from "@portcullis/sdk";
+import { ALGORITHMS } from "./keys";
+import { Failure, Provider } from "./provider";
 import { SCHEMA } from "./schema";
-
-class ClaimHeader {
-  constructor(public readonly claim: string, public readonly header: string) {}
-}
+import { parseToken, Token } from "./token";
+import { TokenSource } from "./token-source";
 
 class Jwt extends Policy {
   algorithms: string[] = [];
-  keys: Jwk[] = [];
-  remote: RemoteJwks | null = null;
-  issuers: string[] = [];
-  audiences: string[] = [];
-  requiredClaims: string[] = [];
+  providers: Provider[] = [];
+  selectByIssuer: bool = false;
+  /** Every header some provider maps a claim to: a client-sent one never reaches the upstream. */
+  mappedHeaders: string[] = [];
   skewSeconds: f64 = 60;
-  header: string = "authorization";
-  scheme: string = "bearer";
+  source: TokenSource = new TokenSource();
   keepToken: bool = false;
-  claimHeaders: ClaimHeader[] = [];
   realm: string = "api";
 
   constructor() {
-    super("jwt", "0.1.0");
+    super("jwt", "0.2.0");
     this.configSchema = JsonValue.parse(SCHEMA)!;
   }
 
@@ -35,135 +30,91 @@ class Jwt extends Policy {
     for (let i = 0; i < this.algorithms.length; i++) {
       if (!ALGORITHMS.includes(this.algorithms[i])) config.invalidAt("algorithms/" + i.toString(), "not a supported algorithm");
     }
-    this.issuers = stringOrList(config, "issuer");
-    this.audiences = stringOrList(config, "audience");
-    this.requiredClaims = config.optionalStringList("requiredClaims");
     this.skewSeconds = <f64>config.optionalInteger("clockSkewSeconds", 60, 0, 3600);
-    this.header = config.optionalString("header", "authorization").toLowerCase();
-    this.scheme = config.optionalString("scheme", this.header == "authorization" ? "Bearer" : "").toLowerCase();
+    this.source = TokenSource.read(config);
     this.keepToken = config.optionalBool("keepToken", false);
     this.realm = config.optionalString("realm", "api");
-    const mapping = config.json.get("claimsToHeaders");
-    if (mapping !== null && mapping.isObject) {
-      const names = mapping.keys;
-      for (let i = 0; i < names.length; i++) {
-        this.claimHeaders.push(new ClaimHeader(names[i], mapping.get(names[i])!.stringValue.toLowerCase()));
+    this.selectByIssuer = config.optionalString("select", "ordered") == "issuer";
+    if (config.has("providers")) this.readProviders(config);
+    else this.providers.push(Provider.read(config, this.algorithms));
+    for (let i = 0; i < this.providers.length; i++) {
+      const mappings = this.providers[i].claimHeaders;
+      for (let j = 0; j < mappings.length; j++) {
+        if (!this.mappedHeaders.includes(mappings[j].header)) this.mappedHeaders.push(mappings[j].header);
       }
     }
-    this.readKeys(config);
   }
 
-  private readKeys(config: Config): void {
-    const sources = (config.has("keys") ? 1 : 0) + (config.has("jwksFile") ? 1 : 0) + (config.has("jwksUrl") ? 1 : 0);
-    if (sources != 1) {
-      config.invalid("keys", "give exactly one of keys, jwksFile and jwksUrl");
+  private readProviders(config: Config): void {
+    const list = config.json.get("providers");
+    if (list === null || !list.isArray || list.length == 0) {
+      config.invalid("providers", "must list at least one provider");
       return;
     }
-    if (config.has("jwksUrl")) {
-      const cache = config.object("jwksCache");
-      this.remote = new RemoteJwks(
-        config.requireString("jwksUrl"),
-        <u64>cache.optionalInteger("cacheSeconds", 300, 1, 86400) * 1000,
-        <u64>cache.optionalInteger("refreshCooldownSeconds", 30, 0, 3600) * 1000,
-        <u64>cache.optionalInteger("maxStaleSeconds", 86400, 0, 604800) * 1000,
-        <u32>cache.optionalInteger("timeoutMs", 2000, 100, 30000),
-      );
-      return;
-    }
-    if (config.has("jwksFile")) {
-      const path = config.requireString("jwksFile");
-      const read = Files.read(path);
-      const bytes = read.ok;
-      const keys = read.isOk && bytes !== null ? keysOfJwks(String.UTF8.decode(bytes.buffer)) : null;
-      if (keys === null) config.invalid("jwksFile", "cannot read a JWKS from " + path + " (grant it under capabilities.files.allow)");
-      else this.keys = keys;
-      return;
-    }
-    const list = config.json.get("keys")!;
-    for (let i = 0; i < list.length; i++) {
-      const problem = new Array<string>();
-      const key = jwkFrom(list.at(i), problem);
-      if (key === null) {
-        config.invalidAt("keys/" + i.toString(), problem[0]);
-        return;
+    const issuers = new Set<string>();
+    for (let i = 0; i < list.length && config.ok; i++) {
+      const entry = new Config(list.at(i), config.path + "/providers/" + i.toString(), config.problem);
+      const provider = Provider.read(entry, this.algorithms);
+      if (this.selectByIssuer) {
+        if (provider.issuers.length == 0) entry.invalid("issuer", "is required when select is issuer");
+        for (let j = 0; j < provider.issuers.length; j++) {
+          if (issuers.has(provider.issuers[j])) entry.invalid("issuer", provider.issuers[j] + " is listed by two providers");
+          issuers.add(provider.issuers[j]);
+        }
       }
-      const secret = key.secret;
-      const alg = key.alg;
-      // RFC 7518 section 3.2: an HMAC key at least as long as the hash output.
-      const minimum = alg !== null && hmacHash(alg) >= 0 ? I32.parseInt(alg.substring(2)) / 8 : 0;
-      if (secret !== null && secret.length < minimum) {
-        config.invalidAt("keys/" + i.toString(), "an " + alg! + " secret needs at least " + minimum.toString() + " bytes");
-        return;
-      }
-      this.keys.push(key);
+      this.providers.push(provider);
     }
   }
 
   onRequest(request: Request): Decision {
-    const raw = this.presentedToken(request);
-    if (raw === null) return this.reject(401, "JWT_MALFORMED", "the credential is not a " + this.scheme + " token");
-    if (raw == "") return this.reject(401, "JWT_MISSING", "a bearer token is required");
+    const raw = this.source.find(request);
+    if (raw === null) return this.reject(new Failure(401, "JWT_MALFORMED", "the credential is not a " + this.source.scheme + " token", 0));
+    if (raw == "") return this.reject(new Failure(401, "JWT_MISSING", "a bearer token is required", 0));
     const token = parseToken(raw);
-    if (token === null) return this.reject(401, "JWT_MALFORMED", "the token is not a well-formed JWT");
-    if (!this.algorithms.includes(token.alg)) return this.reject(401, "JWT_ALG_NOT_ALLOWED", "the token's algorithm is not accepted");
-
-    let keys = this.currentKeys(false);
-    if (keys === null) return this.reject(503, "JWT_KEYS_UNAVAILABLE", "the verification keys cannot be loaded");
-    let outcome = verify(keys, token.alg, token.kid, token.signingInput, token.signature);
-    const remote = this.remote;
-    if (outcome == Verification.UnknownKey && remote !== null) {
-      keys = remote.keys(true);
-      if (keys !== null) outcome = verify(keys, token.alg, token.kid, token.signingInput, token.signature);
-    }
-    if (outcome == Verification.UnknownKey) return this.reject(401, "JWT_KEY_UNKNOWN", "no key matches the token");
-    if (outcome == Verification.KeyMismatch) return this.reject(401, "JWT_KEY_MISMATCH", "the token's algorithm does not fit its key");
-    if (outcome == Verification.BadSignature) return this.reject(401, "JWT_SIGNATURE_INVALID", "the token's signature is not valid");
+    if (token === null) return this.reject(new Failure(401, "JWT_MALFORMED", "the token is not a well-formed JWT", 0));
+    if (!this.algorithms.includes(token.alg)) return this.reject(new Failure(401, "JWT_ALG_NOT_ALLOWED", "the token's algorithm is not accepted", 0));
 
     const nowSeconds = <f64>Clock.nowMs() / 1000;
-    const problem = claimProblem(token.claims, nowSeconds, this.skewSeconds, this.issuers, this.audiences, this.requiredClaims);
-    if (problem != "") return this.reject(401, problem, "the token's claims are not accepted");
-
-    const decision = Decision.next().setMetadata("jwt", token.claims);
-    for (let i = 0; i < this.claimHeaders.length; i++) {
-      const mapping = this.claimHeaders[i];
-      const value = token.claims.get(mapping.claim);
-      // A client-sent header of the same name never reaches the upstream.
-      if (value === null) decision.removeHeader(mapping.header);
-      else decision.setHeader(mapping.header, value.isString ? value.stringValue : value.toString());
+    let winner: Provider | null = null;
+    let failure: Failure | null = null;
+    for (let i = 0; i < this.providers.length && winner === null; i++) {
+      const provider = this.providers[i];
+      // By issuer, the unverified `iss` only picks the provider; its keys decide.
+      if (this.selectByIssuer && !provider.issues(token.claims)) continue;
+      const problem = provider.check(token, nowSeconds, this.skewSeconds);
+      if (problem === null) winner = provider;
+      else if (failure === null || problem.rank > failure.rank) failure = problem;
     }
-    if (!this.keepToken) decision.removeHeader(this.header);
+    if (winner === null) {
+      if (failure === null) return this.reject(new Failure(401, "JWT_ISSUER_UNKNOWN", "no provider is configured for the token's issuer", 0));
+      return this.reject(failure);
+    }
+    return this.accept(token, winner);
+  }
+
+  private accept(token: Token, provider: Provider): Decision {
+    const decision = Decision.next().setMetadata("jwt", token.claims);
+    const mappings = provider.claimHeaders;
+    const set = new Array<string>();
+    for (let i = 0; i < mappings.length; i++) {
+      const value = token.claims.get(mappings[i].claim);
+      if (value === null) decision.removeHeader(mappings[i].header);
+      else decision.setHeader(mappings[i].header, value.isString ? value.stringValue : value.toString());
+      set.push(mappings[i].header);
+    }
+    for (let i = 0; i < this.mappedHeaders.length; i++) {
+      if (!set.includes(this.mappedHeaders[i])) decision.removeHeader(this.mappedHeaders[i]);
+    }
+    if (!this.keepToken) this.source.remove(decision);
     return decision;
   }
 
-  private currentKeys(refresh: bool): Jwk[] | null {
-    const remote = this.remote;
-    return remote === null ? this.keys : remote.keys(refresh);
-  }
-
-  /** The token, "" when absent, null when the header does not carry the configured scheme. */
-  private presentedToken(request: Request): string | null {
-    const value = request.headers.get(this.header);
-    if (value === null) return "";
-    const text = value.trim();
-    if (text == "" || this.scheme == "") return text;
-    const space = text.indexOf(" ");
-    if (space < 0 || text.substring(0, space).toLowerCase() != this.scheme) return null;
-    return text.substring(space + 1).trim();
-  }
-
-  private reject(status: i32, code: string, message: string): Decision {
-    const body = JsonValue.object().set("code", JsonValue.string(code)).set("message", JsonValue.string(message));
+  private reject(failure: Failure): Decision {
+    const body = JsonValue.object().set("code", JsonValue.string(failure.code)).set("message", JsonValue.string(failure.message));
     let challenge = 'Bearer realm="' + this.realm + '"';
-    if (code != "JWT_MISSING" && status == 401) challenge += ', error="invalid_token"';
-    return Decision.respondJson(status, body).setHeader("www-authenticate", challenge);
+    if (failure.code != "JWT_MISSING" && failure.status == 401) challenge += ', error="invalid_token"';
+    return Decision.respondJson(failure.status, body).setHeader("www-authenticate", challenge);
   }
-}
-
-function stringOrList(config: Config, key: string): string[] {
-  const value = config.json.get(key);
-  if (value === null) return [];
-  if (value.isString) return [value.stringValue];
-  return config.optionalStringList(key);
 }
 
 register(new Jwt());

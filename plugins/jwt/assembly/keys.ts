@@ -1,11 +1,24 @@
 // Verification keys (JWKs) and the check of one token signature against them. Every cryptographic
 // operation is the host's: HMAC and constant-time comparison for HS*, verify-signature for the rest.
-import { Crypto, HashAlgorithm, JsonValue, SignatureAlgorithm } from "@portcullis/sdk";
-import { decodeBase64Url } from "./base64url";
+import { Base64Url, Crypto, HashAlgorithm, JsonValue, SignatureAlgorithm } from "@portcullis/sdk";
 
 export const ALGORITHMS: string[] = [
   "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 ];
+
+/** Where keys come from (inline, a JWKS file or a JWKS URL). */
+export abstract class KeySource {
+  /** The current keys (`refresh`: a token named an unknown kid), or null when none are usable. */
+  abstract keys(refresh: bool): Jwk[] | null;
+  /** True when asking again with `refresh` may find keys it does not have now. */
+  get refreshable(): bool { return true; }
+}
+
+export class InlineKeys extends KeySource {
+  constructor(private readonly list: Jwk[]) { super(); }
+  keys(refresh: bool): Jwk[] | null { return this.list; }
+  get refreshable(): bool { return false; }
+}
 
 /** One JWK: its JSON text for the host, and for `oct` keys the decoded secret. */
 export class Jwk {
@@ -31,7 +44,7 @@ export function jwkFrom(json: JsonValue, problem: string[]): Jwk | null {
   let secret: Uint8Array | null = null;
   if (kty == "oct") {
     const k = memberOf(json, "k");
-    secret = k === null ? null : decodeBase64Url(k);
+    secret = k === null ? null : Base64Url.decode(k);
     if (secret === null || secret.length == 0) { problem.push("an oct JWK needs k in base64url"); return null; }
   } else if (json.has("d")) {
     problem.push("a private key was given; give only the public JWK");

@@ -3,9 +3,8 @@
 // Every fetch attempt, successful or not, takes a shared lock for the cooldown, so the URL is asked
 // at most once per cooldown. When it cannot be reached, the last good keys serve until they are
 // `maxStaleMs` old; after that the policy fails closed.
-import { Clock, Http, JsonValue, Kv } from "@portcullis/sdk";
-import { utf8 } from "./base64url";
-import { Jwk, keysOfJwks } from "./keys";
+import { Clock, Http, JsonValue, Kv, Utf8 } from "@portcullis/sdk";
+import { Jwk, KeySource, keysOfJwks } from "./keys";
 
 class FetchedKeys {
   constructor(public readonly keys: Jwk[], public readonly fetchedAtMs: u64) {}
@@ -16,7 +15,7 @@ function ageMs(keys: FetchedKeys, now: u64): u64 {
   return now > keys.fetchedAtMs ? now - keys.fetchedAtMs : 0;
 }
 
-export class RemoteJwks {
+export class RemoteJwks extends KeySource {
   private latest: FetchedKeys | null = null;
   private readonly storeKey: string;
   private readonly lockKey: string;
@@ -28,6 +27,7 @@ export class RemoteJwks {
     private readonly maxStaleMs: u64,
     private readonly timeoutMs: u32,
   ) {
+    super();
     this.storeKey = "jwt:jwks:" + url;
     this.lockKey = "jwt:jwks-fetch:" + url;
   }
@@ -61,7 +61,7 @@ export class RemoteJwks {
     if (this.cooldownMs == 0) return true; // a kv TTL of 0 would mean "forever"
     const held = Kv.get(this.lockKey);
     if (held.isOk && held.ok !== null) return false;
-    Kv.set(this.lockKey, utf8("1"), this.cooldownMs);
+    Kv.set(this.lockKey, Utf8.encode("1"), this.cooldownMs);
     return true;
   }
 
@@ -86,7 +86,7 @@ export class RemoteJwks {
     const keys = keysOfJwks(text);
     if (keys === null) return null;
     const entry = JsonValue.object().set("fetchedAtMs", JsonValue.number(<f64>now)).set("jwks", JsonValue.parse(text)!);
-    Kv.set(this.storeKey, utf8(entry.toString()), this.maxStaleMs);
+    Kv.set(this.storeKey, Utf8.encode(entry.toString()), this.maxStaleMs);
     return new FetchedKeys(keys, now);
   }
 }

@@ -1,6 +1,5 @@
 // The JWS compact form (header.payload.signature) and the registered claim checks.
-import { JsonValue } from "@portcullis/sdk";
-import { decodeBase64Url, utf8 } from "./base64url";
+import { Base64Url, JsonValue, Utf8 } from "@portcullis/sdk";
 
 export class Token {
   constructor(
@@ -13,9 +12,9 @@ export class Token {
 }
 
 function jsonSegment(segment: string): JsonValue | null {
-  const bytes = decodeBase64Url(segment);
+  const bytes = Base64Url.decode(segment);
   if (bytes === null) return null;
-  const json = JsonValue.parse(String.UTF8.decode(bytes.buffer));
+  const json = JsonValue.parse(Utf8.decode(bytes));
   return json !== null && json.isObject ? json : null;
 }
 
@@ -25,7 +24,7 @@ export function parseToken(text: string): Token | null {
   if (parts.length != 3) return null;
   const header = jsonSegment(parts[0]);
   const claims = jsonSegment(parts[1]);
-  const signature = decodeBase64Url(parts[2]);
+  const signature = Base64Url.decode(parts[2]);
   if (header === null || claims === null || signature === null) return null;
   const alg = header.get("alg");
   if (alg === null || !alg.isString) return null;
@@ -34,7 +33,7 @@ export function parseToken(text: string): Token | null {
   // JWE and unencoded payloads ("b64": false) are not JWTs this policy accepts.
   if (header.has("enc") || header.has("crit")) return null;
   const kidText: string | null = kid === null ? null : kid.stringValue;
-  return new Token(alg.stringValue, kidText, claims, utf8(parts[0] + "." + parts[1]), signature);
+  return new Token(alg.stringValue, kidText, claims, Utf8.encode(parts[0] + "." + parts[1]), signature);
 }
 
 /** The rejection code of the first registered claim that fails, or "" when all pass. */

@@ -38,6 +38,46 @@ describe("jwt: JWKS file", () => {
     const missing = await loadPolicy(wasmPath, { init: false });
     expect(missing.init({ algorithms: ["ES256"], jwksFile: "none.json" })).toMatchObject({ tag: "err", val: { val: { path: "/jwksFile" } } });
   });
+
+  async function fileBacked(cache: Record<string, number>) {
+    const policy = await loadPolicy(wasmPath, { init: false, capabilities: { crypto: createCrypto() } });
+    policy.fakes.files.set("jwks.json", jwks(first));
+    expect(policy.init({ algorithms: ["ES256", "RS256"], jwksFile: "jwks.json", jwksCache: cache })).toEqual({ tag: "ok", val: undefined });
+    return policy;
+  }
+
+  it("re-reads the file once the keys are older than cacheSeconds", async () => {
+    const policy = await fileBacked({ cacheSeconds: 60, refreshCooldownSeconds: 3600 });
+    policy.fakes.files.set("jwks.json", jwks(second)); // rotation: the old key withdrawn
+    expect(answer(policy, await sign(first))).toEqual({ status: 200 });
+    policy.fakes.clock.advance(61_000);
+    expect(answer(policy, await sign(second))).toEqual({ status: 200 });
+    expect(answer(policy, await sign(first)).code).toBe("JWT_KEY_UNKNOWN");
+  });
+
+  it("re-reads on an unknown kid at most once per cooldown", async () => {
+    const policy = await fileBacked({ cacheSeconds: 3600, refreshCooldownSeconds: 30 });
+    policy.fakes.files.set("jwks.json", jwks(first, second));
+    expect(answer(policy, await sign(second)).code).toBe("JWT_KEY_UNKNOWN"); // loaded just now: within the cooldown
+    policy.fakes.clock.advance(31_000);
+    expect(answer(policy, await sign(second))).toEqual({ status: 200 });
+    policy.fakes.files.set("jwks.json", jwks(first));
+    expect(answer(policy, await sign({ ...second, kid: "key-9" })).code).toBe("JWT_KEY_UNKNOWN");
+    expect(answer(policy, await sign(second))).toEqual({ status: 200 }); // the re-read waits for the cooldown
+  });
+
+  it("keeps the last good keys when the file becomes unreadable or invalid", async () => {
+    const policy = await fileBacked({ cacheSeconds: 10, refreshCooldownSeconds: 0 });
+    policy.fakes.files.set("jwks.json", new TextEncoder().encode("{ not json"));
+    policy.fakes.clock.advance(11_000);
+    expect(answer(policy, await sign(first))).toEqual({ status: 200 });
+    policy.fakes.files.delete("jwks.json");
+    policy.fakes.clock.advance(11_000);
+    expect(answer(policy, await sign(first))).toEqual({ status: 200 });
+    expect(answer(policy, await sign(second)).code).toBe("JWT_KEY_UNKNOWN");
+    policy.fakes.files.set("jwks.json", jwks(second));
+    expect(answer(policy, await sign(second))).toEqual({ status: 200 });
+  });
 });
 
 describe("jwt: JWKS URL", () => {

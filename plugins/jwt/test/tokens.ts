@@ -1,5 +1,5 @@
 // Keys and tokens for the tests, made by an independent JWT library (jose).
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
 
 /** The fake clock's default time (SDK harness), in seconds. */
 export const NOW = 1_700_000_000;

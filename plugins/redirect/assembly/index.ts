@@ -1,14 +1,13 @@
 // redirect: answers in the request flow with 301, 302, 307 or 308 and a Location that is a literal or
 // a CEL expression over the request; the request's query is appended (`query: keep`) or dropped.
-import { Config, Decision, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { Template } from "../../direct-response/assembly/template";
+import { Config, Decision, DynamicValue, JsonValue, Policy, register, Request } from "@portcullis/sdk";
 import { CONFIG_SCHEMA } from "./schema";
 
 const STATUSES: Array<i32> = [301, 302, 307, 308];
 
 class Redirect extends Policy {
   status: i32 = 302;
-  location: Template = new Template("", -1);
+  location: DynamicValue = DynamicValue.fromLiteral("");
   keepQuery: bool = true;
 
   constructor() {
@@ -27,7 +26,7 @@ class Redirect extends Policy {
       config.invalid("location", "is required (a string or { expression })");
       return;
     }
-    const location = Template.read(config, "location");
+    const location = DynamicValue.read(config, "location");
     if (location === null) return;
     if (location.isLiteral && !isValidLocation(location.literal)) {
       config.invalid("location", "must be a non-empty URL without spaces, CR, LF or other control characters");

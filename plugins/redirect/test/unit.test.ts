@@ -1,12 +1,21 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy } from "@portcullis/sdk/testing";
-import { directResponse, fakeExpressions } from "../../direct-response/test/fake-expressions.js";
+import { fakeExpressions, loadPolicy } from "@portcullis/sdk/testing";
 
 const wasmPath = fileURLToPath(new URL("../build/redirect.wasm", import.meta.url));
 
+/** Expressions evaluate to `results`; a source with "(((" does not compile. */
 async function policy(config: unknown, results: Record<string, string> = {}) {
-  return loadPolicy(wasmPath, { config, capabilities: { expression: fakeExpressions(results) } });
+  const expression = fakeExpressions(results, (source) => source.includes("((("));
+  return loadPolicy(wasmPath, { config, capabilities: { expression } });
+}
+
+/** The direct response of an on-request result, with its body as text. */
+function directResponse(result: unknown): { status: number; headers: Array<{ name: string; value: string }>; body: string } {
+  const decision = result as { tag: string; val: { tag: string; val: { status: number; headers: Array<{ name: string; value: string }>; body: Uint8Array } } };
+  if (decision.tag !== "ok" || decision.val.tag !== "respond") throw new Error(`not a direct response: ${JSON.stringify(result)}`);
+  const { status, headers, body } = decision.val.val;
+  return { status, headers, body: Buffer.from(body).toString("utf8") };
 }
 
 const locationOf = (result: unknown) => directResponse(result).headers.find((h) => h.name === "location")?.value;

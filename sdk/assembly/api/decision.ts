@@ -4,7 +4,10 @@ import {
   OnResponseResult, RequestDecision, RequestEdits, ResponseDecision, ResponseEdits,
 } from "../bindings/generated";
 import { Box } from "../runtime/abi";
+import { cookieValue, withoutCookie } from "./cookies";
 import { JsonValue } from "./json";
+import { RequestInfo } from "./messages";
+import { withoutQueryParam } from "./query";
 
 enum Outcome {
   Next,
@@ -24,6 +27,8 @@ export class Decision {
   private readonly headers: Array<HeaderEdit> = [];
   private readonly responseHeaders: Array<Header> = [];
   private readonly metadata: Array<MetadataEdit> = [];
+  private readonly removedQueryParams: Array<string> = [];
+  private readonly removedCookies: Array<string> = [];
 
   /** Go on to the next policy (and upstream); add edits with the methods below. */
   static next(): Decision {
@@ -99,6 +104,16 @@ export class Decision {
   setPath(path: string): Decision { this.path = path; return this; }
   /** Request flow only: the whole query string without `?`. */
   setQuery(query: string): Decision { this.query = query; return this; }
+  /**
+   * Request flow only: drops every query parameter whose decoded name is `name`, keeping the others
+   * byte for byte (applied after `setQuery`, to the query it set, else to the request's).
+   */
+  removeQueryParam(name: string): Decision { this.removedQueryParams.push(name); return this; }
+  /**
+   * Request flow only: rewrites the request's Cookie headers without cookie `name` (a header left
+   * empty is removed). Do not combine with `setHeader`/`appendHeader` of `cookie` in one decision.
+   */
+  removeCookie(name: string): Decision { this.removedCookies.push(name); return this; }
   /** Response and fault flows: replaces the status. */
   setStatus(status: i32): Decision { this.status = status; return this; }
 
@@ -125,9 +140,37 @@ export class Decision {
     return new DirectResponse(<u16>this.status, this.responseHeaders, body === null ? new Uint8Array(0) : body, this.metadata);
   }
 
-  toRequestResult(): OnRequestResult {
+  /** Applies the query parameter and cookie removals to what `request` carries. */
+  private applyRemovals(request: RequestInfo): void {
+    if (this.removedQueryParams.length > 0) {
+      const original = this.query;
+      let query = original === null ? request.query : original;
+      for (let i = 0; i < this.removedQueryParams.length; i++) query = withoutQueryParam(query, this.removedQueryParams[i]);
+      if (original !== null || query != request.query) this.query = query;
+    }
+    if (this.removedCookies.length == 0) return;
+    const values = request.headers.getAll("cookie");
+    const rewritten = new Array<string>();
+    let changed = false;
+    for (let i = 0; i < values.length; i++) {
+      let value = values[i];
+      for (let j = 0; j < this.removedCookies.length; j++) {
+        const name = this.removedCookies[j];
+        if (cookieValue(value, name) === null) continue;
+        value = withoutCookie(value, name);
+        changed = true;
+      }
+      if (value != "") rewritten.push(value);
+    }
+    if (!changed) return;
+    this.headers.push(HeaderEdit.makeRemove("cookie"));
+    for (let i = 0; i < rewritten.length; i++) this.headers.push(HeaderEdit.makeAppend(new Header("cookie", rewritten[i])));
+  }
+
+  toRequestResult(request: RequestInfo): OnRequestResult {
     if (this.outcome == Outcome.Respond) return OnRequestResult.makeOk(RequestDecision.makeRespond(this.direct()));
     if (this.outcome != Outcome.Next) return OnRequestResult.makeErr(this.flowError());
+    this.applyRemovals(request);
     const edits = new RequestEdits(this.method, this.path, this.query, this.headers, this.body, this.metadata);
     return OnRequestResult.makeOk(RequestDecision.makeContinue(edits));
   }

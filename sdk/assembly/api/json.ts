@@ -1,5 +1,10 @@
-// JSON values for configuration and metadata: a real parser and a serializer
+// JSON values for configuration, metadata and bodies: a real parser and a serializer
 // that escapes properly (JSON is never assembled by string concatenation).
+//
+// Faithfulness: a parsed number keeps its source text and is written back as written
+// (`1.10`, `12345678901234567890`, `1e400` survive a round trip) until its value is assigned.
+// Strings are written with the minimal escapes (`\u00e9` comes back as `é`, `\/` as `/`), member
+// order is kept, and a repeated key keeps its first position with the last value.
 
 export enum JsonKind {
   Null,
@@ -13,7 +18,9 @@ export enum JsonKind {
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;
-  numberValue: f64 = 0;
+  private number: f64 = 0;
+  /** Set by the parser only: the number as written in the text; "" once assigned or when built. */
+  numberSource: string = "";
   stringValue: string = "";
   items: Array<JsonValue> = [];
   keys: Array<string> = [];
@@ -30,8 +37,19 @@ export class JsonValue {
   static number(value: f64): JsonValue {
     const v = new JsonValue();
     v.kind = JsonKind.Number;
-    v.numberValue = value;
+    v.number = value;
     return v;
+  }
+
+  get numberValue(): f64 { return this.number; }
+  set numberValue(value: f64) {
+    this.number = value;
+    this.numberSource = "";
+  }
+
+  /** The number as it is serialized: its parsed source text when unchanged, else its shortest form. */
+  get numberText(): string {
+    return this.numberSource != "" ? this.numberSource : formatNumber(this.number);
   }
   static string(value: string): JsonValue {
     const v = new JsonValue();
@@ -86,6 +104,48 @@ export class JsonValue {
     return this.kind == JsonKind.Object && this.keys.includes(key);
   }
 
+  /** Removes a member of an object; false when there was none. */
+  remove(key: string): bool {
+    if (this.kind != JsonKind.Object) return false;
+    const index = this.keys.indexOf(key);
+    if (index < 0) return false;
+    this.keys.splice(index, 1);
+    this.items.splice(index, 1);
+    return true;
+  }
+
+  /**
+   * Renames a member of an object in place (its position is kept); a member already named `to` is
+   * replaced. False when there is no member `from`.
+   */
+  rename(from: string, to: string): bool {
+    if (this.kind != JsonKind.Object) return false;
+    const index = this.keys.indexOf(from);
+    if (index < 0) return false;
+    if (from == to) return true;
+    const clash = this.keys.indexOf(to);
+    this.keys[index] = to;
+    if (clash >= 0) {
+      this.keys.splice(clash, 1);
+      this.items.splice(clash, 1);
+    }
+    return true;
+  }
+
+  /** Replaces an item of an array; false when `index` is out of range. */
+  setAt(index: i32, value: JsonValue): bool {
+    if (this.kind != JsonKind.Array || index < 0 || index >= this.items.length) return false;
+    this.items[index] = value;
+    return true;
+  }
+
+  /** Removes an item of an array; false when `index` is out of range. */
+  removeAt(index: i32): bool {
+    if (this.kind != JsonKind.Array || index < 0 || index >= this.items.length) return false;
+    this.items.splice(index, 1);
+    return true;
+  }
+
   get length(): i32 {
     return this.items.length;
   }
@@ -123,7 +183,7 @@ function write(value: JsonValue, out: Array<string>): void {
   switch (value.kind) {
     case JsonKind.Null: out.push("null"); break;
     case JsonKind.Bool: out.push(value.boolValue ? "true" : "false"); break;
-    case JsonKind.Number: out.push(formatNumber(value.numberValue)); break;
+    case JsonKind.Number: out.push(value.numberText); break;
     case JsonKind.String: writeString(value.stringValue, out); break;
     case JsonKind.Array: {
       out.push("[");
@@ -237,7 +297,10 @@ class Parser {
       while (this.position < text.length && isDigit(text.charCodeAt(this.position))) this.position++;
       if (this.position == exponent) return this.fail("invalid number");
     }
-    return JsonValue.number(parseFloat(text.substring(start, this.position)));
+    const source = text.substring(start, this.position);
+    const result = JsonValue.number(parseFloat(source));
+    result.numberSource = source;
+    return result;
   }
 
   string(): string | null {
@@ -362,4 +425,11 @@ function hexValue(c: i32): i32 {
   const lower = c | 0x20;
   if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
   return -1;
+}
+
+/** Whether a `content-type` value names JSON: `application/json` or any `+json` type, parameters ignored. */
+export function isJsonContentType(contentType: string): bool {
+  const semicolon = contentType.indexOf(";");
+  const type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase();
+  return type == "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }

@@ -2,8 +2,10 @@
 import {
   FaultContext, FaultKind, PolicyRequest, PolicyResponse, RequestHead,
 } from "../bindings/generated";
+import { cookieValue } from "./cookies";
 import { Headers } from "./headers";
 import { Metadata } from "./metadata";
+import { parseQuery } from "./query";
 
 export { FaultKind };
 
@@ -22,6 +24,31 @@ export class RequestInfo {
   get requestId(): string { return this.head.requestId; }
   get listener(): string { return this.head.listener; }
   get route(): string { return this.head.route; }
+
+  /** The first value of query parameter `name` (names and values percent-decoded, `+` as space), or null. */
+  queryParam(name: string): string | null {
+    const params = parseQuery(this.head.query);
+    for (let i = 0; i < params.length; i++) if (params[i].name == name) return params[i].value;
+    return null;
+  }
+
+  /** Every value of query parameter `name`, in order. */
+  queryParamAll(name: string): Array<string> {
+    const params = parseQuery(this.head.query);
+    const values = new Array<string>();
+    for (let i = 0; i < params.length; i++) if (params[i].name == name) values.push(params[i].value);
+    return values;
+  }
+
+  /** The value of cookie `name` (exact name; quotes removed, nothing decoded) from the Cookie headers, or null. */
+  cookie(name: string): string | null {
+    const headers = this.headers.getAll("cookie");
+    for (let i = 0; i < headers.length; i++) {
+      const value = cookieValue(headers[i], name);
+      if (value !== null) return value;
+    }
+    return null;
+  }
 }
 
 export class Request extends RequestInfo {

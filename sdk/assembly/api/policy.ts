@@ -61,7 +61,8 @@ class PolicyAdapter extends PolicyExports {
   }
 
   onRequest(request: PolicyRequest): OnRequestResult {
-    return this.policy.onRequest(new Request(request)).toRequestResult();
+    const wrapped = new Request(request);
+    return this.policy.onRequest(wrapped).toRequestResult(wrapped);
   }
 
   onResponse(response: PolicyResponse): OnResponseResult {
