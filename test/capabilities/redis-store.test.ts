@@ -6,7 +6,7 @@ import { startCapabilityWorkers } from "./support/capability-workers.js";
 import { hasRedisServer, startRedis, type RedisProcess } from "./support/redis-server.js";
 
 if (!hasRedisServer) {
-  console.warn("SKIPPED redis store tests: redis-server is not on PATH (apt-get install -y redis-server)");
+  process.stderr.write("SKIPPED redis store tests: redis-server is not on PATH (apt-get install -y redis-server)\n");
 }
 
 describe.skipIf(!hasRedisServer)("redis store (real redis-server)", () => {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
+import { answerOf, loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
 import type { Capabilities } from "@portcullis/sdk/component";
 
 const wasmPath = fileURLToPath(new URL("../build/api-key.wasm", import.meta.url));
@@ -54,11 +54,8 @@ function continued(policy: TestPolicy, input: RequestInput) {
 }
 
 function rejected(policy: TestPolicy, input: RequestInput) {
-  const result = policy.onRequest(input);
-  if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error(`expected respond, got ${JSON.stringify(result)}`);
-  const response = result.val.val;
-  const header = (name: string) => response.headers.find((h) => h.name === name)?.value;
-  return { status: response.status, header, body: JSON.parse(Buffer.from(response.body).toString("utf8")) as { code: string } };
+  const answer = answerOf(policy.onRequest(input));
+  return { status: answer.status, header: (name: string) => answer.header(name), body: answer.json<{ code: string }>() };
 }
 
 const metadataOf = (edits: ReturnType<typeof continued>) =>

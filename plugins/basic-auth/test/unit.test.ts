@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
-import { loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
+import { answerOf, loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
 import type { Capabilities } from "@portcullis/sdk/component";
 
 const wasmPath = fileURLToPath(new URL("../build/basic-auth.wasm", import.meta.url));
@@ -36,14 +36,8 @@ async function load(config: Record<string, unknown> = { users: USERS }, checked:
 }
 
 function rejected(policy: TestPolicy, input: RequestInput) {
-  const result = policy.onRequest(input);
-  if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error(`expected respond, got ${JSON.stringify(result)}`);
-  const response = result.val.val;
-  return {
-    status: response.status,
-    challenge: response.headers.find((h) => h.name === "www-authenticate")?.value,
-    code: (JSON.parse(Buffer.from(response.body).toString("utf8")) as { code: string }).code,
-  };
+  const answer = answerOf(policy.onRequest(input));
+  return { status: answer.status, challenge: answer.header("www-authenticate"), code: answer.json<{ code: string }>().code };
 }
 
 describe("basic-auth", () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
+import { answerOf, loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
 
 const wasmPath = fileURLToPath(new URL("../build/cors.wasm", import.meta.url));
 
@@ -22,13 +22,11 @@ function preflight(origin: string, method: string, headers?: string): RequestInp
 }
 
 function answer(policy: TestPolicy, input: RequestInput) {
-  const result = policy.onRequest(input);
-  if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error(`expected respond, got ${JSON.stringify(result)}`);
-  const response = result.val.val;
+  const answer = answerOf(policy.onRequest(input));
   return {
-    status: response.status,
-    headers: Object.fromEntries(response.headers.map((h) => [h.name, h.value])),
-    body: response.body.length ? (JSON.parse(Buffer.from(response.body).toString("utf8")) as { code: string }) : undefined,
+    status: answer.status,
+    headers: Object.fromEntries(answer.headers.map((h) => [h.name, h.value])),
+    body: answer.body ? answer.json<{ code: string }>() : undefined,
   };
 }
 

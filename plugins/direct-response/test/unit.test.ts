@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadPolicy } from "@portcullis/sdk/testing";
-import { directResponse, fakeExpressions } from "./fake-expressions.js";
+import { answerOf } from "@portcullis/sdk/testing";
+import { fakeExpressions } from "./fake-expressions.js";
 
 const wasmPath = fileURLToPath(new URL("../build/direct-response.wasm", import.meta.url));
 
@@ -21,27 +22,27 @@ describe("direct-response (unit)", () => {
 
   it("answers 200 with an empty body by default", async () => {
     const p = await policy({});
-    expect(directResponse(p.onRequest({ path: "/x" }))).toEqual({ status: 200, headers: [], body: "" });
+    expect(answerOf(p.onRequest({ path: "/x" }))).toEqual({ status: 200, headers: [], body: "" });
   });
 
   it("answers with the status, headers and a text body; a configured content-type replaces the default", async () => {
     const p = await policy({ status: 503, headers: { "Retry-After": "3600" }, body: "Down for maintenance" });
-    expect(directResponse(p.onRequest({}))).toEqual({
+    expect(answerOf(p.onRequest({}))).toEqual({
       status: 503,
       headers: [{ name: "content-type", value: "text/plain; charset=utf-8" }, { name: "retry-after", value: "3600" }],
       body: "Down for maintenance",
     });
     const html = await policy({ headers: { "content-type": "text/html" }, body: "<h1>Soon</h1>" });
-    expect(directResponse(html.onRequest({})).headers).toEqual([{ name: "content-type", value: "text/html" }]);
+    expect(answerOf(html.onRequest({})).headers).toEqual([{ name: "content-type", value: "text/html" }]);
   });
 
   it("sends the json option as compact JSON with application/json", async () => {
     const p = await policy({ status: 201, json: { id: 7, tags: ["a"], ok: true } });
-    const response = directResponse(p.onRequest({}));
+    const response = answerOf(p.onRequest({}));
     expect(response.status).toBe(201);
     expect(response.headers).toEqual([{ name: "content-type", value: "application/json" }]);
     expect(JSON.parse(response.body)).toEqual({ id: 7, tags: ["a"], ok: true });
-    expect(directResponse((await policy({ json: [] })).onRequest({})).body).toBe("[]");
+    expect(answerOf((await policy({ json: [] })).onRequest({})).body).toBe("[]");
   });
 
   it("templates the body and header values from expressions: strings as text, objects as JSON", async () => {
@@ -49,23 +50,23 @@ describe("direct-response (unit)", () => {
       { headers: { "x-path": { expression: "request.path" }, "x-none": { expression: "metadata.none" }, "x-missing": { expression: "metadata.missing" } }, body: { expression: "mock" } },
       { "request.path": '"/users/7"', "metadata.none": "null", mock: '{"id":"7","path":"/users/7"}' },
     );
-    expect(directResponse(p.onRequest({}))).toEqual({
+    expect(answerOf(p.onRequest({}))).toEqual({
       status: 200,
       headers: [{ name: "content-type", value: "application/json" }, { name: "x-path", value: "/users/7" }],
       body: '{"id":"7","path":"/users/7"}',
     });
     const text = await policy({ body: { expression: "greeting" } }, { greeting: '"hello /users/7"' });
-    expect(directResponse(text.onRequest({}))).toMatchObject({ headers: [{ name: "content-type", value: "text/plain; charset=utf-8" }], body: "hello /users/7" });
+    expect(answerOf(text.onRequest({}))).toMatchObject({ headers: [{ name: "content-type", value: "text/plain; charset=utf-8" }], body: "hello /users/7" });
   });
 
   it("sends an empty body when the body expression is null or fails", async () => {
     const p = await policy({ status: 404, body: { expression: "metadata.missing" } });
-    expect(directResponse(p.onRequest({}))).toEqual({ status: 404, headers: [], body: "" });
+    expect(answerOf(p.onRequest({}))).toEqual({ status: 404, headers: [], body: "" });
   });
 
   it("answers 400 HEADER_VALUE_INVALID, without the value, when an expression gives CR/LF", async () => {
     const p = await policy({ headers: { "x-user": { expression: "request.query.user" } }, body: "mock" }, { "request.query.user": '"a\\r\\nset-cookie: x=1"' });
-    const response = directResponse(p.onRequest({}));
+    const response = answerOf(p.onRequest({}));
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toEqual({ code: "HEADER_VALUE_INVALID", header: "x-user" });
   });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
+import { answerOf, loadPolicy, type RequestInput, type TestPolicy } from "@portcullis/sdk/testing";
 import { createCrypto } from "../../../host/src/capabilities/crypto/crypto-capability.js";
 import { hmacWith, NOW, sign, signingKey, unsigned, type SigningKey } from "./tokens.js";
 
@@ -32,14 +32,8 @@ function continued(policy: TestPolicy, input: RequestInput) {
 }
 
 function rejected(policy: TestPolicy, input: RequestInput) {
-  const result = policy.onRequest(input);
-  if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error(`expected respond, got ${JSON.stringify(result)}`);
-  const response = result.val.val;
-  return {
-    status: response.status,
-    challenge: response.headers.find((h) => h.name === "www-authenticate")?.value,
-    code: (JSON.parse(Buffer.from(response.body ?? []).toString("utf8")) as { code: string }).code,
-  };
+  const answer = answerOf(policy.onRequest(input));
+  return { status: answer.status, challenge: answer.header("www-authenticate"), code: answer.json<{ code: string }>().code };
 }
 
 describe("jwt: configuration", () => {

@@ -93,7 +93,7 @@ describe.skipIf(!hasRedisServer)("rate-limit across two gateway processes on one
     const statuses = await offerLoad(pools, "/", OFFERED_PER_SECOND, start, end);
     const admitted = statuses.filter((s) => s === 200).length;
     const rejected = statuses.filter((s) => s === 429).length;
-    console.info(`two gateways: offered ${statuses.length}, admitted ${admitted}, rejected ${rejected}`);
+    process.stdout.write(`two gateways: offered ${statuses.length}, admitted ${admitted}, rejected ${rejected}\n`);
     expect(statuses.length).toBeGreaterThan(LIMIT_PER_SECOND * SECONDS * 1.5); // the load really exceeded the limit
     expect(admitted + rejected).toBe(statuses.length);
     expect(Math.abs(admitted - LIMIT_PER_SECOND * SECONDS)).toBeLessThanOrEqual(LIMIT_PER_SECOND * SECONDS * 0.05);

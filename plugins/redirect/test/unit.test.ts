@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { fakeExpressions, loadPolicy } from "@portcullis/sdk/testing";
+import { answerOf, fakeExpressions, loadPolicy } from "@portcullis/sdk/testing";
 
 const wasmPath = fileURLToPath(new URL("../build/redirect.wasm", import.meta.url));
 
@@ -10,15 +10,7 @@ async function policy(config: unknown, results: Record<string, string> = {}) {
   return loadPolicy(wasmPath, { config, capabilities: { expression } });
 }
 
-/** The direct response of an on-request result, with its body as text. */
-function directResponse(result: unknown): { status: number; headers: Array<{ name: string; value: string }>; body: string } {
-  const decision = result as { tag: string; val: { tag: string; val: { status: number; headers: Array<{ name: string; value: string }>; body: Uint8Array } } };
-  if (decision.tag !== "ok" || decision.val.tag !== "respond") throw new Error(`not a direct response: ${JSON.stringify(result)}`);
-  const { status, headers, body } = decision.val.val;
-  return { status, headers, body: Buffer.from(body).toString("utf8") };
-}
-
-const locationOf = (result: unknown) => directResponse(result).headers.find((h) => h.name === "location")?.value;
+const locationOf = (result: Parameters<typeof answerOf>[0]) => answerOf(result).header("location");
 
 describe("redirect (unit)", () => {
   it("describes itself for the request flow with a strict schema", async () => {
@@ -33,7 +25,7 @@ describe("redirect (unit)", () => {
 
   it("answers 302 by default with the location, an empty body and the query kept", async () => {
     const p = await policy({ location: "https://new.example.com/shop" });
-    expect(directResponse(p.onRequest({ path: "/old", query: "page=2&q=a%20b" }))).toEqual({
+    expect(answerOf(p.onRequest({ path: "/old", query: "page=2&q=a%20b" }))).toEqual({
       status: 302,
       headers: [{ name: "location", value: "https://new.example.com/shop?page=2&q=a%20b" }],
       body: "",
@@ -43,7 +35,7 @@ describe("redirect (unit)", () => {
 
   it("uses each allowed status", async () => {
     for (const status of [301, 302, 307, 308]) {
-      expect(directResponse((await policy({ status, location: "/x" })).onRequest({})).status).toBe(status);
+      expect(answerOf((await policy({ status, location: "/x" })).onRequest({})).status).toBe(status);
     }
   });
 
@@ -60,14 +52,14 @@ describe("redirect (unit)", () => {
 
   it("takes the location from an expression", async () => {
     const p = await policy({ status: 308, location: { expression: "target" } }, { target: '"https://v2.example.com/api/users/7"' });
-    const response = directResponse(p.onRequest({ query: "x=1" }));
+    const response = answerOf(p.onRequest({ query: "x=1" }));
     expect([response.status, locationOf(p.onRequest({ query: "x=1" }))]).toEqual([308, "https://v2.example.com/api/users/7?x=1"]);
   });
 
   it("answers 400 REDIRECT_LOCATION_INVALID for an expression giving CR/LF, a non-string, null or an error", async () => {
     const results = { crlf: '"/a\\r\\nset-cookie: admin=1"', number: "7", nothing: "null", empty: '""' };
     for (const source of ["crlf", "number", "nothing", "empty", "missing"]) {
-      const response = directResponse((await policy({ location: { expression: source } }, results)).onRequest({}));
+      const response = answerOf((await policy({ location: { expression: source } }, results)).onRequest({}));
       expect([response.status, JSON.parse(response.body)], source).toEqual([400, { code: "REDIRECT_LOCATION_INVALID" }]);
       expect(response.headers.some((h) => h.name === "location")).toBe(false);
     }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy } from "@portcullis/sdk/testing";
+import { loadPolicy, maybeAnswerOf } from "@portcullis/sdk/testing";
 import type { RequestInput } from "@portcullis/sdk/testing";
 import { createJsonSchema } from "../../../host/src/capabilities/json-schema/json-schema-capability.js";
 
@@ -26,15 +26,10 @@ async function policy(config: unknown, files: Record<string, string> = {}) {
   return Object.assign(p, { initialised });
 }
 
-type Respond = { tag: "ok"; val: { tag: "respond"; val: { status: number; headers: Array<{ name: string; value: string }>; body: Uint8Array } } };
-
 /** The direct response of `input`, or undefined when the request goes on. */
 function answer(p: Awaited<ReturnType<typeof policy>>, input: RequestInput) {
-  const outcome = p.onRequest(input) as unknown as Respond | { tag: "ok"; val: { tag: "continue" } };
-  expect(outcome.tag).toBe("ok");
-  if (outcome.val.tag === "continue") return undefined;
-  const { status, headers, body } = (outcome as Respond).val.val;
-  return { status, headers, json: JSON.parse(Buffer.from(body).toString()) as Record<string, unknown> };
+  const answer = maybeAnswerOf(p.onRequest(input));
+  return answer && { status: answer.status, headers: answer.headers, json: answer.json() };
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInput => ({

@@ -11,6 +11,7 @@ import type {
 import { Fakes } from "./fakes.js";
 
 export { Fakes, FakeClock, fakeExpressions } from "./fakes.js";
+export { answerOf, maybeAnswerOf, Answer } from "./answers.js";
 export type { LogLine, MetricSample, FetchHandler } from "./fakes.js";
 
 export interface LoadOptions {
