@@ -7,13 +7,14 @@ export function builtPolicy(name: string): string {
 }
 
 /**
- * The first ```yaml block of plugins/<name>/README.md, made runnable in a test: plugin paths
- * point at the built components, listeners bind port 0, and backends go to `upstreamUrl`.
+ * A ```yaml block of plugins/<name>/README.md (the first unless `index` says otherwise), made
+ * runnable in a test: plugin paths point at the built components, listeners bind port 0, and
+ * backends go to `upstreamUrl`.
  */
-export function readmeExample(name: string, upstreamUrl: string): string {
+export function readmeExample(name: string, upstreamUrl: string, index = 0): string {
   const readme = readFileSync(fileURLToPath(new URL(`../../plugins/${name}/README.md`, import.meta.url)), "utf8");
-  const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error(`plugins/${name}/README.md has no yaml example`);
+  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)][index]?.[1];
+  if (!block) throw new Error(`plugins/${name}/README.md has no yaml example number ${index + 1}`);
   return block
     .replace(/path: plugins\/([a-z-]+)\/build\/[a-z-]+\.wasm/g, (_, plugin: string) => `path: ${builtPolicy(plugin)}`)
     .replace(/port: \d+/g, "port: 0")
