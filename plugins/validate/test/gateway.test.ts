@@ -118,4 +118,14 @@ describe("validate (gateway)", () => {
     await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
     await expect(start).rejects.toThrow(/test\.yaml:\d+:\d+ .*policies\.request\[0\]\.with\.schema/);
   });
+
+  it("refuses to start with a schema that does not compile or a schema file that is missing, naming the line", async () => {
+    const unresolvable = startTestGateway(config("http://127.0.0.1:9", '{ schema: { $ref: "#/$defs/missing" } }'));
+    await expect(unresolvable).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
+    await expect(unresolvable).rejects.toThrow(/test\.yaml:\d+:\d+ .*policies\.request\[0\]\.with: .*does not compile/);
+    const dir = mkdtempSync(join(tmpdir(), "validate-schemas-"));
+    track(async () => rmSync(dir, { recursive: true, force: true }));
+    const missing = startTestGateway(config("http://127.0.0.1:9", `{ schemaFile: ${join(dir, "absent.json")} }`, "", [`${dir}/`]));
+    await expect(missing).rejects.toThrow(/test\.yaml:\d+:\d+ .*policies\.request\[0\]\.with: .*schemaFile/);
+  });
 });
