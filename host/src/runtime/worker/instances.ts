@@ -15,7 +15,9 @@ export class InstancePool {
   readonly #logger: Logger;
 
   constructor(private readonly setup: WorkerSetup) {
-    this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: false }));
+    // Synchronous writes: between tasks a piscina worker sleeps in Atomics.wait, so an asynchronous
+    // destination's write callbacks would not run and every line after the first would stay buffered.
+    this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: true }));
   }
 
   /** The instance, created and initialised if needed; throws InstanceError when that fails. */
