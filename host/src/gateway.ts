@@ -9,6 +9,7 @@ import { PortcullisError } from "./errors.js";
 import { createListenerRuntime, type GatewayContext } from "./listeners/listener-runtime.js";
 import { createListenerServer, listen } from "./listeners/listener-server.js";
 import { createLogger } from "./logging.js";
+import { compileAccessLogMetadata } from "./proxy/access-log-metadata.js";
 import { NO_FLOWS, type FlowRunner } from "./proxy/flow-runner.js";
 import { UpstreamPools } from "./proxy/upstream-pools.js";
 import { PolicyFlows } from "./runtime/policy-flows.js";
@@ -58,6 +59,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     inFlight: 0,
     tunnels: new Set(),
     onIdle: undefined,
+    accessLogMetadata: compileAccessLogMetadata(config.logging.accessLog.metadata),
   };
   const pools = new UpstreamPools();
   const servers: Server[] = [];

@@ -133,9 +133,17 @@ export const adminSchema = z.strictObject({
   port: port.default(9901),
 });
 
+export const accessLogSchema = z.strictObject({
+  metadata: z
+    .array(z.string().regex(/^[^.]+(\.[^.]+)*$/, "a metadata key, optionally followed by .member paths (trace.traceId)"))
+    .default([])
+    .describe("Per-request metadata copied into each access-log line under `metadata`: a key (consumer) or a key and a member path into its JSON value (trace.traceId)."),
+});
+
 export const loggingSchema = z.strictObject({
   level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   format: z.enum(["auto", "json", "pretty"]).default("auto").describe("auto: pretty on a terminal, JSON otherwise."),
+  accessLog: accessLogSchema.prefault({}),
 });
 
 export const shutdownSchema = z.strictObject({

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { ListenerConfig, RouteConfig } from "../config/schema.js";
 import { createBackend, type BackendRuntime } from "../proxy/backends.js";
+import type { AccessLogMetadata } from "../proxy/access-log-metadata.js";
 import type { FlowRunner } from "../proxy/flow-runner.js";
 import type { UpstreamPools } from "../proxy/upstream-pools.js";
 import { compileRouteTable, type RouteTable } from "../routing/route-table.js";
@@ -18,6 +19,8 @@ export interface GatewayContext {
   tunnels: Set<Duplex>;
   /** Called whenever inFlight drops to zero (used by drain). */
   onIdle: (() => void) | undefined;
+  /** `logging.accessLog.metadata`, compiled; undefined when none is configured. */
+  accessLogMetadata: AccessLogMetadata | undefined;
 }
 
 /** A listener's configuration compiled for serving. */

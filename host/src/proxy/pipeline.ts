@@ -5,6 +5,7 @@ import type { HttpErrorCode } from "../errors.js";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
 import { normalizePath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
+import { accessLogMetadataOf } from "./access-log-metadata.js";
 import { pickTarget, upstreamPath, type UpstreamBackend, type UpstreamTarget } from "./backends.js";
 import { BodyLimit, BodyTooLargeError } from "./body-limit.js";
 import { echoPayload, readBody } from "./echo.js";
@@ -320,6 +321,7 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
     ex.upstreamAbort?.abort();
   }
   clearTimeout(ex.totalTimer);
+  const gateway = ex.listener.gateway;
   ex.listener.accessLog.info(
     {
       reqId: ex.requestId,
@@ -333,10 +335,10 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
       error: ex.faultCode,
       detail: ex.faultDetail,
       aborted: ex.clientGone || undefined,
+      metadata: gateway.accessLogMetadata && accessLogMetadataOf(gateway.accessLogMetadata, ex.metadata),
     },
     "request",
   );
-  const gateway = ex.listener.gateway;
   if (--gateway.inFlight === 0) gateway.onIdle?.();
 }
 

@@ -1,0 +1,208 @@
+// pii-guard: finds personal data in requests before they reach a backend or an AI agent: US social security
+// numbers, payment card numbers, e-mail addresses, phone numbers, IBANs and operator-defined shapes, in the
+// body (JSON string values and card numbers as numbers, or plain text) and optionally the query string and
+// named headers. Per kind: block (400 PII_<KIND>, never echoing the data), mask in place, or log.
+import { Config, Decision, isJsonContentType, JsonValue, Policy, register, Request } from "@portcullis/sdk";
+import { jsonValueTokens, JsonValueToken } from "./json-values";
+import { encodeComponent, formatQuery, parseQuery } from "./query";
+import { Report } from "./report";
+import { Action, Finding, masked, Rule, Scanner } from "./scanner";
+import { CONFIG_SCHEMA } from "./schema";
+import { ShapePattern } from "./shape-pattern";
+
+const ACTIONS = ["block", "mask", "log"];
+
+class PiiGuard extends Policy {
+  scanner: Scanner = new Scanner();
+  scanBody: bool = true;
+  scanQuery: bool = false;
+  scanHeaders: Array<string> = [];
+  blockUnscannable: bool = true;
+  maskChar: string = "*";
+
+  constructor() {
+    super("pii-guard", "1.0.0");
+    this.needsRequestBody = true;
+    this.configSchema = JsonValue.parse(CONFIG_SCHEMA)!;
+  }
+
+  configure(config: Config): void {
+    const detectors = config.object("detectors");
+    const scanner = new Scanner();
+    scanner.ssn = builtIn(detectors, "ssn", "PII_SSN", "a US social security number");
+    scanner.card = builtIn(detectors, "card", "PII_CARD", "a payment card number");
+    scanner.email = builtIn(detectors, "email", "PII_EMAIL", "an e-mail address");
+    scanner.phone = builtIn(detectors, "phone", "PII_PHONE", "a phone number");
+    scanner.iban = builtIn(detectors, "iban", "PII_IBAN", "an IBAN");
+    scanner.patterns = patterns(config);
+    const enabled = detectors.json.keys.length + scanner.patterns.length;
+    if (config.ok && enabled == 0) config.invalid("detectors", "enables no detector, and no pattern is given");
+    this.scanner = scanner;
+
+    const scan = config.object("scan");
+    this.scanBody = scan.optionalBool("body", true);
+    this.scanQuery = scan.optionalBool("query", false);
+    this.scanHeaders = scan.optionalStringList("headers");
+    for (let i = 0; i < this.scanHeaders.length; i++) this.scanHeaders[i] = this.scanHeaders[i].toLowerCase();
+    const unscannable = config.optionalString("unscannable", "block");
+    if (unscannable != "block" && unscannable != "allow") config.invalid("unscannable", "must be block or allow");
+    this.blockUnscannable = unscannable == "block";
+    this.maskChar = config.optionalString("maskChar", "*");
+    if (this.maskChar.length != 1 || isAlnumText(this.maskChar)) config.invalid("maskChar", "must be one character other than a letter or digit");
+  }
+
+  onRequest(request: Request): Decision {
+    const report = new Report();
+    const decision = Decision.next();
+    for (let i = 0; i < this.scanHeaders.length && report.blocked === null; i++) this.guardHeader(request, this.scanHeaders[i], report, decision);
+    if (this.scanQuery && report.blocked === null) this.guardQuery(request.query, report, decision);
+    if (this.scanBody && report.blocked === null) {
+      const refusal = this.guardBody(request, report, decision);
+      if (refusal !== null) return refusal;
+    }
+    if (report.blocked !== null) return report.rejection();
+    if (report.kinds.length > 0) decision.setMetadata("pii", report.metadata());
+    return decision;
+  }
+
+  private guardHeader(request: Request, name: string, report: Report, decision: Decision): void {
+    const values = request.headers.getAll(name);
+    let changed = false;
+    for (let i = 0; i < values.length; i++) {
+      const findings = this.scanner.scan(values[i]);
+      if (findings.length > 0 && report.add(findings, "header:" + name)) {
+        values[i] = masked(values[i], findings, this.maskChar);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    decision.setHeader(name, values[0]);
+    for (let i = 1; i < values.length; i++) decision.appendHeader(name, values[i]);
+  }
+
+  private guardQuery(query: string, report: Report, decision: Decision): void {
+    const parameters = parseQuery(query);
+    let changed = false;
+    for (let i = 0; i < parameters.length; i++) {
+      const parameter = parameters[i];
+      const findings = this.scanner.scan(parameter.value);
+      if (findings.length > 0 && report.add(findings, "query:" + parameter.name)) {
+        parameter.text = parameter.rawName + "=" + encodeComponent(masked(parameter.value, findings, this.maskChar));
+        changed = true;
+      }
+    }
+    if (changed) decision.setQuery(formatQuery(parameters));
+  }
+
+  /** Scans JSON and text bodies; a direct 415 when the body cannot be scanned and `unscannable` is block. */
+  private guardBody(request: Request, report: Report, decision: Decision): Decision | null {
+    const body = request.body;
+    if (body === null || body.length == 0) return null;
+    const encoding = request.headers.get("content-encoding");
+    const contentType = request.headers.get("content-type");
+    const media = mediaType(contentType);
+    const json = contentType !== null && isJsonContentType(contentType);
+    const encoded = encoding !== null && encoding.trim().toLowerCase() != "identity";
+    if (encoded || (!json && !isText(media))) {
+      if (!this.blockUnscannable) return null;
+      return Decision.respondJson(
+        415,
+        JsonValue.object()
+          .set("code", JsonValue.string("PII_UNSCANNABLE"))
+          .set("message", JsonValue.string("the body must be uncompressed JSON or text to be checked for personal data")),
+      );
+    }
+    const text = request.bodyText();
+    const tokens = json ? jsonValueTokens(text) : null;
+    const replaced = tokens !== null ? this.guardJson(text, tokens, report) : this.guardText(text, report);
+    if (replaced !== null && report.blocked === null) decision.setBodyText(replaced);
+    return null;
+  }
+
+  /** The body with masked values re-encoded in place, or null when nothing was masked. */
+  private guardJson(text: string, tokens: Array<JsonValueToken>, report: Report): string | null {
+    const parts = new Array<string>();
+    let copied = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i];
+      let findings: Array<Finding>;
+      if (token.isNumber) {
+        if (!this.scanner.isCardNumber(token.value)) continue;
+        findings = [new Finding(this.scanner.card!, 0, token.value.length)];
+      } else {
+        findings = this.scanner.scan(token.value);
+        if (findings.length == 0) continue;
+      }
+      if (!report.add(findings, "body:" + token.path.toPointer())) continue;
+      parts.push(text.substring(copied, token.start));
+      parts.push(JsonValue.string(masked(token.value, findings, this.maskChar)).toString());
+      copied = token.end;
+    }
+    if (parts.length == 0) return null;
+    parts.push(text.substring(copied));
+    return parts.join("");
+  }
+
+  private guardText(text: string, report: Report): string | null {
+    const findings = this.scanner.scan(text);
+    if (findings.length == 0 || !report.add(findings, "body")) return null;
+    return masked(text, findings, this.maskChar);
+  }
+}
+
+function builtIn(detectors: Config, kind: string, code: string, description: string): Rule | null {
+  if (!detectors.has(kind)) return null;
+  const action = actionOf(detectors, kind);
+  return action < 0 ? null : new Rule(kind, code, description, <Action>action);
+}
+
+function actionOf(config: Config, key: string): i32 {
+  const action = ACTIONS.indexOf(config.requireString(key));
+  if (action < 0 && config.ok) config.invalid(key, "must be block, mask or log");
+  return action;
+}
+
+/** `patterns: [{ name, pattern, action, code? }]`, each shape parsed once here. */
+function patterns(config: Config): Array<Rule> {
+  const rules = new Array<Rule>();
+  const list = config.json.get("patterns");
+  if (list === null || !list.isArray) return rules;
+  for (let i = 0; i < list.length; i++) {
+    const item = new Config(list.at(i), config.path + "/patterns/" + i.toString(), config.problem);
+    const name = item.requireString("name");
+    const shape = ShapePattern.parse(item.requireString("pattern"));
+    const action = actionOf(item, "action");
+    const code = item.optionalString("code", "PII_" + name.toUpperCase().replaceAll("-", "_"));
+    if (!config.ok) return rules;
+    if (shape === null) {
+      item.invalid("pattern", ShapePattern.lastError);
+      return rules;
+    }
+    for (let k = 0; k < rules.length; k++) {
+      if (rules[k].kind == name) {
+        item.invalid("name", "is used by another pattern");
+        return rules;
+      }
+    }
+    rules.push(new Rule(name, code, "data matching the pattern " + name, <Action>action, shape));
+  }
+  return rules;
+}
+
+/** The media type of a content-type value, lower-case, without parameters ("" when absent). */
+function mediaType(contentType: string | null): string {
+  if (contentType === null) return "";
+  const semicolon = contentType.indexOf(";");
+  return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase();
+}
+
+function isText(media: string): bool {
+  return media == "" || media.startsWith("text/") || media == "application/x-www-form-urlencoded" || media == "application/xml" || media.endsWith("+xml");
+}
+
+function isAlnumText(text: string): bool {
+  const c = text.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+}
+
+register(new PiiGuard());

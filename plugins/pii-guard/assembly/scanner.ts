@@ -1,0 +1,123 @@
+// Runs the enabled detectors over one string and masks what they found.
+import { isAlnum, isDigit, isUpper, startsToken } from "./chars";
+import { matchCard, matchEmail, matchIban, matchPhone, matchSsn } from "./detectors";
+import { ShapePattern } from "./shape-pattern";
+
+export enum Action {
+  Block,
+  Mask,
+  Log,
+}
+
+/** One kind of data the operator asked for, and what to do when it is found. */
+export class Rule {
+  constructor(
+    public readonly kind: string,
+    public readonly code: string,
+    public readonly description: string,
+    public readonly action: Action,
+    public readonly shape: ShapePattern | null = null,
+  ) {}
+}
+
+export class Finding {
+  constructor(public readonly rule: Rule, public readonly start: i32, public readonly end: i32) {}
+}
+
+export class Scanner {
+  ssn: Rule | null = null;
+  card: Rule | null = null;
+  email: Rule | null = null;
+  phone: Rule | null = null;
+  iban: Rule | null = null;
+  patterns: Array<Rule> = [];
+
+  /** Every match in `s`, in order; matches never overlap. */
+  scan(s: string): Array<Finding> {
+    const found = new Array<Finding>();
+    const emails = this.emails(s);
+    let next = 0;
+    let i = 0;
+    while (i < s.length) {
+      while (next < emails.length && emails[next].end <= i) found.push(emails[next++]);
+      if (next < emails.length && emails[next].start <= i) {
+        i = emails[next].end;
+        continue;
+      }
+      if (this.mayStart(s.charCodeAt(i)) && startsToken(s, i)) {
+        const finding = this.matchAt(s, i);
+        if (finding !== null) {
+          found.push(finding);
+          i = finding.end;
+          while (next < emails.length && emails[next].start < i) next++;
+          continue;
+        }
+      }
+      if (!isAlnum(s.charCodeAt(i))) i++;
+      else while (i < s.length && isAlnum(s.charCodeAt(i))) i++;
+    }
+    while (next < emails.length) found.push(emails[next++]);
+    return found;
+  }
+
+  /** A JSON number that is a payment card number (digits only). */
+  isCardNumber(text: string): bool {
+    return this.card !== null && text.length >= 13 && matchCard(text, 0) == text.length;
+  }
+
+  private emails(s: string): Array<Finding> {
+    const found = new Array<Finding>();
+    const rule = this.email;
+    if (rule === null) return found;
+    let at = s.indexOf("@");
+    while (at >= 0) {
+      const span = matchEmail(s, at);
+      if (span !== null && (found.length == 0 || found[found.length - 1].end <= span[0])) found.push(new Finding(rule, span[0], span[1]));
+      at = s.indexOf("@", at + 1);
+    }
+    return found;
+  }
+
+  /** A cheap filter before `matchAt`: built-in matches start with a digit, "+", "(" or an upper-case letter. */
+  private mayStart(c: i32): bool {
+    return this.patterns.length > 0 || isDigit(c) || c == 0x2b || c == 0x28 || isUpper(c);
+  }
+
+  /** Operator patterns first, then the built-in detectors. */
+  private matchAt(s: string, i: i32): Finding | null {
+    for (let k = 0; k < this.patterns.length; k++) {
+      const rule = this.patterns[k];
+      const end = rule.shape!.matchAt(s, i);
+      if (end > i) return new Finding(rule, i, end);
+    }
+    let finding = tryRule(this.ssn, s, i, 0);
+    if (finding === null) finding = tryRule(this.card, s, i, 1);
+    if (finding === null) finding = tryRule(this.iban, s, i, 2);
+    if (finding === null) finding = tryRule(this.phone, s, i, 3);
+    return finding;
+  }
+}
+
+function tryRule(rule: Rule | null, s: string, i: i32, detector: i32): Finding | null {
+  if (rule === null) return null;
+  const end = detector == 0 ? matchSsn(s, i) : detector == 1 ? matchCard(s, i) : detector == 2 ? matchIban(s, i) : matchPhone(s, i);
+  return end > i ? new Finding(rule, i, end) : null;
+}
+
+/** `s` with every letter and digit of each masking finding replaced by `maskChar`; other characters kept. */
+export function masked(s: string, findings: Array<Finding>, maskChar: string): string {
+  const parts = new Array<string>();
+  let copied = 0;
+  for (let f = 0; f < findings.length; f++) {
+    const finding = findings[f];
+    if (finding.rule.action != Action.Mask) continue;
+    parts.push(s.substring(copied, finding.start));
+    for (let k = finding.start; k < finding.end; k++) {
+      const c = s.charCodeAt(k);
+      parts.push(isAlnum(c) ? maskChar : String.fromCharCode(c));
+    }
+    copied = finding.end;
+  }
+  parts.push(s.substring(copied));
+  return parts.join("");
+}

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
+import { rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
+import { LOOK_ALIKES } from "./look-alikes.js";
+
+afterEach(stopAll);
+
+type Received = { url: string; body: string; contentLength: string | undefined };
+
+/** An agent-style upstream that records every request it receives. */
+async function recordingAgent() {
+  const received: Received[] = [];
+  const upstream = await startUpstream((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      received.push({ url: req.url ?? "", body, contentLength: req.headers["content-length"] });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ reply: "ok" }));
+    });
+  });
+  return Object.assign(upstream, { received });
+}
+
+const chat = (content: string, extra = "") => `{"messages":[{"role":"user","content":"${content}"}]${extra}}`;
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  rawRequest(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+describe("pii-guard (gateway)", () => {
+  it("runs the README example: an SSN never reaches the agent, blocked on one route and masked on the other", async () => {
+    const agent = await recordingAgent();
+    const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
+
+    const blocked = await post(gateway.url("/agent/chat"), chat("my ssn is 123-45-6789"));
+    expect(blocked.status).toBe(400);
+    expect(blocked.json()).toEqual({ code: "PII_SSN", message: "the request contains a US social security number", location: "body:/messages/0/content" });
+    expect(blocked.body.toString()).not.toContain("6789");
+    expect(agent.received).toHaveLength(0);
+
+    const masked = await post(gateway.url("/assistant/chat"), chat("my ssn is 123-45-6789"));
+    expect(masked.status).toBe(200);
+    const expected = chat("my ssn is ***-**-****");
+    expect(agent.received).toEqual([{ url: "/assistant/chat", body: expected, contentLength: String(Buffer.byteLength(expected)) }]);
+  });
+
+  it("masks e-mail and phone on the agent route and keeps content-length right when the body shrinks", async () => {
+    const agent = await recordingAgent();
+    const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
+    const sent = chat("mail bob@example.com or call +1 415 555 2671, EMP-004211");
+    expect((await post(gateway.url("/agent/chat"), sent)).status).toBe(200);
+    expect(agent.received[0]!.body).toBe(chat("mail ***@*******.*** or call +* *** *** ****, EMP-004211"));
+
+    const escaped = '{"note":"ssn 123\\u002d45\\u002d6789"}';
+    expect((await post(gateway.url("/assistant/chat?email=a%40example.com"), escaped)).status).toBe(200);
+    const received = agent.received[1]!;
+    expect(received.body).toBe('{"note":"ssn ***-**-****"}');
+    expect(Number(received.contentLength)).toBe(Buffer.byteLength(received.body));
+    expect(Number(received.contentLength)).toBeLessThan(escaped.length);
+    expect(received.url).toBe("/assistant/chat?email=a%40example.com");
+  });
+
+  it("passes every look-alike through unchanged", async () => {
+    const agent = await recordingAgent();
+    const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
+    const body = JSON.stringify({ messages: LOOK_ALIKES.map((content) => ({ content })), orderNumber: 4242424242424241 });
+    const response = await post(gateway.url("/agent/chat"), body);
+    expect(response.status, response.body.toString()).toBe(200);
+    expect(agent.received[0]!.body).toBe(body);
+  });
+
+  it("blocks a card in a JSON number and bodies it cannot scan; masks the query when asked", async () => {
+    const agent = await recordingAgent();
+    const gateway = await startTestGateway(`plugins:
+  pii-guard: { path: ${builtPolicy("pii-guard")}, capabilities: { log: true } }
+${routesYaml(`
+      - name: strict
+        match: { path: { prefix: /strict } }
+        policies:
+          request: [ { plugin: pii-guard, with: { detectors: { card: block, email: mask }, scan: { query: true } } } ]
+        backend: { url: "${agent.url}" }`)}`);
+    const card = await post(gateway.url("/strict"), '{"payment":{"number":4111111111111111}}');
+    expect(card.status).toBe(400);
+    expect(card.json()).toMatchObject({ code: "PII_CARD", location: "body:/payment/number" });
+    const gzip = await post(gateway.url("/strict"), "\u001f\u008b compressed", { "content-encoding": "gzip" });
+    expect(gzip.status).toBe(415);
+    expect(gzip.json()).toMatchObject({ code: "PII_UNSCANNABLE" });
+    expect(agent.received).toHaveLength(0);
+
+    expect((await rawRequest(gateway.url("/strict/search?q=carol%40example.org&page=2"))).status).toBe(200);
+    expect(agent.received[0]!.url).toBe("/strict/search?q=*****%40*******.***&page=2");
+    expect((await post(gateway.url("/strict"), "")).status).toBe(200);
+  });
+});
