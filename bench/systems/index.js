@@ -12,6 +12,33 @@ import { chainOf, startPortcullis } from "./portcullis.js";
 const script = (name) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
 const PLUGINS_DIR = fileURLToPath(new URL("../../plugins/", import.meta.url));
 const REALISTIC_CHAIN = ["api-key", "rate-limit", "headers"];
+const BODY_GUARDS = ["validate", "pii-guard"];
+
+/** `unavailable` for systems that need first-party plugins built by `npm install`. */
+const needsBuilt = (names) => () => {
+  const missing = names.filter((name) => !existsSync(`${PLUGINS_DIR}${name}/build/${name}.wasm`));
+  return missing.length ? `not available (build plugins/${missing.join(", plugins/")} with npm install)` : undefined;
+};
+const firstParty = (name, capabilities) => ({ path: `${PLUGINS_DIR}${name}/build/${name}.wasm`, capabilities });
+
+/** The JSON Schema of the bench's request bodies (bench/lib/workloads.js jsonBody). */
+const ORDER_SCHEMA = {
+  type: "object",
+  required: ["order", "items"],
+  additionalProperties: false,
+  properties: {
+    order: { type: "string" },
+    items: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "sku", "quantity"],
+        additionalProperties: false,
+        properties: { id: { type: "integer" }, sku: { type: "string", pattern: "^sku-[0-9]{6}$" }, quantity: { type: "integer", minimum: 0 }, note: { type: "string" } },
+      },
+    },
+  },
+};
 
 /** Starts one of the Node servers in this folder and reads its announced URL. */
 async function startNodeServer(name, args, { runDir, extraNodeArgs = [] }) {
@@ -98,18 +125,14 @@ export const SYSTEMS = [
     id: "portcullis-realistic",
     label: "Portcullis, realistic chain (api-key, rate-limit, headers)",
     workloads: ["get"],
-    unavailable: () => {
-      const missing = REALISTIC_CHAIN.filter((name) => !existsSync(`${PLUGINS_DIR}${name}/build/${name}.wasm`));
-      return missing.length ? `not available (build plugins/${missing.join(", plugins/")} with npm install)` : undefined;
-    },
+    unavailable: needsBuilt(REALISTIC_CHAIN),
     start: (ctx) => {
-      const plugin = (name, capabilities) => ({ path: `${PLUGINS_DIR}${name}/build/${name}.wasm`, capabilities });
       const settings = {
         upstreamUrl: ctx.upstreamUrl,
         plugins: {
-          "api-key": plugin("api-key", { crypto: true, expression: true }),
-          "rate-limit": plugin("rate-limit", { counters: true, expression: true, crypto: true }),
-          headers: plugin("headers", { expression: true }),
+          "api-key": firstParty("api-key", { crypto: true }),
+          "rate-limit": firstParty("rate-limit", { counters: true, expression: true, crypto: true }),
+          headers: firstParty("headers", { expression: true }),
         },
         request: [
           { plugin: "api-key", with: { in: "header", name: "x-api-key", keys: [{ consumer: "bench", key: "bench-key", tier: "premium" }] } },
@@ -131,6 +154,26 @@ export const SYSTEMS = [
     start: (ctx) => {
       const settings = { upstreamUrl: ctx.upstreamUrl, plugins: { shout: { path: ctx.policies.shout } }, request: [{ plugin: "shout" }] };
       return startPortcullis("portcullis-shout", settings, ctx);
+    },
+  },
+  {
+    id: "portcullis-body-guards",
+    label: "Portcullis, body guards (validate + pii-guard)",
+    workloads: ["json-1k", "json-64k"],
+    unavailable: needsBuilt(BODY_GUARDS),
+    start: (ctx) => {
+      const settings = {
+        upstreamUrl: ctx.upstreamUrl,
+        plugins: {
+          validate: firstParty("validate", { "json-schema": true, files: { allow: [] } }),
+          "pii-guard": firstParty("pii-guard", { log: true }),
+        },
+        request: [
+          { plugin: "validate", with: { schema: ORDER_SCHEMA } },
+          { plugin: "pii-guard", with: { detectors: { ssn: "block", card: "block", iban: "block", email: "mask", phone: "mask" } } },
+        ],
+      };
+      return startPortcullis("portcullis-body-guards", settings, ctx);
     },
   },
 ];
