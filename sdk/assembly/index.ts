@@ -20,3 +20,4 @@ export { DynamicValue } from "./api/dynamic-value";
 export { IpAddress, CidrRange, CidrParse, CidrList } from "./api/ip";
 export * from "./api/capabilities";
 export { Header } from "./bindings/generated";
+export { Regex, RegexFlags, RegexCompiled, RegexMatches, RegexOutcome, RegexMatch, RegexError, RegexErrorTag, Span, regexErrorMessage, REGEX_MAX_MATCHES } from "./api/regex";

@@ -11,6 +11,7 @@ import { createFiles } from "./files/files-capability.js";
 import { createGeo } from "./geo/geo-capability.js";
 import { createHttp } from "./http/http-capability.js";
 import { createJsonSchema } from "./json-schema/json-schema-capability.js";
+import { createRegex } from "@portcullis/sdk/component";
 import { createLog } from "./log/log-capability.js";
 import { createMetrics } from "./metrics/metrics-capability.js";
 import { createCounters, createKv } from "./stores/store-capabilities.js";
@@ -47,6 +48,7 @@ export function createCapabilities(grants: CapabilityGrants, context: Capability
   if (grants.metrics) capabilities.metrics = createMetrics(bridge(), context.policyName);
   if (grants.expression) capabilities.expression = createExpression();
   if (grants["json-schema"]) capabilities.jsonSchema = createJsonSchema();
+  if (grants.regex) capabilities.regex = createRegex();
   if (grants.http) {
     if (!Array.isArray(grants.http.allow)) throw configError("http", "needs an `allow` list of hosts");
     capabilities.http = createHttp(bridge(), grants.http);

@@ -21,6 +21,7 @@ export const capabilityGrantsSchema = z
     metrics: z.boolean().optional(),
     expression: z.boolean().optional(),
     "json-schema": z.boolean().optional(),
+    regex: z.boolean().optional(),
     http: allowList.describe("Hosts the plugin may call: 'host', 'host:port' or '*.suffix'.").optional(),
     files: allowList.describe("Files the plugin may read, relative to the config file.").optional(),
     geo: z

@@ -512,6 +512,57 @@ export class SchemaError {
   }
 }
 
+export class RegexOptions {
+  constructor(
+    public caseInsensitive: bool,
+    public multiline: bool,
+    public dotAll: bool,
+  ) {}
+}
+
+export enum RegexErrorTag {
+  InvalidPattern = 0,
+  InvalidReplacement = 1,
+  TooLarge = 2,
+  UnknownHandle = 3,
+}
+
+export class RegexError {
+  constructor(
+    public tag: RegexErrorTag,
+    public invalidPatternValue: string | null = null,
+    public invalidReplacementValue: string | null = null,
+    public tooLargeValue: string | null = null,
+    public unknownHandleValue: u32 = 0,
+  ) {}
+  static makeInvalidPattern(value: string): RegexError {
+    return new RegexError(RegexErrorTag.InvalidPattern, value, null, null, 0);
+  }
+  static makeInvalidReplacement(value: string): RegexError {
+    return new RegexError(RegexErrorTag.InvalidReplacement, null, value, null, 0);
+  }
+  static makeTooLarge(value: string): RegexError {
+    return new RegexError(RegexErrorTag.TooLarge, null, null, value, 0);
+  }
+  static makeUnknownHandle(value: u32): RegexError {
+    return new RegexError(RegexErrorTag.UnknownHandle, null, null, null, value);
+  }
+}
+
+export class Span {
+  constructor(
+    public start: u32,
+    public end: u32,
+  ) {}
+}
+
+export class RegexMatch {
+  constructor(
+    public whole: Span,
+    public groups: Array<Span | null>,
+  ) {}
+}
+
 // ---- results ----
 
 export class InitResult {
@@ -671,6 +722,46 @@ export class JsonSchemaValidateResult {
   }
   static makeErr(value: SchemaError): JsonSchemaValidateResult {
     return new JsonSchemaValidateResult(false, null, value);
+  }
+}
+
+export class RegexCompileResult {
+  constructor(public isOk: bool, public ok: u32 = 0, public err: RegexError | null = null) {}
+  static makeOk(value: u32): RegexCompileResult {
+    return new RegexCompileResult(true, value, null);
+  }
+  static makeErr(value: RegexError): RegexCompileResult {
+    return new RegexCompileResult(false, 0, value);
+  }
+}
+
+export class RegexIsMatchResult {
+  constructor(public isOk: bool, public ok: bool = false, public err: RegexError | null = null) {}
+  static makeOk(value: bool): RegexIsMatchResult {
+    return new RegexIsMatchResult(true, value, null);
+  }
+  static makeErr(value: RegexError): RegexIsMatchResult {
+    return new RegexIsMatchResult(false, false, value);
+  }
+}
+
+export class RegexFindAllResult {
+  constructor(public isOk: bool, public ok: Array<RegexMatch> | null = null, public err: RegexError | null = null) {}
+  static makeOk(value: Array<RegexMatch>): RegexFindAllResult {
+    return new RegexFindAllResult(true, value, null);
+  }
+  static makeErr(value: RegexError): RegexFindAllResult {
+    return new RegexFindAllResult(false, null, value);
+  }
+}
+
+export class RegexReplaceAllResult {
+  constructor(public isOk: bool, public ok: string | null = null, public err: RegexError | null = null) {}
+  static makeOk(value: string): RegexReplaceAllResult {
+    return new RegexReplaceAllResult(true, value, null);
+  }
+  static makeErr(value: RegexError): RegexReplaceAllResult {
+    return new RegexReplaceAllResult(false, null, value);
   }
 }
 
@@ -876,6 +967,38 @@ export function jsonSchemaValidate(handle: u32, document: Uint8Array): JsonSchem
   const ret = allocate(16, 4);
   import_json_schema_validate(handle, document.dataStart, document.length, ret);
   return liftResultListJsonSchemaViolationSchemaError(ret);
+}
+
+@external("cm32p2|portcullis:policy/regex@0.1", "compile")
+declare function import_regex_compile(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): void;
+export function regexCompile(pattern: string, options: RegexOptions): RegexCompileResult {
+  const ret = allocate(16, 4);
+  import_regex_compile(changetype<usize>(pattern), pattern.length, options.caseInsensitive ? 1 : 0, options.multiline ? 1 : 0, options.dotAll ? 1 : 0, ret);
+  return liftResultU32RegexError(ret);
+}
+
+@external("cm32p2|portcullis:policy/regex@0.1", "is-match")
+declare function import_regex_is_match(a0: i32, a1: i32, a2: i32, a3: i32): void;
+export function regexIsMatch(handle: u32, text: Uint8Array): RegexIsMatchResult {
+  const ret = allocate(16, 4);
+  import_regex_is_match(handle, text.dataStart, text.length, ret);
+  return liftResultBoolRegexError(ret);
+}
+
+@external("cm32p2|portcullis:policy/regex@0.1", "find-all")
+declare function import_regex_find_all(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32): void;
+export function regexFindAll(handle: u32, text: Uint8Array, max: u32): RegexFindAllResult {
+  const ret = allocate(16, 4);
+  import_regex_find_all(handle, text.dataStart, text.length, max, ret);
+  return liftResultListRegexMatchRegexError(ret);
+}
+
+@external("cm32p2|portcullis:policy/regex@0.1", "replace-all")
+declare function import_regex_replace_all(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32): void;
+export function regexReplaceAll(handle: u32, text: string, replacement: string): RegexReplaceAllResult {
+  const ret = allocate(16, 4);
+  import_regex_replace_all(handle, changetype<usize>(text), text.length, changetype<usize>(replacement), replacement.length, ret);
+  return liftResultStringRegexError(ret);
 }
 
 // ---- the world's exports, implemented by the friendly API ----
@@ -1109,6 +1232,61 @@ export function liftJsonSchemaViolation(p: usize): JsonSchemaViolation {
     liftString(load<usize>(p + 0), load<u32>(p + 0 + 4)),
     liftString(load<usize>(p + 8), load<u32>(p + 8 + 4)),
   );
+}
+
+export function liftResultU32RegexError(p: usize): RegexCompileResult {
+  return load<u8>(p) == 0 ? RegexCompileResult.makeOk(load<u32>(p + 4)) : RegexCompileResult.makeErr(liftRegexError(p + 4));
+}
+
+export function liftRegexError(p: usize): RegexError {
+  const tag = load<u8>(p);
+  if (tag == 0) return RegexError.makeInvalidPattern(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4)));
+  if (tag == 1) return RegexError.makeInvalidReplacement(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4)));
+  if (tag == 2) return RegexError.makeTooLarge(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4)));
+  if (tag == 3) return RegexError.makeUnknownHandle(load<u32>(p + 4));
+  throw new Error("invalid RegexError case");
+}
+
+export function liftResultBoolRegexError(p: usize): RegexIsMatchResult {
+  return load<u8>(p) == 0 ? RegexIsMatchResult.makeOk(load<u8>(p + 4) != 0) : RegexIsMatchResult.makeErr(liftRegexError(p + 4));
+}
+
+export function liftResultListRegexMatchRegexError(p: usize): RegexFindAllResult {
+  return load<u8>(p) == 0 ? RegexFindAllResult.makeOk(liftListRegexMatch(load<usize>(p + 4), load<u32>(p + 4 + 4))) : RegexFindAllResult.makeErr(liftRegexError(p + 4));
+}
+
+export function liftListRegexMatch(base: usize, length: u32): Array<RegexMatch> {
+  const out = new Array<RegexMatch>(length);
+  for (let i: u32 = 0; i < length; i++) unchecked((out[i] = liftRegexMatch(base + <usize>i * 16)));
+  return out;
+}
+
+export function liftRegexMatch(p: usize): RegexMatch {
+  return new RegexMatch(
+    liftSpan(p + 0),
+    liftListOptionSpan(load<usize>(p + 8), load<u32>(p + 8 + 4)),
+  );
+}
+
+export function liftSpan(p: usize): Span {
+  return new Span(
+    load<u32>(p + 0),
+    load<u32>(p + 4),
+  );
+}
+
+export function liftListOptionSpan(base: usize, length: u32): Array<Span | null> {
+  const out = new Array<Span | null>(length);
+  for (let i: u32 = 0; i < length; i++) unchecked((out[i] = liftOptionSpan(base + <usize>i * 12)));
+  return out;
+}
+
+export function liftOptionSpan(p: usize): Span | null {
+  return load<u8>(p) == 0 ? null : liftSpan(p + 4);
+}
+
+export function liftResultStringRegexError(p: usize): RegexReplaceAllResult {
+  return load<u8>(p) == 0 ? RegexReplaceAllResult.makeOk(liftString(load<usize>(p + 4), load<u32>(p + 4 + 4))) : RegexReplaceAllResult.makeErr(liftRegexError(p + 4));
 }
 
 export function lowerDescriptor(v: Descriptor, p: usize): void {

@@ -37,7 +37,11 @@ function tsType(type: WitType): string {
       if (type.name === "string") return "string";
       if (type.name === "bool") return "boolean";
       return type.name === "u64" || type.name === "s64" ? "bigint" : "number";
-    case "list": return type.element.kind === "primitive" && type.element.name === "u8" ? "Uint8Array" : `${tsType(type.element)}[]`;
+    case "list": {
+      if (type.element.kind === "primitive" && type.element.name === "u8") return "Uint8Array";
+      const element = tsType(type.element);
+      return type.element.kind === "option" ? `(${element})[]` : `${element}[]`;
+    }
     case "option": return `${tsType(type.inner)} | undefined`;
     case "result": return `Result<${type.ok ? tsType(type.ok) : "undefined"}, ${type.err ? tsType(type.err) : "undefined"}>`;
     case "named": return tsName(type.def);

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { WasmImports } from "./wasm-api.js";
 import { GuestMemory, invalidCase, liftBytes, liftEnum, lowerEnum, need } from "./guest-memory.js";
-import type { BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, StoreError, Violation } from "./types.js";
+import type { BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RegexError, RegexMatch, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, Span, StoreError, Violation } from "./types.js";
 
 /** Core imports and exports of the world, as wit-component names them (the contract a policy module must meet). */
 export const CORE_CONTRACT = {
@@ -367,6 +367,52 @@ export const CORE_CONTRACT = {
         },
         "validate": {
           "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32"
+          ],
+          "results": []
+        }
+      }
+    },
+    "cm32p2|portcullis:policy/regex@0.1": {
+      "capability": "regex",
+      "functions": {
+        "compile": {
+          "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32"
+          ],
+          "results": []
+        },
+        "is-match": {
+          "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32"
+          ],
+          "results": []
+        },
+        "find-all": {
+          "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32"
+          ],
+          "results": []
+        },
+        "replace-all": {
+          "params": [
+            "i32",
+            "i32",
             "i32",
             "i32",
             "i32",
@@ -814,6 +860,127 @@ function lowerJsonSchemaViolation(m: GuestMemory, v: Violation, p: number): void
   m.storeString(p + 8, v.message);
 }
 
+function lowerResultU32RegexRegexError(m: GuestMemory, v: Result<number, RegexError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      m.view().setUint32(p + 4, v.val, true);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerRegexRegexError(m, v.val, p + 4);
+      return;
+    default: throw invalidCase("ResultU32RegexRegexError");
+  }
+}
+
+function lowerRegexRegexError(m: GuestMemory, v: RegexError, p: number): void {
+  switch (v.tag) {
+    case "invalid-pattern":
+      m.view().setUint8(p, 0);
+      m.storeString(p + 4, v.val);
+      return;
+    case "invalid-replacement":
+      m.view().setUint8(p, 1);
+      m.storeString(p + 4, v.val);
+      return;
+    case "too-large":
+      m.view().setUint8(p, 2);
+      m.storeString(p + 4, v.val);
+      return;
+    case "unknown-handle":
+      m.view().setUint8(p, 3);
+      m.view().setUint32(p + 4, v.val, true);
+      return;
+    default: throw invalidCase("RegexRegexError");
+  }
+}
+
+function lowerResultBoolRegexRegexError(m: GuestMemory, v: Result<boolean, RegexError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      m.view().setUint8(p + 4, v.val ? 1 : 0);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerRegexRegexError(m, v.val, p + 4);
+      return;
+    default: throw invalidCase("ResultBoolRegexRegexError");
+  }
+}
+
+function lowerResultListRegexRegexMatchRegexRegexError(m: GuestMemory, v: Result<RegexMatch[], RegexError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      lowerListRegexRegexMatch(m, v.val, p + 4);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerRegexRegexError(m, v.val, p + 4);
+      return;
+    default: throw invalidCase("ResultListRegexRegexMatchRegexRegexError");
+  }
+}
+
+function lowerListRegexRegexMatch(m: GuestMemory, v: RegexMatch[], p: number): void {
+  const length = v.length;
+  const base = m.allocate(length * 16, 4);
+  for (let i = 0; i < length; i++) {
+    const e = v[i]!;
+    lowerRegexRegexMatch(m, e, base + i * 16);
+  }
+  const dv = m.view();
+  dv.setUint32(p, base, true);
+  dv.setUint32(p + 4, length, true);
+}
+
+function lowerRegexRegexMatch(m: GuestMemory, v: RegexMatch, p: number): void {
+  lowerRegexSpan(m, v.whole, p + 0);
+  lowerListOptionRegexSpan(m, v.groups, p + 8);
+}
+
+function lowerRegexSpan(m: GuestMemory, v: Span, p: number): void {
+  m.view().setUint32(p + 0, v.start, true);
+  m.view().setUint32(p + 4, v.end, true);
+}
+
+function lowerListOptionRegexSpan(m: GuestMemory, v: (Span | undefined)[], p: number): void {
+  const length = v.length;
+  const base = m.allocate(length * 12, 4);
+  for (let i = 0; i < length; i++) {
+    const e = v[i]!;
+    lowerOptionRegexSpan(m, e, base + i * 12);
+  }
+  const dv = m.view();
+  dv.setUint32(p, base, true);
+  dv.setUint32(p + 4, length, true);
+}
+
+function lowerOptionRegexSpan(m: GuestMemory, v: Span | undefined, p: number): void {
+  if (v === undefined) {
+    m.view().setUint8(p, 0);
+    return;
+  }
+  m.view().setUint8(p, 1);
+  lowerRegexSpan(m, v, p + 4);
+}
+
+function lowerResultStringRegexRegexError(m: GuestMemory, v: Result<string, RegexError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      m.storeString(p + 4, v.val);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerRegexRegexError(m, v.val, p + 4);
+      return;
+    default: throw invalidCase("ResultStringRegexRegexError");
+  }
+}
+
 function liftTypesDescriptor(m: GuestMemory, dv: DataView, p: number): Descriptor {
   return {
     name: m.readString(dv.getUint32(p + 0, true), dv.getUint32(p + 0 + 4, true)),
@@ -1200,6 +1367,27 @@ export function bindImports(m: GuestMemory, capabilities: Partial<Capabilities>,
     "validate": (a0: number, a1: number, a2: number, a3: number) => {
       const result = host.validate(a0 >>> 0, liftBytes(m, a1, a2));
       lowerResultListJsonSchemaViolationJsonSchemaSchemaError(m, result, a3);
+    },
+    };
+  }
+  if (modules.has("cm32p2|portcullis:policy/regex@0.1")) {
+    const host = need(capabilities, "regex");
+    imports["cm32p2|portcullis:policy/regex@0.1"] = {
+    "compile": (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => {
+      const result = host.compile(m.readString(a0, a1), { caseInsensitive: a2 !== 0, multiline: a3 !== 0, dotAll: a4 !== 0 });
+      lowerResultU32RegexRegexError(m, result, a5);
+    },
+    "is-match": (a0: number, a1: number, a2: number, a3: number) => {
+      const result = host.isMatch(a0 >>> 0, liftBytes(m, a1, a2));
+      lowerResultBoolRegexRegexError(m, result, a3);
+    },
+    "find-all": (a0: number, a1: number, a2: number, a3: number, a4: number) => {
+      const result = host.findAll(a0 >>> 0, liftBytes(m, a1, a2), a3 >>> 0);
+      lowerResultListRegexRegexMatchRegexRegexError(m, result, a4);
+    },
+    "replace-all": (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => {
+      const result = host.replaceAll(a0 >>> 0, m.readString(a1, a2), m.readString(a3, a4));
+      lowerResultStringRegexRegexError(m, result, a5);
     },
     };
   }

@@ -5,4 +5,5 @@ export {
   type CompiledPolicy, type PolicyComponentInfo,
 } from "./policy-component.js";
 export type { WasmModule } from "./wasm-api.js";
+export { createRegex, REGEX_LIMITS } from "../regex/regex-capability.js";
 export * from "../errors.js";

@@ -231,6 +231,30 @@ export type SchemaError =
   | { tag: "invalid-document"; val: string }
   | { tag: "unknown-handle"; val: number };
 
+export interface RegexOptions {
+  caseInsensitive: boolean;
+  multiline: boolean;
+  dotAll: boolean;
+}
+
+export type RegexError =
+  | { tag: "invalid-pattern"; val: string }
+  | { tag: "invalid-replacement"; val: string }
+  | { tag: "too-large"; val: string }
+  | { tag: "unknown-handle"; val: number };
+
+/** A range of the searched UTF-8 text, in bytes (`end` exclusive). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface RegexMatch {
+  whole: Span;
+  /** Capturing groups in pattern order; `undefined` for a group that took no part. */
+  groups: (Span | undefined)[];
+}
+
 /**
  * Host functions, one object per capability interface of the world. A plugin
  * is instantiated with only the capabilities it was granted; the adapter
@@ -279,11 +303,17 @@ export interface Capabilities {
     compile(schema: string): Result<number, SchemaError>;
     validate(handle: number, document: Uint8Array): Result<Violation[], SchemaError>;
   };
+  regex: {
+    compile(pattern: string, options: RegexOptions): Result<number, RegexError>;
+    isMatch(handle: number, text: Uint8Array): Result<boolean, RegexError>;
+    findAll(handle: number, text: Uint8Array, max: number): Result<RegexMatch[], RegexError>;
+    replaceAll(handle: number, text: string, replacement: string): Result<string, RegexError>;
+  };
 }
 
 /** Capability names as operators write them in `capabilities:` (the WIT interface names). */
 export const CAPABILITY_NAMES = [
   "log", "clock", "random", "crypto", "counters", "kv", "http",
-  "metrics", "expression", "files", "geo", "json-schema",
+  "metrics", "expression", "files", "geo", "json-schema", "regex",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];

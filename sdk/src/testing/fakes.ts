@@ -1,5 +1,6 @@
 /** In-memory host capabilities under a test's control. */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createRegex } from "../regex/regex-capability.js";
 import type { BucketLimit, BucketState, Capabilities, Counter, Label, LogLevel, OutboundRequest, OutboundResponse, Result, HttpError, StoreError } from "../component/types.js";
 
 export class FakeClock {
@@ -140,6 +141,7 @@ export class Fakes {
         compile: () => ({ tag: "err", val: { tag: "invalid-schema", val: "json-schema is not faked; pass capabilities.jsonSchema" } }),
         validate: (handle) => ({ tag: "err", val: { tag: "unknown-handle", val: handle } }),
       },
+      regex: createRegex(),
     };
   }
 }
