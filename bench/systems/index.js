@@ -166,7 +166,7 @@ export const SYSTEMS = [
         upstreamUrl: ctx.upstreamUrl,
         plugins: {
           validate: firstParty("validate", { "json-schema": true, files: { allow: [] } }),
-          "pii-guard": firstParty("pii-guard", { log: true }),
+          "pii-guard": firstParty("pii-guard", { log: true, regex: true }),
         },
         request: [
           { plugin: "validate", with: { schema: ORDER_SCHEMA } },

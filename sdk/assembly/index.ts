@@ -4,7 +4,7 @@
 //
 // See the SDK README for the whole API. The canonical ABI underneath lives in
 // bindings/ (generated) and runtime/; authors never need it.
-export { Policy, register, Flow } from "./api/policy";
+export { Policy, register, Flow, BodyNeed } from "./api/policy";
 export { Decision } from "./api/decision";
 export { Request, Response, Fault, FaultKind, RequestInfo } from "./api/messages";
 export { Headers } from "./api/headers";
@@ -21,3 +21,4 @@ export { IpAddress, CidrRange, CidrParse, CidrList } from "./api/ip";
 export * from "./api/capabilities";
 export { Header } from "./bindings/generated";
 export { Regex, RegexFlags, RegexCompiled, RegexMatches, RegexOutcome, RegexMatch, RegexError, RegexErrorTag, Span, regexErrorMessage, REGEX_MAX_MATCHES } from "./api/regex";
+export { Utf8Offsets } from "./api/utf8-offsets";

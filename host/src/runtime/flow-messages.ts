@@ -2,6 +2,7 @@ import type {
   DirectResponse,
   FaultKind,
   Fault,
+  InitInfo,
   RequestHead,
   ResponseHead,
   WasmModule,
@@ -31,6 +32,8 @@ export interface WorkerSetup {
   logLevel: string;
   /** Progress slots shared with the gateway (see ProgressSlots). */
   progress: SharedArrayBuffer;
+  /** Each instance's body needs, filled after warm-up (see BodyNeedTable). */
+  bodyNeeds: SharedArrayBuffer;
 }
 
 export interface WorkerPlugin {
@@ -61,6 +64,8 @@ export interface RequestTask extends TaskBase {
   route: string | undefined;
   head: RequestHead;
   body: Uint8Array | undefined;
+  /** The body was too large for the `whole-if-fits` policies and streams: do not ask for it again. */
+  bodyTooLarge: boolean;
 }
 
 export interface ResponseTask extends TaskBase {
@@ -92,6 +97,12 @@ export type FlowTask = RequestTask | ResponseTask | FaultTask;
 export interface WarmUpFailure {
   instance: number;
   message: string;
+}
+
+/** What warm-up found: failures, and each initialised instance's answer (undefined where it failed). */
+export interface WarmUpReport {
+  failures: WarmUpFailure[];
+  needs: (InitInfo | undefined)[];
 }
 
 /** A policy that could not do its work, as the gateway reports it. */

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  checkWorldExports,
   inspectPolicyComponent,
   instantiatePolicy,
   type CapabilityName,
@@ -27,8 +28,8 @@ export interface LoadedPlugin {
   cached: boolean;
 }
 
-/** Bumped whenever what the cache holds changes shape. */
-const CACHE_FORMAT = 1;
+/** Bumped whenever what the cache holds changes shape, or what inspection checks (2: world export types). */
+const CACHE_FORMAT = 2;
 
 /** Process-wide counters, read by tests and benchmarks to prove the compile-once guarantee. */
 export const loaderStats = { inspections: 0, compilations: 0 };
@@ -98,6 +99,7 @@ async function inspectCached(
   try {
     loaderStats.inspections += 1;
     info = inspectPolicyComponent(bytes);
+    await checkWorldExports(bytes);
   } catch (error) {
     throw new PortcullisError("PCS_ERR_PLUGIN_INVALID", `plugin "${name}" is not a valid policy component: ${(error as Error).message}`);
   }

@@ -4,6 +4,7 @@ import type { LoadedPlugin } from "./plugin-loader.js";
 import type { PlanStep, PolicyPlan } from "./policy-plan.js";
 import type { PluginLimits } from "./config-schema.js";
 import { Quarantine } from "./quarantine.js";
+import type { BodyNeedTable } from "./body-needs.js";
 
 interface PluginCounters {
   calls: number;
@@ -21,6 +22,7 @@ export class PluginStats {
     private readonly plan: PolicyPlan,
     private readonly plugins: Map<string, LoadedPlugin>,
     quarantine: GatewayConfig["runtime"]["quarantine"],
+    private readonly bodyNeeds: BodyNeedTable,
   ) {
     for (const name of plugins.keys()) {
       this.#byPlugin.set(name, { calls: 0, failures: {}, quarantine: new Quarantine(quarantine) });
@@ -54,6 +56,20 @@ export class PluginStats {
     }
   }
 
+  /**
+   * Per instance of the plugin, what its configuration needs of the bodies; `mismatch` marks an
+   * instance whose `init` answered otherwise in some worker than at warm-up (a plugin bug).
+   */
+  #bodyNeedsOf(plugin: string): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    this.plan.instances.forEach((instance, index) => {
+      if (instance.plugin !== plugin) return;
+      const needs = this.bodyNeeds.get(index);
+      out.push({ ...needs, ...(this.bodyNeeds.mismatched(index) ? { mismatch: true } : {}) });
+    });
+    return out;
+  }
+
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [name, plugin] of this.plugins) {
@@ -66,6 +82,7 @@ export class PluginStats {
         flows: plugin.descriptor.flows,
         capabilities: plugin.capabilities,
         instances: this.plan.instances.filter((i) => i.plugin === name).length,
+        bodyNeeds: this.#bodyNeedsOf(name),
         calls: counters.calls,
         failures: counters.failures,
         quarantine: counters.quarantine.snapshot(),

@@ -9,6 +9,8 @@ import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf } from "
 import type { FlowResult } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
+import { NEED_NONE, NEED_WHOLE, type NeedCode } from "./body-needs.js";
+import { readBodyIfFits } from "./read-body-if-fits.js";
 
 /**
  * The gateway's FlowRunner backed by the policy runtime. Semantics (docs/policies.md):
@@ -22,6 +24,9 @@ import type { PolicyRuntime } from "./policy-runtime.js";
  *   (no recursion).
  */
 export class PolicyFlows implements FlowRunner {
+  /** Requests whose body was too large for `whole-if-fits` policies and streams instead. */
+  readonly #requestTooLarge = new WeakSet<Exchange>();
+
   constructor(
     private readonly runtime: PolicyRuntime,
     private readonly maxBodyBytes: number,
@@ -59,12 +64,22 @@ export class PolicyFlows implements FlowRunner {
     const tentative = selectRoute(ex.listener.routeTable, ex);
     const routeChain = tentative.kind === "matched" ? this.runtime.chains(ex.listener.name, tentative.route.name, ex.method).request : [];
     const all = [...chain, ...routeChain];
-    if (this.runtime.needsRequestBody(all)) {
-      const refused = await this.#bufferRequestBody(ex);
+    const need = this.runtime.requestBodyNeed(all);
+    if (need !== NEED_NONE) {
+      const refused = await this.#bufferRequestBody(ex, need);
       if (refused) return refused;
     }
     const result = await this.runtime.run(
-      { flow: "request", listener: ex.listener.name, withListenerChain: true, route: undefined, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata ?? [] },
+      {
+        flow: "request",
+        listener: ex.listener.name,
+        withListenerChain: true,
+        route: undefined,
+        head: requestHeadOf(ex),
+        body: ex.requestBody,
+        bodyTooLarge: this.#requestTooLarge.has(ex),
+        metadata: ex.metadata ?? [],
+      },
       all,
     );
     ex.metadata = result.metadata;
@@ -83,12 +98,22 @@ export class PolicyFlows implements FlowRunner {
   }
 
   async #routeRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
-    if (this.runtime.needsRequestBody(chain) && ex.requestBody === undefined) {
-      const refused = await this.#bufferRequestBody(ex);
+    const need = this.runtime.requestBodyNeed(chain);
+    if (need !== NEED_NONE) {
+      const refused = await this.#bufferRequestBody(ex, need);
       if (refused) return refused;
     }
     const result = await this.runtime.run(
-      { flow: "request", listener: ex.listener.name, withListenerChain: false, route: ex.route!.name, head: requestHeadOf(ex), body: ex.requestBody, metadata: ex.metadata ?? [] },
+      {
+        flow: "request",
+        listener: ex.listener.name,
+        withListenerChain: false,
+        route: ex.route!.name,
+        head: requestHeadOf(ex),
+        body: ex.requestBody,
+        bodyTooLarge: this.#requestTooLarge.has(ex),
+        metadata: ex.metadata ?? [],
+      },
       chain,
     );
     ex.metadata = result.metadata;
@@ -121,9 +146,13 @@ export class PolicyFlows implements FlowRunner {
 
   async #upstreamResponse(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
     let body: Uint8Array | undefined;
-    if (this.runtime.needsResponseBody(chain)) {
+    const need = this.runtime.responseBodyNeed(chain);
+    if (need !== NEED_NONE) {
       try {
-        body = await readBody(ex.upstreamBody as Readable as never, this.maxBodyBytes);
+        // Too large for `whole-if-fits` only: the flow runs without the body, which then streams.
+        body = need === NEED_WHOLE
+          ? await readBody(ex.upstreamBody as Readable as never, this.maxBodyBytes)
+          : await readBodyIfFits(ex.upstreamBody!, this.maxBodyBytes);
       } catch (error) {
         return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_RESPONSE_TOO_LARGE" : "PCS_ERR_UPSTREAM_RESET" };
       }
@@ -198,7 +227,7 @@ export class PolicyFlows implements FlowRunner {
         route: ex.route?.name,
         request: requestHeadOf(ex),
         response: { status: response.status, headers: headersOf(response.headers) },
-        body: this.runtime.needsResponseBody(chain) ? body : undefined,
+        body: this.runtime.responseBodyNeed(chain) !== NEED_NONE ? body : undefined,
         metadata: ex.metadata ?? [],
       },
       chain,
@@ -211,11 +240,21 @@ export class PolicyFlows implements FlowRunner {
     return this.runtime.chains(ex.listener.name, ex.route?.name, ex.method);
   }
 
-  /** Buffers the request body for policies that need it; 413 past the limit. */
-  async #bufferRequestBody(ex: Exchange): Promise<FlowDecision | undefined> {
+  /**
+   * Buffers the request body for policies that need it, once per request. Past the limit: 413 when
+   * a policy needs the `whole` body; with `whole-if-fits` only, the body streams and the flow runs
+   * without it.
+   */
+  async #bufferRequestBody(ex: Exchange, need: NeedCode): Promise<FlowDecision | undefined> {
+    if (ex.requestBody !== undefined) return undefined;
+    if (this.#requestTooLarge.has(ex)) return need === NEED_WHOLE ? { action: "fault", code: "PCS_ERR_BODY_TOO_LARGE" } : undefined;
     const limit = Math.min(this.maxBodyBytes, ex.route?.maxBodyBytes ?? ex.listener.config.limits.maxBodyBytes);
     try {
-      ex.requestBody = await readBody(ex.req, limit);
+      if (need === NEED_WHOLE) ex.requestBody = await readBody(ex.req, limit);
+      else {
+        ex.requestBody = await readBodyIfFits(ex.req, limit);
+        if (ex.requestBody === undefined) this.#requestTooLarge.add(ex);
+      }
       return undefined;
     } catch (error) {
       return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST" };

@@ -19,9 +19,6 @@ export interface PlanInstance {
   plugin: string;
   /** JSON text of the `with:` block handed to `init`. */
   config: string;
-  /** From the plugin's descriptor, filled in once the plugin has loaded. */
-  needsRequestBody?: boolean;
-  needsResponseBody?: boolean;
 }
 
 export interface PlanStep {

@@ -13,6 +13,7 @@ import type {
   RequestTask,
   ResponseTask,
   WarmUpFailure,
+  WarmUpReport,
   WarmUpTask,
   WorkerSetup,
 } from "./flow-messages.js";
@@ -21,6 +22,7 @@ import { buildPolicyPlan, EMPTY_CHAINS, firstOrigins, type FlowChains, type Poli
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
 import { validatePlan } from "./validate-plan.js";
+import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -33,23 +35,25 @@ export class PolicyRuntime {
   readonly #pool: Piscina;
   readonly #stats: PluginStats;
   readonly #slots: ProgressSlots;
+  readonly #bodyNeeds: BodyNeedTable;
   readonly queueTimeoutMs: number;
 
   private constructor(
     readonly plan: PolicyPlan,
     readonly plugins: Map<string, LoadedPlugin>,
     readonly services: CapabilityServices,
-    setup: Omit<WorkerSetup, "progress">,
+    setup: Omit<WorkerSetup, "progress" | "bodyNeeds">,
     workers: number,
     private readonly logger: Logger,
     runtime: GatewayConfig["runtime"],
   ) {
     this.queueTimeoutMs = runtime.queueTimeoutMs;
-    this.#stats = new PluginStats(plan, plugins, runtime.quarantine);
+    this.#bodyNeeds = BodyNeedTable.create(plan.instances.length);
+    this.#stats = new PluginStats(plan, plugins, runtime.quarantine, this.#bodyNeeds);
     this.#slots = new ProgressSlots();
     this.#pool = new Piscina({
       filename: WORKER_FILE.href,
-      workerData: { ...setup, progress: this.#slots.buffer } satisfies WorkerSetup,
+      workerData: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer } satisfies WorkerSetup,
       minThreads: workers,
       maxThreads: workers,
       // One flow per worker at a time: flows block on synchronous host calls.
@@ -69,7 +73,7 @@ export class PolicyRuntime {
     const { plan, plugins } = prepared;
     if (plan.instances.length === 0) return undefined;
     const services = startCapabilityServices({ store: storeConfig(config) });
-    const setup: Omit<WorkerSetup, "progress"> = {
+    const setup: Omit<WorkerSetup, "progress" | "bodyNeeds"> = {
       plugins: Object.fromEntries(
         [...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }]),
       ),
@@ -95,12 +99,13 @@ export class PolicyRuntime {
     return this.plan.listeners[listener]?.listenerRequest ?? [];
   }
 
-  needsRequestBody(steps: readonly PlanStep[]): boolean {
-    return steps.some((s) => this.plan.instances[s.instance]!.needsRequestBody);
+  /** What the chain needs of the request body: the largest need its configurations answered at warm-up. */
+  requestBodyNeed(steps: readonly PlanStep[]): NeedCode {
+    return this.#bodyNeeds.requestNeed(steps);
   }
 
-  needsResponseBody(steps: readonly PlanStep[]): boolean {
-    return steps.some((s) => this.plan.instances[s.instance]!.needsResponseBody);
+  responseBodyNeed(steps: readonly PlanStep[]): NeedCode {
+    return this.#bodyNeeds.responseNeed(steps);
   }
 
   /** Runs one flow as one pool task, within the time budget of the policies it may call. */
@@ -140,10 +145,19 @@ export class PolicyRuntime {
 
   /**
    * Instantiates and initialises every (plugin, configuration) once before traffic, so a
-   * configuration that `init` refuses stops the start with the line of its `with:` block.
+   * configuration that `init` refuses stops the start with the line of its `with:` block, and
+   * records what each configuration needs of the bodies (which decides buffering from then on).
    */
   async warmUp(loaded: LoadedConfig): Promise<void> {
-    const failures = (await this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask)) as WarmUpFailure[];
+    const report = (await this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask)) as WarmUpReport;
+    const failures: WarmUpFailure[] = [...report.failures];
+    report.needs.forEach((info, instance) => {
+      if (!info) return;
+      const descriptor = this.plugins.get(this.plan.instances[instance]!.plugin)!.descriptor;
+      const excess = exceedsDescriptor(info, descriptor);
+      if (excess) failures.push({ instance, message: excess });
+      else this.#bodyNeeds.set(instance, info);
+    });
     if (failures.length === 0) return;
     const origins = firstOrigins(this.plan);
     throw new ConfigError(
@@ -197,7 +211,7 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Pr
       "plugin loaded",
     );
   }
-  const issues = validatePlan(config, plan, plugins);
+  const issues = validatePlan(config, plugins);
   if (issues.length) throw new ConfigError(loaded.source, issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })));
   return { plan, plugins };
 }

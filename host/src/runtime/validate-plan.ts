@@ -4,7 +4,6 @@ import { closestMatch } from "../config/suggest.js";
 import { compileExpression } from "../capabilities/expression/cel.js";
 import type { PolicyListsConfig } from "./config-schema.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
-import type { PolicyPlan } from "./policy-plan.js";
 
 export interface PlanIssue {
   path: Array<string | number>;
@@ -16,9 +15,9 @@ const FLOWS = ["request", "response", "fault"] as const;
 /**
  * Checks every policy entry against the plugin it names, once the plugins have loaded: the
  * plugin exists and handles that flow, `with:` matches the schema the plugin describes, and
- * `when:` is valid CEL. Also copies each plugin's body needs into the plan.
+ * `when:` is valid CEL.
  */
-export function validatePlan(config: GatewayConfig, plan: PolicyPlan, plugins: Map<string, LoadedPlugin>): PlanIssue[] {
+export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedPlugin>): PlanIssue[] {
   const issues: PlanIssue[] = [];
   const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
   const validators = new Map<string, ValidateFunction | undefined>();
@@ -81,11 +80,5 @@ export function validatePlan(config: GatewayConfig, plan: PolicyPlan, plugins: M
       }
     });
   });
-
-  for (const instance of plan.instances) {
-    const descriptor = plugins.get(instance.plugin)?.descriptor;
-    instance.needsRequestBody = descriptor?.needsRequestBody ?? false;
-    instance.needsResponseBody = descriptor?.needsResponseBody ?? false;
-  }
   return issues;
 }

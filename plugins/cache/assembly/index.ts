@@ -3,7 +3,7 @@
 // flow looks up and answers hits; it leaves its verdict in metadata `cache` for the response flow, which
 // stores what may be stored. A store error never fails a request: the cache is bypassed.
 import {
-  Clock, Config, Decision, Expression, Flow, JsonValue, Kv, Policy, register, Request, Response,
+  BodyNeed, Clock, Config, Decision, Expression, Flow, JsonValue, Kv, Policy, register, Request, Response,
 } from "@portcullis/sdk";
 import { CacheControl, seconds } from "./cache-control";
 import { encodeVaryRecord, StoredResponse, StoredValue } from "./entry";
@@ -42,6 +42,8 @@ class Cache extends Policy {
     this.maxEntryBytes = <i32>config.optionalInteger("maxEntryBytes", 524_288, 1024, 1_000_000);
     this.scope = config.optionalString("scope", "");
     this.cacheName = config.optionalString("name", "portcullis");
+    // A response larger than the gateway buffers streams through uncached instead of failing.
+    this.responseBody = BodyNeed.WholeIfFits;
     const sources = config.optionalStringList("key");
     if (!config.ok) return;
     if (this.methods.includes("HEAD") && !this.methods.includes("GET")) config.invalid("methods", "HEAD is answered from GET entries: list GET too");
@@ -137,8 +139,9 @@ class Cache extends Policy {
     const lifetime = (directive >= 0 && directive < this.ttlSeconds ? directive : this.ttlSeconds) - age;
     if (lifetime <= 0) return "stale";
     const body = response.body;
+    if (body === null) return "too-large"; // past the gateway's buffering limit: it streams, unseen
     const now = Clock.nowMs();
-    const entry = StoredResponse.fromResponse(response.status, headers, body === null ? new Uint8Array(0) : body, now, <u64>lifetime * 1000, age).encode();
+    const entry = StoredResponse.fromResponse(response.status, headers, body, now, <u64>lifetime * 1000, age).encode();
     if (entry.length > this.maxEntryBytes) return "too-large";
     let target = key;
     if (names.length > 0) {

@@ -206,3 +206,14 @@ describe("cache (unit)", () => {
     expect(await refused({ key: ["metadata.consumer", "bad(("] })).toMatchObject({ tag: "err", val: { val: { path: "/key/1" } } });
   });
 });
+
+describe("cache (unit): bodies too large to see", () => {
+  it("asks for the response body only if it fits, and does not store one it did not see", async () => {
+    const p = await policy({});
+    expect(p.initInfo).toEqual({ requestBody: "none", responseBody: "whole-if-fits" });
+    const forwarded = p.onRequest({ path: "/big" });
+    const metadata = { cache: JSON.parse((forwarded as { val: { val: { metadata: { val: { value: string } }[] } } }).val.val.metadata[0]!.val.value) };
+    const answered = p.onResponse({ status: 200, headers: { "cache-control": "max-age=60" }, metadata });
+    expect(answered).toMatchObject({ tag: "ok", val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "cache-status", value: "portcullis; fwd=uri-miss; detail=too-large" } }] } } });
+  });
+});

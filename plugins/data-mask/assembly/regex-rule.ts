@@ -1,6 +1,6 @@
 // Operator patterns: masks the matches of an RE2 regular expression run by the host's `regex`
 // capability (linear time, safe on response data), or one capturing group of each match.
-import { Config, Regex, Utf8 } from "@portcullis/sdk";
+import { Config, Regex, Utf8Offsets } from "@portcullis/sdk";
 import { maskText, MaskStyle } from "./mask";
 
 export class RegexRule {
@@ -30,18 +30,20 @@ export class RegexRule {
     const found = this.regex.findAll(text);
     if (!found.isOk) return maskText(text, style);
     if (found.length == 0) return text;
-    const bytes = found.bytes;
+    const offsets = new Utf8Offsets(text);
     const out = new Array<string>();
     let copied = 0;
     for (let i = 0; i < found.length; i++) {
       const match = found.matches[i];
       const span = this.group == 0 ? match.whole : match.groups[this.group - 1];
       if (span === null) continue;
-      out.push(Utf8.decode(bytes.subarray(copied, <i32>span.start)));
-      out.push(maskText(Utf8.decode(bytes.subarray(<i32>span.start, <i32>span.end)), style));
-      copied = <i32>span.end;
+      const start = offsets.charIndex(<i32>span.start);
+      const end = offsets.charIndex(<i32>span.end);
+      out.push(text.substring(copied, start));
+      out.push(maskText(text.substring(start, end), style));
+      copied = end;
     }
-    out.push(Utf8.decode(bytes.subarray(copied)));
+    out.push(text.substring(copied));
     return out.join("");
   }
 }

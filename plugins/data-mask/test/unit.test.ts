@@ -130,3 +130,10 @@ describe("data-mask (unit)", () => {
     expect((result as { val: { val: { message: string } } }).val.val.message).toContain(message);
   });
 });
+
+describe("data-mask (unit): body needs", () => {
+  it("always needs the whole response body (a body it cannot see must not pass)", async () => {
+    const p = await loadPolicy(wasmPath, { config: { rules: [{ field: "iban" }] } });
+    expect(p.initInfo).toEqual({ requestBody: "none", responseBody: "whole" });
+  });
+});

@@ -1,8 +1,9 @@
 // pii-guard: finds personal data in requests before they reach a backend or an AI agent: US social security
 // numbers, payment card numbers, e-mail addresses, phone numbers, IBANs and operator-defined shapes, in the
 // body (JSON string values and card numbers as numbers, or plain text) and optionally the query string and
-// named headers. Per kind: block (400 PII_<KIND>, never echoing the data), mask in place, or log.
-import { Config, Decision, isJsonContentType, JsonValue, Policy, register, Request } from "@portcullis/sdk";
+// named headers. Operator patterns are shapes or RE2 regular expressions (the host's `regex` capability).
+// Per kind: block (400 PII_<KIND>, never echoing the data), mask in place, or log.
+import { BodyNeed, Config, Decision, isJsonContentType, JsonValue, Policy, Regex, register, Request } from "@portcullis/sdk";
 import { jsonValueTokens, JsonValueToken } from "./json-values";
 import { encodeComponent, formatQuery, parseQuery } from "./query";
 import { Report } from "./report";
@@ -34,13 +35,14 @@ class PiiGuard extends Policy {
     scanner.email = builtIn(detectors, "email", "PII_EMAIL", "an e-mail address");
     scanner.phone = builtIn(detectors, "phone", "PII_PHONE", "a phone number");
     scanner.iban = builtIn(detectors, "iban", "PII_IBAN", "an IBAN");
-    scanner.patterns = patterns(config);
-    const enabled = detectors.json.keys.length + scanner.patterns.length;
+    readPatterns(config, scanner);
+    const enabled = detectors.json.keys.length + scanner.patterns.length + scanner.regexes.length;
     if (config.ok && enabled == 0) config.invalid("detectors", "enables no detector, and no pattern is given");
     this.scanner = scanner;
 
     const scan = config.object("scan");
     this.scanBody = scan.optionalBool("body", true);
+    this.requestBody = this.scanBody ? BodyNeed.Whole : BodyNeed.None;
     this.scanQuery = scan.optionalBool("query", false);
     this.scanHeaders = scan.optionalStringList("headers");
     for (let i = 0; i < this.scanHeaders.length; i++) this.scanHeaders[i] = this.scanHeaders[i].toLowerCase();
@@ -67,9 +69,10 @@ class PiiGuard extends Policy {
 
   private guardHeader(request: Request, name: string, report: Report, decision: Decision): void {
     const values = request.headers.getAll(name);
+    const found = this.scanner.scanAll(values);
     let changed = false;
     for (let i = 0; i < values.length; i++) {
-      const findings = this.scanner.scan(values[i]);
+      const findings = found[i];
       if (findings.length > 0 && report.add(findings, "header:" + name)) {
         values[i] = masked(values[i], findings, this.maskChar);
         changed = true;
@@ -82,10 +85,13 @@ class PiiGuard extends Policy {
 
   private guardQuery(query: string, report: Report, decision: Decision): void {
     const parameters = parseQuery(query);
+    const values = new Array<string>();
+    for (let i = 0; i < parameters.length; i++) values.push(parameters[i].value);
+    const found = this.scanner.scanAll(values);
     let changed = false;
     for (let i = 0; i < parameters.length; i++) {
       const parameter = parameters[i];
-      const findings = this.scanner.scan(parameter.value);
+      const findings = found[i];
       if (findings.length > 0 && report.add(findings, "query:" + parameter.name)) {
         parameter.text = parameter.rawName + "=" + encodeComponent(masked(parameter.value, findings, this.maskChar));
         changed = true;
@@ -121,6 +127,10 @@ class PiiGuard extends Policy {
 
   /** The body with masked values re-encoded in place, or null when nothing was masked. */
   private guardJson(text: string, tokens: Array<JsonValueToken>, report: Report): string | null {
+    const strings = new Array<string>();
+    for (let i = 0; i < tokens.length; i++) if (!tokens[i].isNumber) strings.push(tokens[i].value);
+    const found = this.scanner.scanAll(strings);
+    let nextString = 0;
     const parts = new Array<string>();
     let copied = 0;
     for (let i = 0; i < tokens.length; i++) {
@@ -130,7 +140,7 @@ class PiiGuard extends Policy {
         if (!this.scanner.isCardNumber(token.value)) continue;
         findings = [new Finding(this.scanner.card!, 0, token.value.length)];
       } else {
-        findings = this.scanner.scan(token.value);
+        findings = found[nextString++];
         if (findings.length == 0) continue;
       }
       if (!report.add(findings, "body:" + token.path.toPointer())) continue;
@@ -144,7 +154,7 @@ class PiiGuard extends Policy {
   }
 
   private guardText(text: string, report: Report): string | null {
-    const findings = this.scanner.scan(text);
+    const findings = this.scanner.scanAll([text])[0];
     if (findings.length == 0 || !report.add(findings, "body")) return null;
     return masked(text, findings, this.maskChar);
   }
@@ -162,31 +172,49 @@ function actionOf(config: Config, key: string): i32 {
   return action;
 }
 
-/** `patterns: [{ name, pattern, action, code? }]`, each shape parsed once here. */
-function patterns(config: Config): Array<Rule> {
-  const rules = new Array<Rule>();
+/**
+ * `patterns: [{ name, pattern | regex, action, code? }]` into the scanner's shapes and regexes, each
+ * parsed or compiled once here.
+ */
+function readPatterns(config: Config, scanner: Scanner): void {
   const list = config.json.get("patterns");
-  if (list === null || !list.isArray) return rules;
+  if (list === null || !list.isArray) return;
+  const names = new Array<string>();
   for (let i = 0; i < list.length; i++) {
     const item = new Config(list.at(i), config.path + "/patterns/" + i.toString(), config.problem);
     const name = item.requireString("name");
-    const shape = ShapePattern.parse(item.requireString("pattern"));
     const action = actionOf(item, "action");
     const code = item.optionalString("code", "PII_" + name.toUpperCase().replaceAll("-", "_"));
-    if (!config.ok) return rules;
-    if (shape === null) {
-      item.invalid("pattern", ShapePattern.lastError);
-      return rules;
+    if (!config.ok) return;
+    if (names.includes(name)) return item.invalid("name", "is used by another pattern");
+    names.push(name);
+    const description = "data matching the pattern " + name;
+    if (item.has("pattern") == item.has("regex")) return item.invalid("pattern", "give exactly one of pattern (a shape) and regex");
+    if (item.has("regex")) {
+      const regex = compileRegex(item);
+      if (regex === null) return;
+      scanner.regexes.push(new Rule(name, code, description, <Action>action, null, regex));
+      continue;
     }
-    for (let k = 0; k < rules.length; k++) {
-      if (rules[k].kind == name) {
-        item.invalid("name", "is used by another pattern");
-        return rules;
-      }
-    }
-    rules.push(new Rule(name, code, "data matching the pattern " + name, <Action>action, shape));
+    const shape = ShapePattern.parse(item.requireString("pattern"));
+    if (shape === null) return item.invalid("pattern", ShapePattern.lastError);
+    scanner.patterns.push(new Rule(name, code, description, <Action>action, shape));
   }
-  return rules;
+}
+
+/** The entry's `regex`, compiled by the host; null (the problem recorded) when it does not compile or matches the empty text. */
+function compileRegex(item: Config): Regex | null {
+  const compiled = Regex.compile(item.requireString("regex"));
+  if (!compiled.isOk) {
+    item.invalid("regex", compiled.error);
+    return null;
+  }
+  const regex = compiled.regex!;
+  if (regex.test("").value) {
+    item.invalid("regex", "matches the empty text, so it would match everywhere");
+    return null;
+  }
+  return regex;
 }
 
 /** The media type of a content-type value, lower-case, without parameters ("" when absent). */

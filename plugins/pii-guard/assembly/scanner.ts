@@ -1,6 +1,8 @@
-// Runs the enabled detectors over one string and masks what they found.
+// Runs the enabled detectors over strings and masks what they found.
+import { Regex } from "@portcullis/sdk";
 import { isAlnum, isDigit, isUpper, startsToken } from "./chars";
 import { matchCard, matchEmail, matchIban, matchPhone, matchSsn } from "./detectors";
+import { isJoinable, searchRegex } from "./regex-search";
 import { ShapePattern } from "./shape-pattern";
 
 export enum Action {
@@ -11,13 +13,19 @@ export enum Action {
 
 /** One kind of data the operator asked for, and what to do when it is found. */
 export class Rule {
+  /** Whether the regex can be searched over many texts joined (see regex-search.ts). */
+  readonly joinable: bool;
+
   constructor(
     public readonly kind: string,
     public readonly code: string,
     public readonly description: string,
     public readonly action: Action,
     public readonly shape: ShapePattern | null = null,
-  ) {}
+    public readonly regex: Regex | null = null,
+  ) {
+    this.joinable = regex !== null && isJoinable(regex.pattern);
+  }
 }
 
 export class Finding {
@@ -31,8 +39,23 @@ export class Scanner {
   phone: Rule | null = null;
   iban: Rule | null = null;
   patterns: Array<Rule> = [];
+  regexes: Array<Rule> = [];
 
-  /** Every match in `s`, in order; matches never overlap. */
+  /** The findings of each text, in order of where they start; regex matches may overlap others. */
+  scanAll(texts: Array<string>): Array<Array<Finding>> {
+    const found = new Array<Array<Finding>>(texts.length);
+    for (let i = 0; i < texts.length; i++) found[i] = this.scan(texts[i]);
+    if (this.regexes.length == 0) return found;
+    const before = new Array<i32>(texts.length);
+    for (let i = 0; i < texts.length; i++) before[i] = found[i].length;
+    for (let r = 0; r < this.regexes.length; r++) searchRegex(this.regexes[r], texts, found);
+    for (let i = 0; i < texts.length; i++) {
+      if (found[i].length != before[i]) found[i].sort((a, b) => a.start != b.start ? a.start - b.start : a.end - b.end);
+    }
+    return found;
+  }
+
+  /** Every match of the built-in detectors and shapes in `s`, in order; these never overlap. */
   scan(s: string): Array<Finding> {
     const found = new Array<Finding>();
     const emails = this.emails(s);
@@ -104,18 +127,24 @@ function tryRule(rule: Rule | null, s: string, i: i32, detector: i32): Finding |
   return end > i ? new Finding(rule, i, end) : null;
 }
 
-/** `s` with every letter and digit of each masking finding replaced by `maskChar`; other characters kept. */
+/**
+ * `s` with every letter and digit of each masking finding replaced by `maskChar`; other characters kept.
+ * Findings are in order of where they start and may overlap.
+ */
 export function masked(s: string, findings: Array<Finding>, maskChar: string): string {
   const parts = new Array<string>();
+  const maskCode = maskChar.charCodeAt(0);
   let copied = 0;
   for (let f = 0; f < findings.length; f++) {
     const finding = findings[f];
-    if (finding.rule.action != Action.Mask) continue;
-    parts.push(s.substring(copied, finding.start));
-    for (let k = finding.start; k < finding.end; k++) {
+    if (finding.rule.action != Action.Mask || finding.end <= copied) continue;
+    if (finding.start > copied) parts.push(s.substring(copied, finding.start));
+    const codes = new Array<i32>();
+    for (let k = max(copied, finding.start); k < finding.end; k++) {
       const c = s.charCodeAt(k);
-      parts.push(isAlnum(c) ? maskChar : String.fromCharCode(c));
+      codes.push(isAlnum(c) ? maskCode : c);
     }
+    parts.push(String.fromCharCodes(codes));
     copied = finding.end;
   }
   parts.push(s.substring(copied));

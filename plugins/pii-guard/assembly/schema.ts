@@ -22,10 +22,12 @@ export const CONFIG_SCHEMA = `{
         "properties": {
           "name": { "type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$" },
           "pattern": { "type": "string", "minLength": 1, "maxLength": 256 },
+          "regex": { "type": "string", "minLength": 1, "maxLength": 4096 },
           "action": { "$ref": "#/$defs/action" },
           "code": { "type": "string", "pattern": "^[A-Z][A-Z0-9_]{0,63}$" }
         },
-        "required": ["name", "pattern", "action"],
+        "required": ["name", "action"],
+        "oneOf": [{ "required": ["pattern"] }, { "required": ["regex"] }],
         "additionalProperties": false
       }
     },

@@ -48,9 +48,9 @@ describe("pii-guard (gateway)", () => {
   it("masks e-mail and phone on the agent route and keeps content-length right when the body shrinks", async () => {
     const agent = await recordingAgent();
     const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
-    const sent = chat("mail bob@example.com or call +1 415 555 2671, EMP-004211");
+    const sent = chat("mail bob@example.com or call +1 415 555 2671, EMP-12345");
     expect((await post(gateway.url("/agent/chat"), sent)).status).toBe(200);
-    expect(agent.received[0]!.body).toBe(chat("mail ***@*******.*** or call +* *** *** ****, EMP-004211"));
+    expect(agent.received[0]!.body).toBe(chat("mail ***@*******.*** or call +* *** *** ****, EMP-12345"));
 
     const escaped = '{"note":"ssn 123\\u002d45\\u002d6789"}';
     expect((await post(gateway.url("/assistant/chat?email=a%40example.com"), escaped)).status).toBe(200);
@@ -61,10 +61,40 @@ describe("pii-guard (gateway)", () => {
     expect(received.url).toBe("/assistant/chat?email=a%40example.com");
   });
 
+  it("runs the README example's operator regex: an employee id is blocked on one route and masked on the other", async () => {
+    const agent = await recordingAgent();
+    const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
+    const blocked = await post(gateway.url("/agent/chat"), chat("I am EMP-004211"));
+    expect(blocked.status).toBe(400);
+    expect(blocked.json()).toEqual({ code: "PII_EMPLOYEE_ID", message: "the request contains data matching the pattern employee-id", location: "body:/messages/0/content" });
+    expect(blocked.body.toString()).not.toContain("004211");
+    expect(agent.received).toHaveLength(0);
+
+    expect((await post(gateway.url("/assistant/chat"), chat("I am EMP-004211, not XEMP-004211"))).status).toBe(200);
+    expect(agent.received[0]!.body).toBe(chat("I am ***-******, not XEMP-004211"));
+  });
+
+  it("refuses to start on a regex that does not compile, naming its line", async () => {
+    const yaml = `plugins:
+  pii-guard: { path: ${builtPolicy("pii-guard")}, capabilities: { log: true, regex: true } }
+${routesYaml(`
+      - name: strict
+        match: { path: { prefix: /strict } }
+        policies:
+          request:
+            - plugin: pii-guard
+              with:
+                patterns:
+                  - { name: employee-id, regex: 'EMP-(\d{6}', action: block }
+        backend: { url: "http://127.0.0.1:9" }`)}`;
+    await expect(startTestGateway(yaml)).rejects.toThrow(/patterns\/0\/regex[\s\S]*test\.yaml:\d+|test\.yaml:\d+[\s\S]*patterns\/0\/regex/);
+  });
+
   it("passes every look-alike through unchanged", async () => {
     const agent = await recordingAgent();
     const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
-    const body = JSON.stringify({ messages: LOOK_ALIKES.map((content) => ({ content })), orderNumber: 4242424242424241 });
+    const lookAlikes = [...LOOK_ALIKES, "EMP-12345", "XEMP-004211", "EMP-0042113", "EMP_004211"];
+    const body = JSON.stringify({ messages: lookAlikes.map((content) => ({ content })), orderNumber: 4242424242424241 });
     const response = await post(gateway.url("/agent/chat"), body);
     expect(response.status, response.body.toString()).toBe(200);
     expect(agent.received[0]!.body).toBe(body);
@@ -73,7 +103,7 @@ describe("pii-guard (gateway)", () => {
   it("blocks a card in a JSON number and bodies it cannot scan; masks the query when asked", async () => {
     const agent = await recordingAgent();
     const gateway = await startTestGateway(`plugins:
-  pii-guard: { path: ${builtPolicy("pii-guard")}, capabilities: { log: true } }
+  pii-guard: { path: ${builtPolicy("pii-guard")}, capabilities: { log: true, regex: true } }
 ${routesYaml(`
       - name: strict
         match: { path: { prefix: /strict } }

@@ -1,37 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadPolicy } from "@portcullis/sdk/testing";
 import { LOOK_ALIKES } from "./look-alikes.js";
-
-const wasmPath = fileURLToPath(new URL("../build/pii-guard.wasm", import.meta.url));
+import { json, outcome, policy, text } from "./unit-helpers.js";
 
 const ALL = { ssn: "log", card: "log", email: "log", phone: "log", iban: "log" };
-
-async function policy(config: unknown) {
-  return loadPolicy(wasmPath, { config });
-}
-
-type Decision = { tag: string; val: { tag: string; val: Record<string, unknown> } };
-
-function outcome(result: unknown) {
-  const decision = result as Decision;
-  if (decision.tag !== "ok") throw new Error(`failed: ${JSON.stringify(result)}`);
-  const val = decision.val.val as { status?: number; body?: Uint8Array; headers?: unknown[]; query?: string; metadata?: Array<{ tag: string; val: { key: string; value: string } }> };
-  const text = val.body === undefined ? undefined : Buffer.from(val.body).toString("utf8");
-  const pii = val.metadata?.find((m) => m.tag === "set" && m.val.key === "pii");
-  return {
-    tag: decision.val.tag,
-    status: val.status,
-    body: text,
-    json: () => JSON.parse(text!) as Record<string, unknown>,
-    headers: val.headers,
-    query: val.query,
-    kinds: pii ? (JSON.parse(pii.val.value) as { kinds: string[] }).kinds : [],
-  };
-}
-
-const text = (body: string, headers: Record<string, string> = { "content-type": "text/plain" }) => ({ method: "POST", headers, body });
-const json = (body: unknown) => text(typeof body === "string" ? body : JSON.stringify(body), { "content-type": "application/json" });
 
 describe("pii-guard (unit)", () => {
   it("describes itself: request flow, needs the body, strict schema", async () => {

@@ -2,7 +2,7 @@
 // in requests (`request:` section, request flow) and responses (`response:` section, response flow).
 // The gateway sets Content-Length for a replaced body. See README.md.
 import {
-  Config, Decision, Flow, isJsonContentType, JsonValue, Policy, register, Request, Response,
+  BodyNeed, Config, Decision, Flow, isJsonContentType, JsonValue, Policy, register, Request, Response,
 } from "@portcullis/sdk";
 import { BodyEdits } from "./body-edits";
 import { PathRewrite } from "./path-rewrite";
@@ -13,8 +13,8 @@ class Transform extends Policy {
   path: PathRewrite = new PathRewrite();
   method: string = "";
   query: QueryEdits = new QueryEdits();
-  requestBody: BodyEdits = new BodyEdits();
-  responseBody: BodyEdits = new BodyEdits();
+  requestBodyEdits: BodyEdits = new BodyEdits();
+  responseBodyEdits: BodyEdits = new BodyEdits();
   rejectInvalidBody: bool = false;
 
   constructor() {
@@ -30,9 +30,12 @@ class Transform extends Policy {
     if (request.has("path")) this.path = PathRewrite.read(request.object("path"));
     this.method = request.optionalString("method", "");
     if (request.has("query")) this.query = QueryEdits.read(request.object("query"));
-    this.requestBody = BodyEdits.read(request.object("body"));
-    this.responseBody = BodyEdits.read(config.object("response").object("body"));
+    this.requestBodyEdits = BodyEdits.read(request.object("body"));
+    this.responseBodyEdits = BodyEdits.read(config.object("response").object("body"));
     this.rejectInvalidBody = config.optionalString("invalidBody", "pass") == "reject";
+    // A body is buffered only for the side that edits it: a path rewrite alone streams both.
+    this.requestBody = this.requestBodyEdits.isEmpty ? BodyNeed.None : BodyNeed.Whole;
+    this.responseBody = this.responseBodyEdits.isEmpty ? BodyNeed.None : BodyNeed.Whole;
   }
 
   onRequest(request: Request): Decision {
@@ -46,10 +49,10 @@ class Transform extends Policy {
       if (query != request.query) decision.setQuery(query);
     }
     // Response bodies are edited only when they arrive unencoded.
-    if (!this.responseBody.isEmpty) decision.setHeader("accept-encoding", "identity");
+    if (!this.responseBodyEdits.isEmpty) decision.setHeader("accept-encoding", "identity");
     const contentType = request.headers.get("content-type");
     const body = request.body;
-    const edited = editBody(this.requestBody, body, contentType === null ? "" : contentType!, "");
+    const edited = editBody(this.requestBodyEdits, body, contentType === null ? "" : contentType!, "");
     if (edited === null) return this.rejectInvalidBody ? reject(400, "TRANSFORM_BODY_NOT_JSON") : decision;
     return edited === UNCHANGED ? decision : decision.setBody(edited);
   }
@@ -57,7 +60,7 @@ class Transform extends Policy {
   onResponse(response: Response): Decision {
     const contentType = response.headers.get("content-type");
     const encoding = response.headers.get("content-encoding");
-    const edited = editBody(this.responseBody, response.body, contentType === null ? "" : contentType!, encoding === null ? "" : encoding!);
+    const edited = editBody(this.responseBodyEdits, response.body, contentType === null ? "" : contentType!, encoding === null ? "" : encoding!);
     if (edited === null) return this.rejectInvalidBody ? reject(502, "TRANSFORM_UPSTREAM_BODY_NOT_JSON") : Decision.next();
     return edited === UNCHANGED ? Decision.next() : Decision.next().setBody(edited);
   }

@@ -187,3 +187,11 @@ describe("transform (unit): JSON bodies", () => {
     expect(passing.onResponse({ headers: { "content-type": "text/html" }, body: "<p>" })).toMatchObject({ tag: "ok", val: { tag: "continue", val: { body: undefined } } });
   });
 });
+
+describe("transform (unit): body needs", () => {
+  it("buffers only the bodies it edits, so a path rewrite alone streams both", async () => {
+    expect((await policy({ request: { path: { prefix: "/a", to: "/b" } } })).initInfo).toEqual({ requestBody: "none", responseBody: "none" });
+    expect((await policy({ request: { body: { remove: ["$.x"] } } })).initInfo).toEqual({ requestBody: "whole", responseBody: "none" });
+    expect((await policy({ response: { body: { remove: ["$.x"] } } })).initInfo).toEqual({ requestBody: "none", responseBody: "whole" });
+  });
+});

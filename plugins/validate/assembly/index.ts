@@ -2,7 +2,7 @@
 // (draft 2020-12) validation of request bodies through the host's `json-schema` capability: non-JSON
 // media types 415, malformed JSON 400 BODY_NOT_JSON, violations 400 BODY_INVALID with a capped list.
 import {
-  Config, Decision, Files, JsonSchema, JsonValue, Policy, register, Request,
+  BodyNeed, Config, Decision, Files, JsonSchema, JsonValue, Policy, register, Request,
 } from "@portcullis/sdk";
 import { CONFIG_SCHEMA } from "./schema";
 import { violationsBody } from "./violations";
@@ -40,6 +40,8 @@ class Validate extends Policy {
     if (inline !== null && config.has("schemaFile")) config.invalid("schemaFile", "give schema or schemaFile, not both");
     else if (inline !== null) this.schema = compileSchema(config, "schema", inline.toString());
     else if (config.has("schemaFile")) this.schema = compileSchema(config, "schemaFile", readSchemaFile(config));
+    // Header and query limits alone leave the body streaming.
+    this.requestBody = this.schema >= 0 || this.maxBodyBytes != NO_LIMIT ? BodyNeed.Whole : BodyNeed.None;
   }
 
   onRequest(request: Request): Decision {

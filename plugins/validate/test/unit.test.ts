@@ -133,3 +133,12 @@ describe("validate (unit)", () => {
     expect((await policy({ schema: {}, schemaFile: "x.json" })).initialised).toMatchObject({ tag: "err", val: { val: { path: "/schemaFile" } } });
   });
 });
+
+describe("validate (unit): body needs", () => {
+  it("buffers the request body only for a schema or a body size limit", async () => {
+    const needs = async (config: unknown) => (await loadPolicy(wasmPath, { config, capabilities: { jsonSchema: createJsonSchema() } })).initInfo;
+    expect(await needs({ maxHeaderBytes: 8192, maxQueryLength: 100 })).toEqual({ requestBody: "none", responseBody: "none" });
+    expect(await needs({ maxBodyBytes: 10 })).toEqual({ requestBody: "whole", responseBody: "none" });
+    expect(await needs({ schema: ORDER_SCHEMA })).toEqual({ requestBody: "whole", responseBody: "none" });
+  });
+});

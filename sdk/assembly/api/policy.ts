@@ -1,20 +1,30 @@
 // The class a policy extends, and the one call that registers it.
 import {
-  ConfigError, Descriptor, FaultContext, FieldError, Flow, InitResult, OnRequestResult, OnResponseResult,
-  PolicyExports, PolicyRequest, PolicyResponse, setPolicyExports,
+  BodyNeed, ConfigError, Descriptor, FaultContext, FieldError, Flow, InitResult, OnRequestResult, OnResponseResult,
+  InitInfo, PolicyExports, PolicyRequest, PolicyResponse, setPolicyExports,
 } from "../bindings/generated";
 import { Config } from "./config";
 import { Decision } from "./decision";
 import { JsonValue } from "./json";
 import { Fault, Request, Response } from "./messages";
 
-export { Flow };
+export { BodyNeed, Flow };
 
 export abstract class Policy {
   /** The flows this policy handles; the gateway refuses to attach it to others. */
   flows: Array<Flow> = [Flow.Request];
+  /** Whether some configuration may need the request body (the descriptor's upper bound). */
   needsRequestBody: bool = false;
+  /** Whether some configuration may need the response body (the descriptor's upper bound). */
   needsResponseBody: bool = false;
+  /**
+   * What this configuration needs of the request body; set it in `configure` to narrow the
+   * descriptor (e.g. `BodyNeed.None` when no body rule is configured). Before `configure` runs it
+   * is `Whole` if `needsRequestBody`, else `None`.
+   */
+  requestBody: BodyNeed = BodyNeed.None;
+  /** Like `requestBody`, for the response body. */
+  responseBody: BodyNeed = BodyNeed.None;
   /** JSON Schema (draft 2020-12) of the configuration; the gateway validates `with:` blocks against it. */
   configSchema: JsonValue = JsonValue.object();
 
@@ -53,9 +63,12 @@ class PolicyAdapter extends PolicyExports {
     if (json === null) return InitResult.makeErr(ConfigError.makeInvalidJson(JsonValue.lastError));
     if (!json.isObject) return InitResult.makeErr(ConfigError.makeInvalidValue(new FieldError("", "must be an object")));
     const config = new Config(json);
-    this.policy.configure(config);
+    const p = this.policy;
+    p.requestBody = p.needsRequestBody ? BodyNeed.Whole : BodyNeed.None;
+    p.responseBody = p.needsResponseBody ? BodyNeed.Whole : BodyNeed.None;
+    p.configure(config);
     const problem = config.problem;
-    if (config.ok) return InitResult.makeOk();
+    if (config.ok) return InitResult.makeOk(new InitInfo(p.requestBody, p.responseBody));
     if (problem.unsupported) return InitResult.makeErr(ConfigError.makeUnsupported(problem.message));
     return InitResult.makeErr(ConfigError.makeInvalidValue(new FieldError(problem.path, problem.message)));
   }

@@ -3,7 +3,7 @@
 // The entry file the build adds next to the author's: its exports are the component's core exports.
 import "../runtime/abort";
 import { allocate, collectGarbage, reallocate, liftString } from "../runtime/abi";
-import { policyExports, liftFaultContext, liftPolicyRequest, liftPolicyResponse, lowerDescriptor, lowerResultRequestDecisionFlowError, lowerResultResponseDecisionFlowError, lowerResultVoidConfigError } from "./generated";
+import { policyExports, liftFaultContext, liftPolicyRequest, liftPolicyResponse, lowerDescriptor, lowerResultInitInfoConfigError, lowerResultRequestDecisionFlowError, lowerResultResponseDecisionFlowError } from "./generated";
 
 export function pcs_export_describe(): i32 {
   const ret = allocate(36, 4);
@@ -16,7 +16,7 @@ export function pcs_post_describe(r0: i32): void {
 
 export function pcs_export_init(a0: i32, a1: i32): i32 {
   const ret = allocate(24, 4);
-  lowerResultVoidConfigError(policyExports().init(liftString(a0, a1)), ret);
+  lowerResultInitInfoConfigError(policyExports().init(liftString(a0, a1)), ret);
   return <i32>ret;
 }
 export function pcs_post_init(r0: i32): void {

@@ -234,6 +234,19 @@ export class Descriptor {
   ) {}
 }
 
+export enum BodyNeed {
+  None = 0,
+  WholeIfFits = 1,
+  Whole = 2,
+}
+
+export class InitInfo {
+  constructor(
+    public requestBody: BodyNeed,
+    public responseBody: BodyNeed,
+  ) {}
+}
+
 export enum ConfigErrorTag {
   InvalidJson = 0,
   InvalidValue = 1,
@@ -566,12 +579,12 @@ export class RegexMatch {
 // ---- results ----
 
 export class InitResult {
-  constructor(public isOk: bool, public err: ConfigError | null = null) {}
-  static makeOk(): InitResult {
-    return new InitResult(true, null);
+  constructor(public isOk: bool, public ok: InitInfo | null = null, public err: ConfigError | null = null) {}
+  static makeOk(value: InitInfo): InitResult {
+    return new InitResult(true, value, null);
   }
   static makeErr(value: ConfigError): InitResult {
-    return new InitResult(false, value);
+    return new InitResult(false, null, value);
   }
 }
 
@@ -1308,13 +1321,18 @@ export function lowerListFlow(v: Array<Flow>, p: usize): void {
   store<u32>(p + 4, length);
 }
 
-export function lowerResultVoidConfigError(v: InitResult, p: usize): void {
+export function lowerResultInitInfoConfigError(v: InitResult, p: usize): void {
   store<u8>(p, v.isOk ? 0 : 1);
   if (v.isOk) {
-    
+    lowerInitInfo(v.ok!, p + 4);
   } else {
     lowerConfigError(v.err!, p + 4);
   }
+}
+
+export function lowerInitInfo(v: InitInfo, p: usize): void {
+  store<u8>(p + 0, <u8>v.requestBody);
+  store<u8>(p + 1, <u8>v.responseBody);
 }
 
 export function lowerConfigError(v: ConfigError, p: usize): void {

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { WasmImports } from "./wasm-api.js";
 import { GuestMemory, invalidCase, liftBytes, liftEnum, lowerEnum, need } from "./guest-memory.js";
-import type { BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RegexError, RegexMatch, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, Span, StoreError, Violation } from "./types.js";
+import type { BodyNeed, BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, InitInfo, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RegexError, RegexMatch, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, Span, StoreError, Violation } from "./types.js";
 
 /** Core imports and exports of the world, as wit-component names them (the contract a policy module must meet). */
 export const CORE_CONTRACT = {
@@ -1003,13 +1003,24 @@ const TypesFlowNames: readonly Flow[] = ["request","response","fault"];
 
 const TypesFlowIndex: Record<string, number> = Object.assign(Object.create(null), {"request":0,"response":1,"fault":2});
 
-function liftResultVoidTypesConfigError(m: GuestMemory, dv: DataView, p: number): Result<undefined, ConfigError> {
+function liftResultTypesInitInfoTypesConfigError(m: GuestMemory, dv: DataView, p: number): Result<InitInfo, ConfigError> {
   switch (dv.getUint8(p)) {
-    case 0: return { tag: "ok", val: undefined };
+    case 0: return { tag: "ok", val: liftTypesInitInfo(m, dv, p + 4) };
     case 1: return { tag: "err", val: liftTypesConfigError(m, dv, p + 4) };
-    default: throw invalidCase("ResultVoidTypesConfigError");
+    default: throw invalidCase("ResultTypesInitInfoTypesConfigError");
   }
 }
+
+function liftTypesInitInfo(m: GuestMemory, dv: DataView, p: number): InitInfo {
+  return {
+    requestBody: liftEnum(TypesBodyNeedNames, dv.getUint8(p + 0)),
+    responseBody: liftEnum(TypesBodyNeedNames, dv.getUint8(p + 1)),
+  };
+}
+
+const TypesBodyNeedNames: readonly BodyNeed[] = ["none","whole-if-fits","whole"];
+
+const TypesBodyNeedIndex: Record<string, number> = Object.assign(Object.create(null), {"none":0,"whole-if-fits":1,"whole":2});
 
 function liftTypesConfigError(m: GuestMemory, dv: DataView, p: number): ConfigError {
   switch (dv.getUint8(p)) {
@@ -1404,11 +1415,11 @@ export function bindExports(m: GuestMemory, core: CoreExports): Omit<PolicyInsta
       core["cm32p2||describe_post"](ret);
       return result;
     },
-    init(config: string): Result<undefined, ConfigError> {
+    init(config: string): Result<InitInfo, ConfigError> {
       const flat0 = config;
       const ret = core["cm32p2||init"](m.writeString(flat0), flat0.length) as number;
       const dv = m.view();
-      const result = liftResultVoidTypesConfigError(m, dv, ret);
+      const result = liftResultTypesInitInfoTypesConfigError(m, dv, ret);
       core["cm32p2||init_post"](ret);
       return result;
     },

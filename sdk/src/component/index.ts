@@ -5,5 +5,6 @@ export {
   type CompiledPolicy, type PolicyComponentInfo,
 } from "./policy-component.js";
 export type { WasmModule } from "./wasm-api.js";
+export { checkWorldExports } from "./world-exports.js";
 export { createRegex, REGEX_LIMITS } from "../regex/regex-capability.js";
 export * from "../errors.js";

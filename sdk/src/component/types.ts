@@ -135,6 +135,15 @@ export interface Descriptor {
   configSchema: string;
 }
 
+/** How much of a message's body one configuration needs (WIT `body-need`). */
+export type BodyNeed = "none" | "whole-if-fits" | "whole";
+
+/** What an accepted configuration needs, as `init` answers it. */
+export interface InitInfo {
+  requestBody: BodyNeed;
+  responseBody: BodyNeed;
+}
+
 export interface FieldError {
   path: string;
   message: string;
@@ -148,7 +157,7 @@ export type ConfigError =
 /** The exports of a policy instance, as the adapter returns them. */
 export interface PolicyInstance {
   describe(): Descriptor;
-  init(config: string): Result<undefined, ConfigError>;
+  init(config: string): Result<InitInfo, ConfigError>;
   onRequest(request: PolicyRequest): Result<RequestDecision, FlowError>;
   onResponse(response: PolicyResponse): Result<ResponseDecision, FlowError>;
   onFault(fault: FaultContext): Result<ResponseDecision, FlowError>;

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { loadPolicy as loadComponent } from "../component/policy-component.js";
 import type {
-  Capabilities, ConfigError, Descriptor, FaultContext, Header, PolicyInstance, PolicyRequest, PolicyResponse,
+  Capabilities, ConfigError, Descriptor, FaultContext, Header, InitInfo, PolicyInstance, PolicyRequest, PolicyResponse,
   RequestDecision, RequestHead, ResponseDecision, Result, FlowError,
 } from "../component/types.js";
 import { Fakes } from "./fakes.js";
@@ -64,14 +64,21 @@ const metadataList = (metadata: Record<string, unknown> = {}) =>
   Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
 
 export class TestPolicy {
+  /** What the last accepted `init` said this configuration needs (undefined before one). */
+  initInfo: InitInfo | undefined;
+
   constructor(readonly instance: PolicyInstance, readonly fakes: Fakes) {}
 
   describe(): Descriptor {
     return this.instance.describe();
   }
 
+  /** Initialises with `config`: `ok` carries nothing; the body needs it declared go to `initInfo`. */
   init(config: unknown): Result<undefined, ConfigError> {
-    return this.instance.init(JSON.stringify(config));
+    const result = this.instance.init(JSON.stringify(config));
+    if (result.tag === "err") return result;
+    this.initInfo = result.val;
+    return { tag: "ok", val: undefined };
   }
 
   onRequest(input: RequestInput = {}): Result<RequestDecision, FlowError> {

@@ -1,8 +1,9 @@
-import { instantiatePolicy, type PolicyInstance } from "@portcullis/sdk/component";
+import { instantiatePolicy, type InitInfo, type PolicyInstance } from "@portcullis/sdk/component";
 // Not the capabilities index: it re-exports main-thread services (undici, ioredis) a worker never needs.
 import { createCapabilities } from "../../capabilities/create-capabilities.js";
 import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
+import { BodyNeedTable, describeNeeds } from "../body-needs.js";
 
 /**
  * This worker's policy instances: one per (plugin, configuration) of the plan, created on first
@@ -11,6 +12,9 @@ import type { WorkerSetup } from "../flow-messages.js";
  */
 export class InstancePool {
   readonly #live: (PolicyInstance | undefined)[] = [];
+  /** What each instance's `init` answered in this worker. */
+  readonly #answers: (InitInfo | undefined)[] = [];
+  readonly bodyNeeds: BodyNeedTable;
   /** Policies' log lines, at the gateway's configured level (JSON lines on stdout, like the gateway's). */
   readonly #logger: Logger;
 
@@ -18,6 +22,7 @@ export class InstancePool {
     // Synchronous writes: between tasks a piscina worker sleeps in Atomics.wait, so an asynchronous
     // destination's write callbacks would not run and every line after the first would stay buffered.
     this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: true }));
+    this.bodyNeeds = new BodyNeedTable(setup.bodyNeeds);
   }
 
   /** The instance, created and initialised if needed; throws InstanceError when that fails. */
@@ -41,8 +46,31 @@ export class InstancePool {
       const detail = error.tag === "invalid-value" ? `${error.val.path}: ${error.val.message}` : error.val;
       throw new InstanceError(`init refused its configuration (${error.tag}): ${detail}`);
     }
+    this.#checkNeeds(index, policyName, initialised.val);
     this.#live[index] = instance;
     return instance;
+  }
+
+  /** What `init` answered for the instance in this worker (warm-up reads it). */
+  answer(index: number): InitInfo | undefined {
+    return this.#answers[index];
+  }
+
+  /**
+   * The gateway buffers bodies by what warm-up answered; the same configuration must answer the
+   * same everywhere. Bodies keep following the warm-up answer; a different one is a plugin bug,
+   * logged once per process and shown by /plugins.
+   */
+  #checkNeeds(index: number, policyName: string, info: InitInfo): void {
+    this.#answers[index] = info;
+    const expected = this.bodyNeeds.get(index);
+    if (!expected || (expected.requestBody === info.requestBody && expected.responseBody === info.responseBody)) return;
+    if (!this.bodyNeeds.flagMismatch(index)) return;
+    this.#logger.error(
+      { policy: policyName, plugin: this.setup.plan.instances[index]!.plugin },
+      `policy "${policyName}": init answered ${describeNeeds(info)} in a worker, but ${describeNeeds(expected)} at warm-up; ` +
+        "bodies follow the warm-up answer (a plugin bug: the answer must depend on the configuration only)",
+    );
   }
 
   /** Memory cap of the instance's plugin, in bytes. */

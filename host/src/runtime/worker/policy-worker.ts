@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import type { FlowResult, FlowTask, WarmUpFailure, WarmUpTask, WorkerSetup } from "../flow-messages.js";
+import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask, WorkerSetup } from "../flow-messages.js";
 import { FlowExecutor } from "./run-flow.js";
 
 /**
@@ -9,7 +9,7 @@ import { FlowExecutor } from "./run-flow.js";
  */
 let executor: FlowExecutor | undefined;
 
-export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | WarmUpFailure[] {
+export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | WarmUpReport {
   executor ??= new FlowExecutor(workerData as WorkerSetup);
   return task.flow === "warm-up" ? executor.warmUp() : executor.run(task);
 }

@@ -22,6 +22,7 @@ import type {
   ResponseTask,
   RouteChoice,
   WarmUpFailure,
+  WarmUpReport,
   WorkerSetup,
 } from "../flow-messages.js";
 import type { FlowChains, PlanStep } from "../policy-plan.js";
@@ -47,17 +48,19 @@ export class FlowExecutor {
     this.#progress = new Int32Array(setup.progress);
   }
 
-  /** Creates and initialises every instance of the plan in this worker; returns those that failed. */
-  warmUp(): WarmUpFailure[] {
+  /** Creates and initialises every instance of the plan in this worker; returns their body needs and failures. */
+  warmUp(): WarmUpReport {
     const failures: WarmUpFailure[] = [];
-    this.setup.plan.instances.forEach((planned, index) => {
+    const needs = this.setup.plan.instances.map((planned, index) => {
       try {
         this.#instances.get(index, planned.plugin);
+        return this.#instances.answer(index);
       } catch (error) {
         failures.push({ instance: index, message: describe(error) });
+        return undefined;
       }
     });
-    return failures;
+    return { failures, needs };
   }
 
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
@@ -99,7 +102,7 @@ export class FlowExecutor {
       route = { name: selection.route.name, params: selection.params };
       state.head = { ...state.head, route: route.name }; // for the policies; not a change to send back
       const chain = this.#chains(task.listener, route.name, state.head.method).request;
-      if (task.body === undefined && chain.some((s) => this.#needsBody(s))) {
+      if (task.body === undefined && !task.bodyTooLarge && this.#instances.bodyNeeds.requestNeed(chain) > 0) {
         return { ...state.base(), outcome: "needs-body", head: state.changedHead(), route };
       }
     }
@@ -113,8 +116,9 @@ export class FlowExecutor {
   #response(task: ResponseTask): FlowResult {
     const state = new FlowState(task.request, task.body, task.metadata);
     const chain = this.#chains(task.listener, task.route, task.request.method).response;
-    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response) =>
-      instance.onResponse({ request: task.request, head: response, body: state.body, metadata: state.entries() }),
+    const needs = this.#instances.bodyNeeds;
+    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response, step) =>
+      instance.onResponse({ request: task.request, head: response, body: needs.seesResponseBody(step.instance) ? state.body : undefined, metadata: state.entries() }),
     );
   }
 
@@ -131,7 +135,7 @@ export class FlowExecutor {
     for (const step of steps) {
       if (!this.#shouldRun(step, state, undefined)) continue;
       const outcome = this.#call(step, state, quarantined, (instance) =>
-        instance.onRequest({ head: state.head, body: state.body, metadata: state.entries() }),
+        instance.onRequest({ head: state.head, body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined, metadata: state.entries() }),
       );
       if (outcome === undefined) continue;
       if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
@@ -162,13 +166,13 @@ export class FlowExecutor {
     state: FlowState,
     initial: ResponseHead,
     quarantined: number[],
-    invoke: (instance: PolicyInstance, response: ResponseHead) => Result<ResponseDecision, FlowError>,
+    invoke: (instance: PolicyInstance, response: ResponseHead, step: PlanStep) => Result<ResponseDecision, FlowError>,
   ): FlowResult {
     let response = initial;
     let headChanged = false;
     for (const step of steps) {
       if (!this.#shouldRun(step, state, response)) continue;
-      const outcome = this.#call(step, state, quarantined, (instance) => invoke(instance, response));
+      const outcome = this.#call(step, state, quarantined, (instance) => invoke(instance, response, step));
       if (outcome === undefined) continue;
       if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
       const decision = outcome.value;
@@ -279,10 +283,6 @@ export class FlowExecutor {
       this.#routeTables.set(listener, table);
     }
     return table;
-  }
-
-  #needsBody(step: PlanStep): boolean {
-    return this.setup.plan.instances[step.instance]?.needsRequestBody === true;
   }
 
   #limitsOf(step: PlanStep) {
