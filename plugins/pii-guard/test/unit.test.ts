@@ -73,6 +73,18 @@ describe("pii-guard (unit)", () => {
     expect(result.kinds).toEqual(["ssn", "email", "card"]);
   });
 
+  it("masks every value of a body near the runtime's 1 MiB default without running out of memory", async () => {
+    const p = await policy({ detectors: { email: "mask" } });
+    const addresses = Array.from({ length: 32_000 }, (_, i) => `user${i}@example.com`);
+    const body = JSON.stringify(addresses);
+    expect(body.length).toBeGreaterThan(700_000);
+    const result = outcome(p.onRequest(json(body)));
+    expect(result.tag).toBe("continue");
+    const masked = JSON.parse(result.body!) as string[];
+    expect(masked).toHaveLength(32_000);
+    expect(masked.every((value, i) => value.length === addresses[i]!.length && /^\*+@\*+\.\*+$/.test(value))).toBe(true);
+  });
+
   it("masks plain text bodies with the configured character", async () => {
     const p = await policy({ detectors: { phone: "mask", iban: "mask" }, maskChar: "#" });
     const result = outcome(p.onRequest(text("call (415) 555-2671, pay DE89 3704 0044 0532 0130 00.")));
