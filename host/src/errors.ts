@@ -86,6 +86,10 @@ export const ERRORS = {
     meaning: "A plugin imports a capability the config does not grant it, so it does not load.",
   },
   PCS_ERR_PLUGIN_PIN_MISMATCH: { status: null, meaning: "A plugin file's sha256 differs from the pin in the config." },
+  PCS_ERR_POLICY_BODY_NEED_MISMATCH: {
+    status: null,
+    meaning: "A policy's init answered other body needs in a worker than at warm-up for the same configuration (logged once; bodies follow warm-up).",
+  },
   PCS_ERR_CAPABILITY_CONFIG: { status: null, meaning: "A capability grant or capability service option is malformed." },
   PCS_ERR_BRIDGE_TIMEOUT: {
     status: null,

@@ -3,6 +3,7 @@ import { instantiatePolicy, type InitInfo, type PolicyInstance } from "@portcull
 import { createCapabilities } from "../../capabilities/create-capabilities.js";
 import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
+import type { ErrorCode } from "../../errors.js";
 import { BodyNeedTable, describeNeeds } from "../body-needs.js";
 
 /**
@@ -67,7 +68,7 @@ export class InstancePool {
     if (!expected || (expected.requestBody === info.requestBody && expected.responseBody === info.responseBody)) return;
     if (!this.bodyNeeds.flagMismatch(index)) return;
     this.#logger.error(
-      { policy: policyName, plugin: this.setup.plan.instances[index]!.plugin },
+      { code: "PCS_ERR_POLICY_BODY_NEED_MISMATCH" satisfies ErrorCode, policy: policyName, plugin: this.setup.plan.instances[index]!.plugin },
       `policy "${policyName}": init answered ${describeNeeds(info)} in a worker, but ${describeNeeds(expected)} at warm-up; ` +
         "bodies follow the warm-up answer (a plugin bug: the answer must depend on the configuration only)",
     );
