@@ -11,6 +11,7 @@ import { PolicyBuildError } from "../errors.js";
 import { SDK_ASSEMBLY_DIR, SDK_PACKAGE_NAME, SDK_WIT_FILE } from "../sdk-paths.js";
 import { GUEST_INITIALIZE, guestExportName, guestPostReturnName, GUEST_REALLOC, WORLD_NAME } from "../codegen/names.js";
 import { CORE_CONTRACT } from "../component/generated-binding.js";
+import { stampWorld } from "../component/world-exports.js";
 import { ExportTransform } from "./export-transform.js";
 import { locateDiagnostic, type Diagnostic } from "./diagnostics.js";
 
@@ -112,7 +113,7 @@ export async function buildPolicy(dir: string, options: BuildOptions = {}): Prom
 
   const witSource = await readFile(SDK_WIT_FILE, "utf8");
   const embedded = await componentEmbed({ binary: coreModule, witSource, world: WORLD_NAME, stringEncoding: "utf16" });
-  const component = await componentNew(embedded);
+  const component = stampWorld(await componentNew(embedded));
   const outDir = resolve(root, options.outDir ?? "build");
   await mkdir(outDir, { recursive: true });
   const wasmPath = join(outDir, `${name}.wasm`);

@@ -54,6 +54,35 @@ export function componentCoreModules(component: Uint8Array): Uint8Array[] {
     .map((s) => component.subarray(s.start, s.end));
 }
 
+/** The payload of the first top-level custom section called `name` (a component or a core module), if any. */
+export function customSection(bytes: Uint8Array, name: string): Uint8Array | undefined {
+  const layer = bytes[6] === 1 ? 1 : 0;
+  for (const section of sections(bytes, layer)) {
+    if (section.id !== 0) continue;
+    const reader = new Reader(bytes, section.start);
+    if (reader.name() === name) return bytes.subarray(reader.offset, section.end);
+  }
+  return undefined;
+}
+
+/** `bytes` with a custom section `name` appended at the top level (allowed anywhere in both formats). */
+export function withCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  const encodedName = new TextEncoder().encode(name);
+  const content = [...leb128(encodedName.length), ...encodedName, ...payload];
+  return new Uint8Array([...bytes, 0, ...leb128(content.length), ...content]);
+}
+
+function leb128(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+}
+
 const VALUE_TYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
 
 export interface FuncSignature {
