@@ -71,6 +71,13 @@ export const runtimeSchema = z
       .positive()
       .default(5_000)
       .describe("Longest wait for a free worker; past it the request gets 503 PCS_ERR_POLICY_POOL_BUSY."),
+    tasksPerWorker: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(8)
+      .describe("Flows queued at each worker (run one at a time): more saves thread wake-ups under load; 1 never queues a flow behind another."),
     quarantine: z
       .strictObject({
         failures: z.number().int().positive().default(5).describe("Consecutive failures that quarantine a plugin."),

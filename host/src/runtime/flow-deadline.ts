@@ -1,8 +1,14 @@
 import { UpstreamAbort } from "../proxy/upstream-abort.js";
 
 const MS_MASK = 0x7fffffff;
-/** Int32 words per progress slot: [0] plan instance + 1 of the policy running, [1] start time (masked ms). */
-const SLOT_WORDS = 2;
+/**
+ * Int32 words per progress slot: [0] plan instance + 1 of the policy running, [1] start time (masked
+ * ms), [2] state: 0 while queued, the threadId of the worker running it, or ABANDONED.
+ */
+const SLOT_WORDS = 3;
+const STATE = 2;
+/** A queued task the gateway gave up on (queue timeout): the worker that reaches it skips it. */
+const ABANDONED = -1;
 
 /**
  * Progress slots shared once with every worker (workerData), so a task carries a small slot
@@ -24,10 +30,7 @@ export class ProgressSlots {
   /** A cleared slot, or -1 when every slot is in use or retired. */
   take(): number {
     const slot = this.#free.pop() ?? (this.#next < this.capacity ? this.#next++ : -1);
-    if (slot >= 0) {
-      Atomics.store(this.words, slot * SLOT_WORDS, 0);
-      Atomics.store(this.words, slot * SLOT_WORDS + 1, 0);
-    }
+    if (slot >= 0) this.words.fill(0, slot * SLOT_WORDS, (slot + 1) * SLOT_WORDS);
     return slot;
   }
 
@@ -38,15 +41,21 @@ export class ProgressSlots {
 
 /**
  * The time budget of one flow task, counted from the moment a worker starts running it: time spent
- * waiting in the pool's queue (behind a slow flow, say) is not charged to the policies. The worker
- * writes its start time and the policy it is running into the task's progress slot; when the
- * budget has run out the deadline aborts the task (piscina then terminates and replaces that
- * worker). A task that waits in the queue past `queueTimeoutMs` is aborted too, without touching
- * any worker. Without a slot (all in use) the budget counts from the submission.
+ * queued (behind a slow flow, say) is not charged to the policies. Tasks queue at the workers too
+ * (runtime.tasksPerWorker), so the budget cannot be enforced by aborting the pool task: the worker
+ * records in the task's progress slot when it started, which thread runs it and which policy it is
+ * running, and when the budget has run out the deadline expires and `onBudget` terminates that
+ * thread (piscina replaces it; the tasks queued behind it fail and are run again, see PolicyRuntime).
+ * A task still queued past `queueTimeoutMs` is marked abandoned, which the worker that reaches it
+ * honours by skipping it. Without a slot (all in use) the budget counts from the submission and the
+ * deadline aborts the pool task as an AbortSignal.
  */
 export class FlowDeadline extends UpstreamAbort {
-  /** Why the task was aborted, once it was. */
+  /** Why the task was given up on, once it was. */
   reason: "budget" | "queue" | undefined;
+  /** Resolves (to undefined) when the deadline expires. */
+  readonly expired: Promise<undefined>;
+  #resolveExpired!: (value: undefined) => void;
   readonly #queuedUntil: number;
   readonly #submittedAt = Date.now() & MS_MASK;
   #timer: NodeJS.Timeout;
@@ -56,10 +65,12 @@ export class FlowDeadline extends UpstreamAbort {
     readonly slot: number,
     private readonly budgetMs: number,
     queueTimeoutMs: number,
+    private readonly onBudget: (threadId: number) => void,
   ) {
     super();
+    this.expired = new Promise((resolve) => (this.#resolveExpired = resolve));
     this.#queuedUntil = Date.now() + queueTimeoutMs;
-    this.#timer = setTimeout(check, budgetMs, this);
+    this.#timer = setTimeout(check, Math.min(budgetMs, queueTimeoutMs), this);
   }
 
   /** The policy that was running (plan instance index), or -1. */
@@ -67,7 +78,12 @@ export class FlowDeadline extends UpstreamAbort {
     return this.slot < 0 ? -1 : Atomics.load(this.slots.words, this.slot * SLOT_WORDS) - 1;
   }
 
-  /** Stops the timer; the slot goes back for reuse unless the task was aborted. */
+  /** Whether no worker ever started the task (it can then be run again without side effects). */
+  get neverStarted(): boolean {
+    return this.slot >= 0 && Atomics.load(this.slots.words, this.slot * SLOT_WORDS + STATE) === 0;
+  }
+
+  /** Stops the timer; the slot goes back for reuse unless the task was given up on. */
   done(): void {
     clearTimeout(this.#timer);
     if (this.reason === undefined) this.slots.release(this.slot);
@@ -75,15 +91,22 @@ export class FlowDeadline extends UpstreamAbort {
 
   /** @internal */
   check(): void {
-    const started = this.slot < 0 ? this.#submittedAt : Atomics.load(this.slots.words, this.slot * SLOT_WORDS + 1);
     const now = Date.now();
-    if (started === 0) {
-      if (now < this.#queuedUntil) this.#rearm(Math.min(this.budgetMs, this.#queuedUntil - now));
-      else this.#expire("queue");
+    if (this.slot < 0) {
+      if (elapsedSince(this.#submittedAt, now) >= this.budgetMs) this.#expire("budget", 0);
+      else this.#rearm(this.budgetMs - elapsedSince(this.#submittedAt, now));
       return;
     }
-    const elapsed = ((now & MS_MASK) - started + MS_MASK + 1) % (MS_MASK + 1);
-    if (elapsed >= this.budgetMs) this.#expire("budget");
+    const base = this.slot * SLOT_WORDS;
+    let state = Atomics.load(this.slots.words, base + STATE);
+    if (state === 0) {
+      if (now < this.#queuedUntil) return this.#rearm(Math.min(this.budgetMs, this.#queuedUntil - now));
+      state = Atomics.compareExchange(this.slots.words, base + STATE, 0, ABANDONED);
+      if (state === 0) return this.#expire("queue", 0);
+      // a worker started it just now: its budget applies
+    }
+    const elapsed = elapsedSince(Atomics.load(this.slots.words, base + 1), now);
+    if (elapsed >= this.budgetMs) this.#expire("budget", state);
     else this.#rearm(this.budgetMs - elapsed);
   }
 
@@ -91,19 +114,31 @@ export class FlowDeadline extends UpstreamAbort {
     this.#timer = setTimeout(check, Math.max(1, ms), this);
   }
 
-  #expire(reason: "budget" | "queue"): void {
+  #expire(reason: "budget" | "queue", threadId: number): void {
     this.reason = reason;
-    this.abort();
+    this.#resolveExpired(undefined);
+    if (threadId > 0) this.onBudget(threadId);
+    else this.abort();
   }
+}
+
+function elapsedSince(startedMs: number, now: number): number {
+  return ((now & MS_MASK) - startedMs + MS_MASK + 1) % (MS_MASK + 1);
 }
 
 function check(deadline: FlowDeadline): void {
   deadline.check();
 }
 
-/** Worker side: records that the task in `slot` has started. */
-export function markStarted(words: Int32Array, slot: number): void {
-  if (slot >= 0) Atomics.store(words, slot * SLOT_WORDS + 1, Date.now() & MS_MASK || 1);
+/**
+ * Worker side: claims the task in `slot` for thread `threadId` and records its start; false when the
+ * gateway abandoned it while it was queued (the worker then skips it).
+ */
+export function markStarted(words: Int32Array, slot: number, threadId: number): boolean {
+  if (slot < 0) return true;
+  // The start time first: once the state names a thread, the deadline reads it.
+  Atomics.store(words, slot * SLOT_WORDS + 1, Date.now() & MS_MASK || 1);
+  return Atomics.compareExchange(words, slot * SLOT_WORDS + STATE, 0, threadId) === 0;
 }
 
 /** Worker side: records which policy (plan instance) the task in `slot` is running. */

@@ -56,8 +56,9 @@ export class PolicyRuntime {
       workerData: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer } satisfies WorkerSetup,
       minThreads: workers,
       maxThreads: workers,
-      // One flow per worker at a time: flows block on synchronous host calls.
-      concurrentTasksPerWorker: 1,
+      // Flows run one at a time in a worker (they block on synchronous host calls); the others
+      // queue in its port, so a busy worker picks the next one up without a thread wake-up.
+      concurrentTasksPerWorker: runtime.tasksPerWorker,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
     this.#pool.on("message", (message: unknown) => services.accept(message));
@@ -108,15 +109,30 @@ export class PolicyRuntime {
     return this.#bodyNeeds.responseNeed(steps);
   }
 
-  /** Runs one flow as one pool task, within the time budget of the policies it may call. */
-  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[]): Promise<FlowResult> {
+  /**
+   * Runs one flow as one pool task, within the time budget of the policies it may call. A task
+   * that never started because its worker died (terminated for another flow's budget, which it was
+   * queued behind) is run again: nothing of it ran, so nothing runs twice.
+   */
+  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[], attempt = 1): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
-    const deadline = new FlowDeadline(this.#slots, this.#slots.take(), Math.max(1, budgetMs), this.queueTimeoutMs);
-    const full = { ...task, quarantined: this.#stats.quarantined(steps), slot: deadline.slot } as FlowTask;
-    let result: FlowResult;
+    const slot = this.#slots.take();
+    const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.#terminateWorker);
+    const full = { ...task, quarantined: this.#stats.quarantined(steps), slot } as FlowTask;
+    let result: FlowResult | undefined;
     try {
-      result = (await this.#pool.run(full, { signal: deadline as unknown as AbortSignal })) as FlowResult;
+      // With a slot the deadline watches the task through it; without one it aborts the pool task.
+      const pending = this.#pool.run(full, slot < 0 ? { signal: deadline as unknown as AbortSignal } : {}) as Promise<FlowResult>;
+      result = slot < 0 ? await pending : await Promise.race([pending, deadline.expired]);
+      if (result === undefined) {
+        pending.catch(ignore); // the abandoned or terminated task's own answer is no longer wanted
+        return this.#failedTask(undefined, steps, deadline, task.metadata);
+      }
     } catch (error) {
+      if (deadline.reason === undefined && deadline.neverStarted && attempt < MAX_ATTEMPTS) {
+        deadline.done();
+        return this.run(task, steps, attempt + 1);
+      }
       return this.#failedTask(error, steps, deadline, task.metadata);
     } finally {
       deadline.done();
@@ -125,6 +141,12 @@ export class PolicyRuntime {
     for (const skipped of result.skipped) this.logger.warn({ policy: skipped.policy, code: skipped.code }, `${skipped.message} (failure mode open: skipped)`);
     return result;
   }
+
+  /** Ends a flow that ran past its budget by terminating the worker thread running it. */
+  readonly #terminateWorker = (threadId: number): void => {
+    const worker = this.#pool.threads.find((thread) => thread.threadId === threadId);
+    void worker?.terminate();
+  };
 
   /** A task that did not complete: its budget or queue time ran out, or its worker died. */
   #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline, metadata: [string, string][]): FlowResult {
@@ -183,6 +205,11 @@ export class PolicyRuntime {
     await this.services.close();
   }
 }
+
+/** Runs of a flow whose worker died before it started: the first and one more. */
+const MAX_ATTEMPTS = 2;
+
+const ignore = (): void => undefined;
 
 /** A task as callers give it; the runtime adds quarantine and progress. */
 export type TaskInput<T> = Omit<T, "quarantined" | "slot">;

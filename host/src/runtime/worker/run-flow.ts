@@ -26,6 +26,7 @@ import type {
   WorkerSetup,
 } from "../flow-messages.js";
 import type { FlowChains, PlanStep } from "../policy-plan.js";
+import { threadId } from "node:worker_threads";
 import { markRunning, markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
@@ -35,6 +36,15 @@ import { InstanceError, InstancePool } from "./instances.js";
  * Each step may be skipped by its `when:` condition; a policy that fails is either the end of
  * the flow (failure mode closed) or skipped and reported (open).
  */
+/** The answer to a task the gateway abandoned while it was queued; nobody reads it. */
+const ABANDONED_RESULT: FlowResult = Object.freeze({
+  outcome: "failed",
+  failure: { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: "", instance: -1, message: "abandoned while queued" },
+  metadata: [],
+  calls: [],
+  skipped: [],
+}) as FlowResult;
+
 export class FlowExecutor {
   readonly #instances: InstancePool;
   readonly #conditions: (CompiledExpression | undefined)[] = [];
@@ -65,7 +75,7 @@ export class FlowExecutor {
 
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
     this.#slot = task.slot;
-    markStarted(this.#progress, task.slot);
+    if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
     try {
       switch (task.flow) {
         case "request":
