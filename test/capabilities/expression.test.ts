@@ -40,7 +40,7 @@ describe("expression capability (CEL)", () => {
       requestId: "req-1",
       expression: () => {
         built++;
-        return expressionContextFrom({ request, metadata, env: { STAGE: "prod", UNSET: undefined } });
+        return expressionContextFrom({ request, metadata, env: { STAGE: "prod" } });
       },
     });
     const evaluate = (source: string) => {

@@ -4,6 +4,7 @@ import { HTTP_FETCH_CALL } from "./http/http-capability.js";
 import { METRICS_RECORD_CALL } from "./metrics/metrics-capability.js";
 import { MetricsRegistry, type MetricSample } from "./metrics/metrics-registry.js";
 import { createStore, type StoreConfig } from "./stores/create-store.js";
+import { MemoryStore } from "./stores/memory-store.js";
 import type { SharedStore } from "./stores/shared-store.js";
 import { registerStoreHandlers } from "./stores/store-handlers.js";
 
@@ -15,6 +16,8 @@ export interface CapabilityServicesOptions {
 export interface CapabilityServices {
   bridge: BridgeServer;
   store: SharedStore;
+  /** The memory backend's counter table, which policy workers update directly; undefined with Redis. */
+  sharedCounters: SharedArrayBuffer | undefined;
   metrics: MetricsRegistry;
   /**
    * Give it every message workers post to their parent (`pool.on("message", ...)`,
@@ -35,6 +38,7 @@ export function startCapabilityServices(options: CapabilityServicesOptions = {})
   return {
     bridge,
     store,
+    sharedCounters: store instanceof MemoryStore ? store.counters.buffer : undefined,
     metrics,
     accept: (message) => bridge.accept(message),
     renderPrometheus: () => metrics.renderPrometheus(),

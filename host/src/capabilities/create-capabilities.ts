@@ -14,7 +14,8 @@ import { createJsonSchema } from "./json-schema/json-schema-capability.js";
 import { createRegex } from "@portcullis/sdk/component";
 import { createLog } from "./log/log-capability.js";
 import { createMetrics } from "./metrics/metrics-capability.js";
-import { createCounters, createKv } from "./stores/store-capabilities.js";
+import { SharedCounters } from "./stores/shared-counters.js";
+import { bridgedCounters, createCounters, createKv, sharedMemoryCounters } from "./stores/store-capabilities.js";
 
 export interface CapabilityContext {
   /** Policy (plugin) name, attached to logs and metrics. */
@@ -25,11 +26,21 @@ export interface CapabilityContext {
   logger?: Logger;
   /** The bridge to the main thread; by default this worker's, connected on first need. */
   bridge?: BridgeClient;
+  /** The memory backend's counter table (MemoryStore.counters.buffer): counters then skip the bridge. */
+  sharedCounters?: SharedArrayBuffer;
   /** Longest wait for a shared-store call, after which it answers `unavailable` (default 2 s). */
   bridgeTimeoutMs?: number;
 }
 
 let fallbackLogger: Logger | undefined;
+
+/** One view per table and thread: every plugin instance of a worker shares it. */
+const counterViews = new WeakMap<SharedArrayBuffer, SharedCounters>();
+function sharedCountersView(buffer: SharedArrayBuffer): SharedCounters {
+  let view = counterViews.get(buffer);
+  if (!view) counterViews.set(buffer, (view = new SharedCounters(buffer)));
+  return view;
+}
 
 /** Builds the capabilities of one plugin instance: exactly the granted ones. */
 export function createCapabilities(grants: CapabilityGrants, context: CapabilityContext): Partial<Capabilities> {
@@ -43,7 +54,11 @@ export function createCapabilities(grants: CapabilityGrants, context: Capability
   if (grants.clock) capabilities.clock = createClock();
   if (grants.random) capabilities.random = createRandom();
   if (grants.crypto) capabilities.crypto = createCrypto();
-  if (grants.counters) capabilities.counters = createCounters(bridge(), bridgeTimeoutMs);
+  if (grants.counters) {
+    capabilities.counters = createCounters(
+      context.sharedCounters ? sharedMemoryCounters(sharedCountersView(context.sharedCounters)) : bridgedCounters(bridge(), bridgeTimeoutMs),
+    );
+  }
   if (grants.kv) capabilities.kv = createKv(bridge(), bridgeTimeoutMs);
   if (grants.metrics) capabilities.metrics = createMetrics(bridge(), context.policyName);
   if (grants.expression) capabilities.expression = createExpression();

@@ -52,6 +52,13 @@ export const storesSchema = z
       .optional(),
     kvMaxEntries: z.number().int().positive().default(100_000).describe("memory backend: most kv entries kept; least recently used go first."),
     kvMaxBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("memory backend: most bytes of kv keys and values kept (default 64 MiB)."),
+    counterSlots: z
+      .number()
+      .int()
+      .min(32)
+      .max(16_777_216)
+      .default(65_536)
+      .describe("memory backend: slots of the counter table in shared memory (40 bytes each); when the probed slots are all live, the one expiring first is given up."),
   })
   .describe("Where shared counters and key-value entries live: memory (one gateway) or Redis (several).");
 

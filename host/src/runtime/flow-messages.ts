@@ -34,6 +34,8 @@ export interface WorkerSetup {
   progress: SharedArrayBuffer;
   /** Each instance's body needs, filled after warm-up (see BodyNeedTable). */
   bodyNeeds: SharedArrayBuffer;
+  /** The memory store's counter table, updated by workers directly (undefined with Redis). */
+  sharedCounters: SharedArrayBuffer | undefined;
 }
 
 export interface WorkerPlugin {

@@ -83,6 +83,7 @@ export class PolicyRuntime {
       baseDir,
       bridgeTimeoutMs: config.stores.redis?.timeoutMs ?? 1_000,
       logLevel: config.logging.level,
+      sharedCounters: services.sharedCounters,
     };
     const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
     return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime);
@@ -244,8 +245,8 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Pr
 }
 
 function storeConfig(config: GatewayConfig): StoreConfig {
-  const { backend, kvMaxEntries, kvMaxBytes } = config.stores;
-  if (backend === "memory") return { memory: { maxKvEntries: kvMaxEntries, maxKvBytes: kvMaxBytes } };
+  const { backend, kvMaxEntries, kvMaxBytes, counterSlots } = config.stores;
+  if (backend === "memory") return { memory: { maxKvEntries: kvMaxEntries, maxKvBytes: kvMaxBytes, counterSlots } };
   const redis = config.stores.redis ?? { url: "redis://127.0.0.1:6379", prefix: "portcullis:", timeoutMs: 200 };
   return { redis };
 }

@@ -29,7 +29,8 @@ export interface FlowState {
   request: RequestHead;
   response?: ResponseHead;
   metadata: MetadataEntry[];
-  env?: Record<string, string | undefined>;
+  /** Defined variables only: callers that evaluate often snapshot process.env once. */
+  env?: Record<string, string>;
 }
 
 /** Builds the expression context of a flow from the shapes the runtime holds. */
@@ -50,7 +51,7 @@ export function expressionContextFrom(flow: FlowState): ExpressionContext {
     },
     response: response ? { status: BigInt(response.status), headers: headerMap(response.headers) } : {},
     metadata: Object.fromEntries(flow.metadata.map((entry) => [entry.key, toCelValue(parseJson(entry.value))])),
-    env: Object.fromEntries(Object.entries(flow.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+    env: flow.env ?? {},
   };
 }
 

@@ -1,22 +1,18 @@
+import { SharedCounters } from "./shared-counters.js";
 import {
-  DEFAULT_STORE_LIMITS, checkKey, checkValue, windowStart,
+  DEFAULT_STORE_LIMITS, checkKey, checkValue,
   type CounterState, type SharedStore, type StoreLimits,
 } from "./shared-store.js";
-import { bucketState, bucketTiming, takeTokens, type BucketLimit, type BucketState } from "./token-bucket.js";
+import type { BucketLimit, BucketState } from "./token-bucket.js";
 
 export interface MemoryStoreOptions extends Partial<StoreLimits> {
   /** Most kv entries kept; the least recently used goes first. */
   maxKvEntries?: number;
   /** Most kv bytes (values) kept; the least recently used goes first. */
   maxKvBytes?: number;
-  /** Most live counters (and, apart, token buckets) kept; the least recently touched goes first. */
-  maxCounters?: number;
+  /** Slots of the shared counter table (counters and token buckets together; see SharedCounters). */
+  counterSlots?: number;
   now?: () => number;
-}
-
-interface CounterEntry {
-  windowStart: number;
-  value: number;
 }
 
 interface KvEntry {
@@ -33,11 +29,9 @@ export class MemoryStore implements SharedStore {
   readonly #limits: StoreLimits;
   readonly #maxKvEntries: number;
   readonly #maxKvBytes: number;
-  readonly #maxCounters: number;
   readonly #now: () => number;
-  readonly #counters = new Map<string, CounterEntry>();
-  /** Token bucket key -> TAT in microseconds (an absent or past TAT is a full bucket). */
-  readonly #buckets = new Map<string, number>();
+  /** Counters and buckets, in shared memory that policy workers update directly. */
+  readonly counters: SharedCounters;
   readonly #kv = new Map<string, KvEntry>();
   #kvBytes = 0;
 
@@ -48,43 +42,23 @@ export class MemoryStore implements SharedStore {
     };
     this.#maxKvEntries = options.maxKvEntries ?? 100_000;
     this.#maxKvBytes = options.maxKvBytes ?? 64 * 1024 * 1024;
-    this.#maxCounters = options.maxCounters ?? 1_000_000;
     this.#now = options.now ?? Date.now;
+    this.counters = new SharedCounters(options.counterSlots ?? 65_536, this.#now);
   }
 
   async getCounter(key: string, windowMs: number): Promise<CounterState> {
     checkKey(key, this.#limits);
-    const now = this.#now();
-    const start = windowStart(now, windowMs);
-    const entry = this.#counters.get(counterKey(key, windowMs));
-    const value = entry && entry.windowStart === start ? entry.value : 0;
-    return { value, resetInMs: start + windowMs - now };
+    return this.counters.getCounter(key, windowMs);
   }
 
   async increment(key: string, delta: number, windowMs: number): Promise<CounterState> {
     checkKey(key, this.#limits);
-    const now = this.#now();
-    const start = windowStart(now, windowMs);
-    const id = counterKey(key, windowMs);
-    const entry = this.#counters.get(id);
-    const value = (entry && entry.windowStart === start ? entry.value : 0) + delta;
-    this.#counters.delete(id);
-    this.#counters.set(id, { windowStart: start, value });
-    evictOldest(this.#counters, this.#maxCounters);
-    return { value, resetInMs: start + windowMs - now };
+    return this.counters.increment(key, delta, windowMs);
   }
 
   async take(key: string, cost: number, limit: BucketLimit): Promise<BucketState> {
     checkKey(key, this.#limits);
-    const timing = bucketTiming(limit, cost);
-    const nowUs = this.#now() * 1000;
-    const { allowed, tatUs } = takeTokens(this.#buckets.get(key), nowUs, cost, timing);
-    if (allowed && cost > 0) {
-      this.#buckets.delete(key);
-      this.#buckets.set(key, tatUs);
-      evictOldest(this.#buckets, this.#maxCounters);
-    }
-    return bucketState(allowed, tatUs, nowUs, cost, timing);
+    return this.counters.take(key, cost, limit);
   }
 
   async kvGet(key: string): Promise<Uint8Array | undefined> {
@@ -120,8 +94,6 @@ export class MemoryStore implements SharedStore {
   }
 
   async close(): Promise<void> {
-    this.#counters.clear();
-    this.#buckets.clear();
     this.#kv.clear();
     this.#kvBytes = 0;
   }
@@ -141,16 +113,4 @@ export class MemoryStore implements SharedStore {
       this.#removeKv(key, entry);
     }
   }
-}
-
-/** Drops the least recently touched entries beyond `max` (counters of past windows and full buckets are among them). */
-function evictOldest(entries: Map<string, unknown>, max: number): void {
-  for (const id of entries.keys()) {
-    if (entries.size <= max) return;
-    entries.delete(id);
-  }
-}
-
-function counterKey(key: string, windowMs: number): string {
-  return `${windowMs}:${key}`;
 }

@@ -39,6 +39,7 @@ export class InstancePool {
       logger: this.#logger,
       baseDir: this.setup.baseDir,
       bridgeTimeoutMs: this.setup.bridgeTimeoutMs,
+      sharedCounters: this.setup.sharedCounters,
     });
     const instance = instantiatePolicy(plugin.module, capabilities);
     const initialised = instance.init(planned.config);
