@@ -14,7 +14,7 @@ export { JsonValue, JsonKind, isJsonContentType } from "./api/json";
 export { JsonPath, JsonMatch } from "./api/json-path";
 export { Base64, Base64Url } from "./api/base64";
 export { Utf8 } from "./api/utf8";
-export { QueryParam, parseQuery, formDecode } from "./api/query";
+export { QueryParam, parseQuery, formDecode, formEncode } from "./api/query";
 export { Wire } from "./api/wire";
 export { DynamicValue } from "./api/dynamic-value";
 export { IpAddress, CidrRange, CidrParse, CidrList } from "./api/ip";

@@ -3,9 +3,9 @@
 // body (JSON string values and card numbers as numbers, or plain text) and optionally the query string and
 // named headers. Operator patterns are shapes or RE2 regular expressions (the host's `regex` capability).
 // Per kind: block (400 PII_<KIND>, never echoing the data), mask in place, or log.
-import { BodyNeed, Config, Decision, isJsonContentType, JsonValue, Policy, Regex, register, Request } from "@portcullis/sdk";
+import { BodyNeed, Config, Decision, formEncode, isJsonContentType, JsonValue, Policy, Regex, register, Request } from "@portcullis/sdk";
 import { jsonValueTokens, JsonValueToken } from "./json-values";
-import { encodeComponent, formatQuery, parseQuery } from "./query";
+import { formatQuery, parseQuery } from "./query";
 import { Report } from "./report";
 import { Action, Finding, masked, Rule, Scanner } from "./scanner";
 import { CONFIG_SCHEMA } from "./schema";
@@ -93,7 +93,7 @@ class PiiGuard extends Policy {
       const parameter = parameters[i];
       const findings = found[i];
       if (findings.length > 0 && report.add(findings, "query:" + parameter.name)) {
-        parameter.text = parameter.rawName + "=" + encodeComponent(masked(parameter.value, findings, this.maskChar));
+        parameter.text = parameter.rawName + "=" + formEncode(masked(parameter.value, findings, this.maskChar), "*");
         changed = true;
       }
     }

@@ -33,16 +33,3 @@ export function formatQuery(parameters: Array<QueryParameter>): string {
   for (let i = 0; i < parameters.length; i++) pairs.push(parameters[i].text);
   return pairs.join("&");
 }
-
-/** Percent-encodes all but the unreserved characters and `*` (the default mask). */
-export function encodeComponent(text: string): string {
-  const bytes = Uint8Array.wrap(String.UTF8.encode(text));
-  const digits = "0123456789ABCDEF";
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x2d || b == 0x2e || b == 0x5f || b == 0x7e || b == 0x2a;
-    out += unreserved ? String.fromCharCode(b) : "%" + digits.charAt(b >> 4) + digits.charAt(b & 15);
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 // Query parameter edits on the raw query string: remove, then set, then add. Parameters that are not
 // edited keep their bytes, their order and their repetitions; names are compared after decoding
 // (`%20` and `+` are spaces). New values are percent-encoded (everything but A-Z a-z 0-9 - . _ ~).
-import { Config, Expression, formDecode, JsonValue } from "@portcullis/sdk";
+import { Config, Expression, formDecode, formEncode, JsonValue } from "@portcullis/sdk";
 
 class Parameter {
   /** `expression` is a compiled CEL handle, or -1 for `literal`. */
@@ -33,7 +33,7 @@ export class QueryEdits {
       const parameter = this.set[i];
       const value = valueOf(parameter);
       if (value === null) continue;
-      const encoded = encode(parameter.name) + "=" + encode(value);
+      const encoded = formEncode(parameter.name) + "=" + formEncode(value);
       const first = indexOfName(parts, parameter.name, 0);
       if (first < 0) parts.push(encoded);
       else {
@@ -43,7 +43,7 @@ export class QueryEdits {
     }
     for (let i = 0; i < this.add.length; i++) {
       const value = valueOf(this.add[i]);
-      if (value !== null) parts.push(encode(this.add[i].name) + "=" + encode(value));
+      if (value !== null) parts.push(formEncode(this.add[i].name) + "=" + formEncode(value));
     }
     return parts.join("&");
   }
@@ -92,17 +92,4 @@ function indexOfName(parts: Array<string>, name: string, from: i32): i32 {
 function nameOf(part: string): string {
   const equals = part.indexOf("=");
   return formDecode(equals < 0 ? part : part.substring(0, equals));
-}
-
-const HEX = "0123456789ABCDEF";
-
-function encode(text: string): string {
-  const utf8 = Uint8Array.wrap(String.UTF8.encode(text));
-  const out = new Array<string>();
-  for (let i = 0; i < utf8.length; i++) {
-    const b = <i32>utf8[i];
-    const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x2d || b == 0x2e || b == 0x5f || b == 0x7e;
-    out.push(unreserved ? String.fromCharCode(b) : "%" + HEX.charAt(b >> 4) + HEX.charAt(b & 15));
-  }
-  return out.join("");
 }

@@ -36,6 +36,23 @@ export function formDecode(text: string): string {
   return Utf8.decode(out.subarray(0, written));
 }
 
+const HEX_DIGITS = "0123456789ABCDEF";
+
+/**
+ * `text` encoded for a query component: every UTF-8 byte but the unreserved characters
+ * (A-Z a-z 0-9 - . _ ~) and those in `keep` as `%XX`.
+ */
+export function formEncode(text: string, keep: string = ""): string {
+  const bytes = Utf8.encode(text);
+  const out = new Array<string>();
+  for (let i = 0; i < bytes.length; i++) {
+    const b = <i32>bytes[i];
+    const unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x2d || b == 0x2e || b == 0x5f || b == 0x7e;
+    out.push(unreserved || (b < 0x80 && keep.indexOf(String.fromCharCode(b)) >= 0) ? String.fromCharCode(b) : "%" + HEX_DIGITS.charAt(b >> 4) + HEX_DIGITS.charAt(b & 15));
+  }
+  return out.join("");
+}
+
 /** One `name=value` pair of a query: `rawName` as written, `name` and `value` decoded. */
 export class QueryParam {
   constructor(public readonly rawName: string, public readonly name: string, public readonly value: string) {}
