@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
+import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { plugin } from "./support/policies.js";
+import { BAD_AND_OK_ROUTES, plugin } from "./support/policies.js";
 
 afterEach(stopAll);
 
@@ -15,15 +15,7 @@ plugins:
 ${plugin("misbehave", `    limits: { timeoutMs: ${timeoutMs} }\n`)}
 ${plugin("tag")}
 runtime: { workers: 1, tasksPerWorker: 4${runtime} }
-${routesYaml(`
-      - name: bad
-        match: { path: { prefix: /bad } }
-        policies: { request: [ { plugin: misbehave } ] }
-        backend: { echo: true }
-      - name: ok
-        match: { path: { prefix: /ok } }
-        policies: { request: [ { plugin: tag, with: { label: healthy } } ] }
-        backend: { echo: true }`)}
+${BAD_AND_OK_ROUTES}
 `;
 }
 
