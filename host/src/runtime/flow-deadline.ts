@@ -59,6 +59,7 @@ export class FlowDeadline extends UpstreamAbort {
   readonly #queuedUntil: number;
   readonly #submittedAt = Date.now() & MS_MASK;
   #timer: NodeJS.Timeout;
+  #released = false;
 
   constructor(
     private readonly slots: ProgressSlots,
@@ -83,10 +84,11 @@ export class FlowDeadline extends UpstreamAbort {
     return this.slot >= 0 && Atomics.load(this.slots.words, this.slot * SLOT_WORDS + STATE) === 0;
   }
 
-  /** Stops the timer; the slot goes back for reuse unless the task was given up on. */
+  /** Stops the timer; the slot goes back for reuse (once) unless the task was given up on. */
   done(): void {
     clearTimeout(this.#timer);
-    if (this.reason === undefined) this.slots.release(this.slot);
+    if (this.reason === undefined && !this.#released) this.slots.release(this.slot);
+    this.#released = true;
   }
 
   /** @internal */

@@ -131,7 +131,7 @@ export class PolicyRuntime {
       }
     } catch (error) {
       if (deadline.reason === undefined && deadline.neverStarted && attempt < MAX_ATTEMPTS) {
-        deadline.done();
+        deadline.done(); // its slot is free again before the next run takes one
         return this.run(task, steps, attempt + 1);
       }
       return this.#failedTask(error, steps, deadline, task.metadata);
