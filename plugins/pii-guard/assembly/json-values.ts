@@ -3,6 +3,7 @@
 // spacing and key order stay exactly as the client sent them). Object keys are not values.
 
 const MAX_DEPTH = 128;
+const MIN_CARD_NUMBER_LENGTH = 13;
 
 /** A value's place in the document, turned into a JSON Pointer only when something is found there. */
 export class JsonPath {
@@ -167,7 +168,10 @@ class Walker {
     const start = this.position;
     while (this.position < this.text.length && isNumberChar(this.text.charCodeAt(this.position))) this.position++;
     if (this.position == start) return false;
-    this.tokens.push(new JsonValueToken(start, this.position, path, this.text.substring(start, this.position), true));
+    // Only a card number is looked for in numbers, and none is shorter than 13 digits: skip the rest.
+    if (this.position - start >= MIN_CARD_NUMBER_LENGTH) {
+      this.tokens.push(new JsonValueToken(start, this.position, path, this.text.substring(start, this.position), true));
+    }
     return true;
   }
 

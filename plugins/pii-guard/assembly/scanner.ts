@@ -32,6 +32,9 @@ export class Finding {
   constructor(public readonly rule: Rule, public readonly start: i32, public readonly end: i32) {}
 }
 
+/** Shared, never written: what `emails` answers for a text without `@` (most of them). */
+const NO_FINDINGS = new Array<Finding>();
+
 export class Scanner {
   ssn: Rule | null = null;
   card: Rule | null = null;
@@ -89,13 +92,13 @@ export class Scanner {
   }
 
   private emails(s: string): Array<Finding> {
-    const found = new Array<Finding>();
     const rule = this.email;
-    if (rule === null) return found;
-    let at = s.indexOf("@");
+    let at = rule === null ? -1 : s.indexOf("@");
+    if (at < 0) return NO_FINDINGS;
+    const found = new Array<Finding>();
     while (at >= 0) {
       const span = matchEmail(s, at);
-      if (span !== null && (found.length == 0 || found[found.length - 1].end <= span[0])) found.push(new Finding(rule, span[0], span[1]));
+      if (span !== null && (found.length == 0 || found[found.length - 1].end <= span[0])) found.push(new Finding(rule!, span[0], span[1]));
       at = s.indexOf("@", at + 1);
     }
     return found;
