@@ -5,7 +5,7 @@
 const MAX_DEPTH = 128;
 const MIN_CARD_NUMBER_LENGTH = 13;
 
-/** A value's place in the document, turned into a JSON Pointer only when something is found there. */
+/** A container's place in the document (the root's has no parent), for JSON Pointers of findings. */
 export class JsonPath {
   constructor(public readonly parent: JsonPath | null, public readonly key: string | null, public readonly index: i32) {}
 
@@ -13,33 +13,43 @@ export class JsonPath {
     const segments = new Array<string>();
     let node: JsonPath | null = this;
     while (node !== null && node.parent !== null) {
-      const key = node.key;
-      segments.unshift(key !== null ? key.replaceAll("~", "~0").replaceAll("/", "~1") : node.index.toString());
+      segments.unshift(segment(node.key, node.index));
       node = node.parent;
     }
     return segments.length == 0 ? "" : "/" + segments.join("/");
   }
 }
 
-const ROOT = new JsonPath(null, null, 0);
+function segment(key: string | null, index: i32): string {
+  return key !== null ? key.replaceAll("~", "~0").replaceAll("/", "~1") : index.toString();
+}
 
 export class JsonValueToken {
   constructor(
     /** Where the token sits in the text: [start, end). */
     public readonly start: i32,
     public readonly end: i32,
-    public readonly path: JsonPath,
+    /** The container holding it (null for a document that is a lone value), and its key or index there. */
+    public readonly parent: JsonPath | null,
+    public readonly key: string | null,
+    public readonly index: i32,
     /** The decoded string, or the number's text. */
     public readonly value: string,
     public readonly isNumber: bool,
   ) {}
+
+  /** The value's JSON Pointer, built only when something is found there. */
+  pointer(): string {
+    const parent = this.parent;
+    return parent === null ? "" : parent.toPointer() + "/" + segment(this.key, this.index);
+  }
 }
 
 /** The value tokens of `text`, or null when it is not valid JSON (or nests deeper than 128). */
 export function jsonValueTokens(text: string): Array<JsonValueToken> | null {
   const walker = new Walker(text);
   walker.space();
-  if (!walker.value(ROOT, 0)) return null;
+  if (!walker.value(null, null, 0, 0)) return null;
   walker.space();
   return walker.position == text.length ? walker.tokens : null;
 }
@@ -57,22 +67,23 @@ class Walker {
     }
   }
 
-  value(path: JsonPath, depth: i32): bool {
+  /** The value at the position, member `key` (or item `index`) of `parent`. */
+  value(parent: JsonPath | null, key: string | null, index: i32, depth: i32): bool {
     if (depth > MAX_DEPTH || this.position >= this.text.length) return false;
     const c = this.text.charCodeAt(this.position);
-    if (c == 0x7b) return this.object(path, depth);
-    if (c == 0x5b) return this.array(path, depth);
+    if (c == 0x7b) return this.object(new JsonPath(parent, key, index), depth);
+    if (c == 0x5b) return this.array(new JsonPath(parent, key, index), depth);
     if (c == 0x22) {
       const start = this.position;
       const decoded = this.string();
       if (decoded === null) return false;
-      this.tokens.push(new JsonValueToken(start, this.position, path, decoded, false));
+      this.tokens.push(new JsonValueToken(start, this.position, parent, key, index, decoded, false));
       return true;
     }
     if (c == 0x74) return this.literal("true");
     if (c == 0x66) return this.literal("false");
     if (c == 0x6e) return this.literal("null");
-    return this.number(path);
+    return this.number(parent, key, index);
   }
 
   object(path: JsonPath, depth: i32): bool {
@@ -91,7 +102,7 @@ class Walker {
       if (this.peek() != 0x3a) return false;
       this.position++;
       this.space();
-      if (!this.value(new JsonPath(path, key, 0), depth + 1)) return false;
+      if (!this.value(path, key, 0, depth + 1)) return false;
       this.space();
       const c = this.peek();
       this.position++;
@@ -110,7 +121,7 @@ class Walker {
     let index = 0;
     while (true) {
       this.space();
-      if (!this.value(new JsonPath(path, null, index++), depth + 1)) return false;
+      if (!this.value(path, null, index++, depth + 1)) return false;
       this.space();
       const c = this.peek();
       this.position++;
@@ -164,13 +175,13 @@ class Walker {
     return "\"\\/\b\f\n\r\t".charAt(index);
   }
 
-  number(path: JsonPath): bool {
+  number(parent: JsonPath | null, key: string | null, index: i32): bool {
     const start = this.position;
     while (this.position < this.text.length && isNumberChar(this.text.charCodeAt(this.position))) this.position++;
     if (this.position == start) return false;
     // Only a card number is looked for in numbers, and none is shorter than 13 digits: skip the rest.
     if (this.position - start >= MIN_CARD_NUMBER_LENGTH) {
-      this.tokens.push(new JsonValueToken(start, this.position, path, this.text.substring(start, this.position), true));
+      this.tokens.push(new JsonValueToken(start, this.position, parent, key, index, this.text.substring(start, this.position), true));
     }
     return true;
   }
