@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../support/gateway.js";
 import { builtPolicy } from "../support/plugin-examples.js";
-import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
+import { recordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
+import { rawRequest, stopAll } from "../support/servers.js";
 
 /**
  * Issue 6's combined route: api-key identifies the consumer and its tier, rate-limit counts per
@@ -9,25 +10,13 @@ import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
  * path, the query and the JSON body both ways. Configured as the plugins' READMEs document them,
  * against a real upstream that records what reached it.
  */
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 let gateway: TestGateway;
-const seen: Seen[] = [];
+let upstream: RecordingUpstream;
 
 beforeAll(async () => {
-  const upstream = await startUpstream((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ id: 7, internalId: "db-7", name: "Widget" }));
-    });
+  upstream = await recordingUpstream({
+    body: JSON.stringify({ id: 7, internalId: "db-7", name: "Widget" }),
+    headers: { "content-type": "application/json" },
   });
   // Daily windows (aligned to UTC midnight) keep the counts exact for the length of the test.
   gateway = await startTestGateway(`
@@ -93,17 +82,17 @@ describe("api-key, rate-limit (per consumer, tiered), headers and transform on o
     expect(response.status).toBe(200);
     expect(response.json()).toEqual({ id: 7, name: "Widget" }); // internalId removed on the way back
     expect(response.headers["ratelimit-policy"]).toContain("6;w=86400");
-    const upstream = seen.at(-1)!;
-    expect(upstream.url).toBe("/v2/catalog/orders");
-    expect(upstream.headers["x-consumer"]).toBe("premium-app");
-    expect(upstream.headers["x-api-key"]).toBeUndefined(); // the credential is not forwarded
-    expect(JSON.parse(upstream.body)).toEqual({ sku: "A-1", quantity: 2, placedBy: "premium-app" });
-    expect(upstream.headers["content-length"]).toBe(String(Buffer.byteLength(upstream.body)));
+    const forwarded = upstream.received.at(-1)!;
+    expect(forwarded.url).toBe("/v2/catalog/orders");
+    expect(forwarded.headers["x-consumer"]).toBe("premium-app");
+    expect(forwarded.headers["x-api-key"]).toBeUndefined(); // the credential is not forwarded
+    expect(JSON.parse(forwarded.body)).toEqual({ sku: "A-1", quantity: 2, placedBy: "premium-app" });
+    expect(forwarded.headers["content-length"]).toBe(String(Buffer.byteLength(forwarded.body)));
   });
 
   it("drops only the query parameter it was told to", async () => {
     expect((await call("free-key")).status).toBe(200);
-    expect(seen.at(-1)!.url).toBe("/v2/catalog/items/7?page=2");
+    expect(upstream.received.at(-1)!.url).toBe("/v2/catalog/items/7?page=2");
   });
 
   it("limits each consumer by its own tier: free is refused after 3 a day, premium after 6, independently", async () => {
@@ -119,9 +108,9 @@ describe("api-key, rate-limit (per consumer, tiered), headers and transform on o
     expect(refused.status).toBe(429);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
     expect(refused.json()).toMatchObject({ code: "RATE_LIMITED" });
-    const upstreamCalls = seen.length;
+    const upstreamCalls = upstream.received.length;
     expect((await call("premium-key")).status).toBe(429);
-    expect(seen.length).toBe(upstreamCalls); // a refused request never reaches the upstream
+    expect(upstream.received.length).toBe(upstreamCalls); // a refused request never reaches the upstream
   });
 
   it("refuses a request without a key before it counts against anyone", async () => {

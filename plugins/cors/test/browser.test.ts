@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import type { IncomingHttpHeaders, RequestListener } from "node:http";
+import type { RequestListener } from "node:http";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { routesYaml, startTestGateway, type TestGateway } from "../../../test/support/gateway.js";
 import { builtPolicy } from "../../../test/support/plugin-examples.js";
+import { recordingUpstream, type RecordingUpstream } from "../../../test/support/recording-upstream.js";
 import { startUpstream, stopAll } from "../../../test/support/servers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -53,13 +54,6 @@ const PAGE = `<!doctype html>
 </script>
 `;
 
-interface UpstreamHit {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 const chromiumMissing = !existsSync(CHROMIUM);
 const suiteName = chromiumMissing ? `cors from headless Chromium: skipped, ${CHROMIUM} is not installed` : "cors from headless Chromium";
 
@@ -69,7 +63,7 @@ describe.skipIf(chromiumMissing)(suiteName, () => {
   let gateway: TestGateway;
   let allowedOrigin: string;
   let foreignOrigin: string;
-  const hits: UpstreamHit[] = [];
+  let upstream: RecordingUpstream;
 
   beforeAll(async () => {
     // Two page servers on different ports: two origins, only the first listed in allowOrigins.
@@ -79,14 +73,9 @@ describe.skipIf(chromiumMissing)(suiteName, () => {
     allowedOrigin = (await startUpstream(servePage)).url;
     foreignOrigin = (await startUpstream(servePage)).url;
 
-    const upstream = await startUpstream((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        hits.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-        res.writeHead(200, { "content-type": "application/json", "x-internal": "not exposed" });
-        res.end(JSON.stringify({ method: req.method, url: req.url }));
-      });
+    upstream = await recordingUpstream({
+      body: (request) => JSON.stringify({ method: request.method, url: request.url }),
+      headers: { "content-type": "application/json", "x-internal": "not exposed" },
     });
 
     gateway = await startTestGateway(`
@@ -156,7 +145,7 @@ ${routesYaml(`
     return result;
   }
 
-  const hitsOn = (path: string) => hits.filter((hit) => hit.url === path);
+  const hitsOn = (path: string) => upstream.received.filter((hit) => hit.url === path);
   const gatewayLog = (path: string) =>
     gateway.logs.filter((line) => line.msg === "request" && line.path === path).map((line) => `${String(line.method)} ${String(line.status)}`);
 

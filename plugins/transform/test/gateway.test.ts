@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
-import { rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
+import { rawRequest, stopAll } from "../../../test/support/servers.js";
 import { plugin } from "../../../test/runtime/support/policies.js";
 import { readmeExample } from "../../../test/support/plugin-examples.js";
+import { recordingUpstream } from "../../../test/support/recording-upstream.js";
 
 afterEach(stopAll);
 
@@ -14,34 +15,9 @@ const plugins = `plugins:
     capabilities: { expression: true, regex: true }
 ${plugin("tag")}`;
 
-interface Seen {
-  method: string;
-  url: string;
-  contentLength: string | undefined;
-  acceptEncoding: string | undefined;
-  body: string;
-}
-
-/** An upstream that records what it received and answers a JSON account with a body of its own. */
-async function recordingUpstream(answer: string, contentType = "application/json; charset=utf-8") {
-  const seen: Seen[] = [];
-  const upstream = await startUpstream((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      seen.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        contentLength: req.headers["content-length"],
-        acceptEncoding: req.headers["accept-encoding"],
-        body: Buffer.concat(chunks).toString(),
-      });
-      res.setHeader("content-type", contentType);
-      res.end(answer);
-    });
-  });
-  return Object.assign(upstream, { seen });
-}
+/** An upstream that records what it received and answers `answer` with a body of its own. */
+const recording = (answer: string, contentType = "application/json; charset=utf-8") =>
+  recordingUpstream({ body: answer, headers: { "content-type": contentType } });
 
 const transformConfig = `&transform
                 request:
@@ -60,7 +36,7 @@ const transformConfig = `&transform
 
 describe("transform (gateway)", () => {
   it("rewrites path, method, query and JSON bodies both ways, with Content-Length right on both sides", async () => {
-    const upstream = await recordingUpstream('{"owner_name":"Ada","accounts":[{"internalId":99,"balance":1.10}]}');
+    const upstream = await recording('{"owner_name":"Ada","accounts":[{"internalId":99,"balance":1.10}]}');
     const gateway = await startTestGateway(`${plugins}${routesYaml(`
       - name: api
         policies:
@@ -78,19 +54,19 @@ describe("transform (gateway)", () => {
       body: requestBody,
     });
     expect(response.status, response.body.toString()).toBe(200);
-    const seen = upstream.seen[0]!;
+    const seen = upstream.received[0]!;
     expect(seen.method).toBe("PUT");
     expect(seen.url).toBe("/v2/people/7/orders/1?keep=%41&version=2&by=alice");
     expect(seen.body).toBe('{"name":"Ada Lovelace","amount":12345678901234567890,"meta":{"consumer":"alice"}}');
-    expect(seen.contentLength).toBe(String(Buffer.byteLength(seen.body)));
-    expect(seen.acceptEncoding).toBe("identity");
+    expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(seen.body)));
+    expect(seen.headers["accept-encoding"]).toBe("identity");
     const expected = '{"owner":"Ada","accounts":[{"balance":1.10}],"servedBy":"gateway"}';
     expect(response.body.toString()).toBe(expected);
     expect(response.headers["content-length"]).toBe(String(Buffer.byteLength(expected)));
   });
 
   it("leaves a path that does not match, an empty body and a non-JSON body as they are", async () => {
-    const upstream = await recordingUpstream("plain text", "text/plain");
+    const upstream = await recording("plain text", "text/plain");
     const gateway = await startTestGateway(`${plugins}${routesYaml(`
       - name: api
         policies:
@@ -100,14 +76,14 @@ describe("transform (gateway)", () => {
     const text = await rawRequest(gateway.url("/apis/x?a=1&a=2"), { method: "POST", headers: { "content-type": "text/plain" }, body: '{"x":1}' });
     expect(text.status).toBe(200);
     expect(text.body.toString()).toBe("plain text");
-    expect(upstream.seen[0]).toMatchObject({ url: "/apis/x?a=1&a=2", body: '{"x":1}' });
+    expect(upstream.received[0]).toMatchObject({ url: "/apis/x?a=1&a=2", body: '{"x":1}' });
     const empty = await rawRequest(gateway.url("/api/y"), { method: "POST", headers: { "content-type": "application/json" } });
     expect(empty.status).toBe(200);
-    expect(upstream.seen[1]).toMatchObject({ url: "/v1/y", body: "" });
+    expect(upstream.received[1]).toMatchObject({ url: "/v1/y", body: "" });
   });
 
   it("answers 400 TRANSFORM_BODY_NOT_JSON without calling the upstream when configured to reject", async () => {
-    const upstream = await recordingUpstream("{}");
+    const upstream = await recording("{}");
     const gateway = await startTestGateway(`${plugins}${routesYaml(`
       - name: api
         policies:
@@ -116,11 +92,11 @@ describe("transform (gateway)", () => {
     const response = await rawRequest(gateway.url("/"), { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
     expect(response.status).toBe(400);
     expect(response.json()).toEqual({ code: "TRANSFORM_BODY_NOT_JSON" });
-    expect(upstream.seen).toHaveLength(0);
+    expect(upstream.received).toHaveLength(0);
   });
 
   it("runs the README example as documented", async () => {
-    const upstream = await recordingUpstream('{"accounts":[{"internalId":9,"id":1}]}');
+    const upstream = await recording('{"accounts":[{"internalId":9,"id":1}]}');
     const gateway = await startTestGateway(readmeExample("transform", upstream.url));
     const response = await rawRequest(gateway.url("/users/7/profile?debug=1&version=1"), {
       method: "POST",
@@ -129,13 +105,13 @@ describe("transform (gateway)", () => {
     });
     expect(response.status, response.body.toString()).toBe(200);
     expect(response.body.toString()).toBe('{"accounts":[{"id":1}],"servedBy":"gateway"}');
-    const seen = upstream.seen[0]!;
+    const seen = upstream.received[0]!;
     expect(seen.url).toBe("/v2/people/7/profile?version=2&client=127.0.0.1");
     expect(JSON.parse(seen.body)).toEqual({ name: "Ada", meta: { requestId: expect.any(String) } });
   });
 
   it("rewrites the path by regex with captures, keeping the query", async () => {
-    const upstream = await recordingUpstream("{}");
+    const upstream = await recording("{}");
     const gateway = await startTestGateway(`${plugins}${routesYaml(`
       - name: api
         policies:
@@ -143,7 +119,7 @@ describe("transform (gateway)", () => {
         backend: { url: "${upstream.url}" }`)}`);
     expect((await rawRequest(gateway.url("/api/v1/users/7?x=1"))).status).toBe(200);
     expect((await rawRequest(gateway.url("/other"))).status).toBe(200);
-    expect(upstream.seen.map((s) => s.url)).toEqual(["/v2/users/7?x=1", "/other"]);
+    expect(upstream.received.map((s) => s.url)).toEqual(["/v2/users/7?x=1", "/other"]);
   });
 
   it("refuses to start without the regex grant, naming it", async () => {
@@ -160,7 +136,7 @@ ${routesYaml(`
   });
 
   it("fails the request (500) when a path expression gives something that is not a path", async () => {
-    const upstream = await recordingUpstream("{}");
+    const upstream = await recording("{}");
     const gateway = await startTestGateway(`${plugins}${routesYaml(`
       - name: api
         policies:
@@ -169,7 +145,7 @@ ${routesYaml(`
     const response = await rawRequest(gateway.url("/x"));
     expect(response.status).toBe(500);
     expect(response.json()).toMatchObject({ code: "PCS_ERR_POLICY_FAILED" });
-    expect(upstream.seen).toHaveLength(0);
+    expect(upstream.received).toHaveLength(0);
   });
 
   it("refuses a configuration that breaks the schema, naming the line", async () => {

@@ -4,25 +4,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
-import { rawRequest, startUpstream, stopAll, track } from "../../../test/support/servers.js";
+import { recordingUpstream, type RecordingUpstream } from "../../../test/support/recording-upstream.js";
+import { rawRequest, stopAll, track } from "../../../test/support/servers.js";
 
 afterEach(stopAll);
 
 const wasm = fileURLToPath(new URL("../build/validate.wasm", import.meta.url));
 
-/** An upstream that keeps every body it receives: an invalid one must never arrive. */
-async function recordingUpstream() {
-  const bodies: string[] = [];
-  const upstream = await startUpstream((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      bodies.push(Buffer.concat(chunks).toString());
-      res.end("stored");
-    });
-  });
-  return Object.assign(upstream, { bodies });
-}
+/** The bodies that reached the upstream: an invalid one must never arrive. */
+const bodiesOf = (upstream: RecordingUpstream) => upstream.received.map((request) => request.body);
 
 const ORDER_SCHEMA = `{ type: object, required: [sku, quantity], additionalProperties: false, properties: { sku: { type: string }, quantity: { type: integer, minimum: 1 } } }`;
 
@@ -51,7 +41,7 @@ describe("validate (gateway)", () => {
     const gateway = await startTestGateway(config(upstream.url, `{ schema: ${ORDER_SCHEMA}, maxViolations: 2 }`));
     const valid = '{"sku":"ABC-1","quantity":3}';
     expect((await post(gateway.url("/orders"), valid)).status).toBe(200);
-    expect(upstream.bodies).toEqual([valid]);
+    expect(bodiesOf(upstream)).toEqual([valid]);
 
     const invalid = await post(gateway.url("/orders"), '{"sku":7,"quantity":0,"x":1}');
     expect(invalid.status).toBe(400);
@@ -65,7 +55,7 @@ describe("validate (gateway)", () => {
     const text = await post(gateway.url("/orders"), "sku=A", { "content-type": "application/x-www-form-urlencoded" });
     expect(text.status).toBe(415);
     expect(text.json()).toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE" });
-    expect(upstream.bodies).toHaveLength(1);
+    expect(bodiesOf(upstream)).toHaveLength(1);
     expect((await rawRequest(gateway.url("/orders"))).status).toBe(200); // GET is not validated
   });
 
@@ -82,7 +72,7 @@ describe("validate (gateway)", () => {
     const beyondBuffer = await post(gateway.url("/"), chunks(5000), { "content-type": "text/plain" });
     expect(beyondBuffer.status).toBe(413);
     expect(beyondBuffer.json()).toMatchObject({ code: "PCS_ERR_BODY_TOO_LARGE" });
-    expect(upstream.bodies).toEqual(["a".repeat(300)]);
+    expect(bodiesOf(upstream)).toEqual(["a".repeat(300)]);
   });
 
   it("431 past the header bytes and 414 past the query length", async () => {
@@ -95,7 +85,7 @@ describe("validate (gateway)", () => {
     expect(long.status).toBe(414);
     expect(long.json()).toMatchObject({ code: "QUERY_TOO_LONG" });
     expect((await rawRequest(gateway.url("/?q=short"))).status).toBe(200);
-    expect(upstream.bodies).toHaveLength(1);
+    expect(bodiesOf(upstream)).toHaveLength(1);
   });
 
   it("validates against a schema file granted through `files`", async () => {
@@ -110,7 +100,7 @@ describe("validate (gateway)", () => {
       violations: [{ path: "", message: "must have required property 'sku'" }],
     });
     expect((await post(gateway.url("/"), '{"sku":"A"}')).status).toBe(200);
-    expect(upstream.bodies).toEqual(['{"sku":"A"}']);
+    expect(bodiesOf(upstream)).toEqual(['{"sku":"A"}']);
   });
 
   it("refuses to start with an inline schema that is not a JSON Schema, naming the line", async () => {
