@@ -1,9 +1,10 @@
 import type { BucketLimit, BucketState } from "./token-bucket.js";
 
 /**
- * The backing store of the `counters` and `kv` capabilities. It lives in the main
- * thread (workers reach it through the bridge) so that counts are exact across
- * workers; the Redis implementation makes them exact across gateway instances.
+ * The backing store of the `counters` and `kv` capabilities, owned by the main thread. Workers
+ * reach it through the bridge, except the memory backend's counters, which they update directly
+ * in shared memory (SharedCounters). Either way counts are exact across workers; the Redis
+ * implementation makes them exact across gateway instances.
  */
 export interface CounterState {
   value: number;
