@@ -42,6 +42,19 @@ async function numberingUpstream(headersFor: (req: IncomingMessage) => Record<st
 const get = (url: string, headers: Record<string, string> = {}) => rawRequest(url, { headers });
 
 describe("cache (gateway)", () => {
+  it("keeps at most stores.kvMaxEntries entries, giving up the least recently used", async () => {
+    const upstream = await countingUpstream();
+    const gateway = await startTestGateway(`${plugins}stores: { kvMaxEntries: 2 }\n${route(upstream.url, "{ ttlSeconds: 300 }")}`);
+    const status = async (path: string) => (await get(gateway.url(path))).headers["cache-status"];
+    expect(await status("/a")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(await status("/b")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(await status("/a")).toMatch(/^portcullis; hit/); // /a is now the most recently used
+    expect(await status("/c")).toBe("portcullis; fwd=uri-miss; stored"); // a third entry: /b goes
+    expect(await status("/a")).toMatch(/^portcullis; hit/);
+    expect(await status("/b")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(upstream.hits()).toBe(4);
+  });
+
   it("answers repeated GETs from the store without calling the upstream, with Age, Cache-Status and one x-request-id", async () => {
     const upstream = await countingUpstream();
     const gateway = await startTestGateway(`${plugins}${route(upstream.url, "{ ttlSeconds: 300 }")}`);
