@@ -29,7 +29,7 @@ beforeAll(async () => {
 plugins:
   cors: { path: ${builtPolicy("cors")} }
   jwt: { path: ${builtPolicy("jwt")}, capabilities: { crypto: true, clock: true, kv: true, http: { allow: [] }, files: { allow: [] } } }
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
   authorize: { path: ${builtPolicy("authorize")}, capabilities: { expression: true } }
 listeners:
   - name: public

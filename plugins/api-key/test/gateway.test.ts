@@ -42,7 +42,7 @@ describe("api-key in a gateway", () => {
     const upstream = await echoUpstream();
     const gateway = await startTestGateway(`
 plugins:
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
   tag: { path: ${tagPolicy} }
 ${routesYaml(`
       - name: all
@@ -65,7 +65,7 @@ ${routesYaml(`
     const upstream = await echoUpstream();
     const gateway = await startTestGateway(`
 plugins:
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
 ${routesYaml(`
       - name: query
         match: { path: { prefix: /q } }
@@ -94,7 +94,7 @@ ${routesYaml(`
   it("refuses a configuration without keys at load, naming the line", async () => {
     const yaml = `
 plugins:
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
 ${routesYaml(`
       - name: all
         policies: { request: [ { plugin: api-key, with: { keys: [] } } ] }

@@ -15,7 +15,7 @@ const plugins = `plugins:
     capabilities: { kv: true, crypto: true, clock: true, expression: true }
   api-key:
     path: ${build("api-key")}
-    capabilities: { crypto: true, expression: true }
+    capabilities: { crypto: true }
 `;
 
 /** A route with the cache in both flows (and `before` ahead of it in the request flow). */

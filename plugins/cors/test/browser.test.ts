@@ -81,7 +81,7 @@ describe.skipIf(chromiumMissing)(suiteName, () => {
     gateway = await startTestGateway(`
 plugins:
   cors: { path: ${builtPolicy("cors")} }
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
 ${routesYaml(`
       - name: catalog
         match: { path: { prefix: /catalog } }

@@ -65,7 +65,7 @@ describe("cors in a gateway", () => {
     const gateway = await startTestGateway(`
 plugins:
   cors: { path: ${builtPolicy("cors")} }
-  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true, expression: true } }
+  api-key: { path: ${builtPolicy("api-key")}, capabilities: { crypto: true } }
 ${routesYaml(`
       - name: products
         policies:
