@@ -77,14 +77,14 @@ class ApiKey extends Policy {
   }
 
   private readKeys(config: Config): void {
-    const list = config.json.get("keys");
-    if (list === null || !list.isArray || list.length == 0) {
+    const entries = config.objectList("keys");
+    if (entries.length == 0) {
       config.invalid("keys", "must list at least one key");
       return;
     }
     const seen = new Set<string>();
-    for (let i = 0; i < list.length; i++) {
-      const entry = new Config(list.at(i), config.path + "/keys/" + i.toString(), config.problem);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       const consumer = entry.requireString("consumer");
       const plain = entry.optionalString("key", "");
       const hashed = entry.optionalString("sha256", "").toLowerCase();

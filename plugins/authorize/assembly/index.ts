@@ -77,14 +77,12 @@ class Authorize extends Policy {
 
   configure(config: Config): void {
     this.allowByDefault = config.optionalString("default", "deny") == "allow";
-    const list = config.json.get("rules");
-    if (list === null || !list.isArray || list.length == 0) {
+    const rules = config.objectList("rules");
+    if (rules.length == 0) {
       config.invalid("rules", "must list at least one rule");
       return;
     }
-    for (let i = 0; i < list.length && config.ok; i++) {
-      this.rules.push(this.readRule(new Config(list.at(i), config.path + "/rules/" + i.toString(), config.problem)));
-    }
+    for (let i = 0; i < rules.length && config.ok; i++) this.rules.push(this.readRule(rules[i]));
   }
 
   private readRule(rule: Config): Rule {

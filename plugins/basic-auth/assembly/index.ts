@@ -51,13 +51,8 @@ class BasicAuth extends Policy {
   configure(config: Config): void {
     this.challenge = 'Basic realm="' + config.optionalString("realm", "restricted") + '", charset="UTF-8"';
     this.keepCredential = config.optionalBool("keepCredential", false);
-    const users = config.json.get("users");
-    if (users !== null && users.isArray) {
-      for (let i = 0; i < users.length; i++) {
-        const entry = new Config(users.at(i), config.path + "/users/" + i.toString(), config.problem);
-        this.addUser(entry, entry.requireString("username"), entry.requireString("hash"), "hash");
-      }
-    }
+    const users = config.objectList("users");
+    for (let i = 0; i < users.length; i++) this.addUser(users[i], users[i].requireString("username"), users[i].requireString("hash"), "hash");
     const file = config.optionalString("htpasswdFile", "");
     if (file != "") this.readHtpasswd(config, file);
     if (config.ok && this.hashes.size == 0) config.invalid(file != "" ? "htpasswdFile" : "users", "lists no user");

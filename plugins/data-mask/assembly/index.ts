@@ -47,12 +47,11 @@ class DataMask extends Policy {
   configure(config: Config): void {
     const defaults = readStyle(config, new MaskStyle("*", 0, 0));
     this.rejectInvalid = config.optionalString("invalidBody", "reject") == "reject";
-    const list = config.json.get("rules");
-    if (list === null || !list.isArray) return config.invalid("rules", "is required (a list of rules)");
+    if (!config.has("rules")) return config.invalid("rules", "is required (a list of rules)");
+    const items = config.objectList("rules");
     this.rules = [];
-    for (let i = 0; i < list.length; i++) {
-      if (!list.at(i).isObject) return config.invalidAt("rules/" + i.toString(), "must be an object");
-      const item = new Config(list.at(i), config.path + "/rules/" + i.toString(), config.problem);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       const rule = new Rule(readStyle(item, defaults));
       if (item.has("path")) rule.path = parsePath(item, "path", item.requireString("path"));
       else if (item.has("field")) rule.path = parsePath(item, "field", "$..[" + quote(item.requireString("field")) + "]");

@@ -123,6 +123,7 @@ describe("data-mask (unit)", () => {
     [{ keepLast: -1, rules: [{ field: "x" }] }, "/keepLast", "integer from 0 to 64"],
     [{ rules: [{ pattern: { regex: "(?<=a)b" } }] }, "/rules/0/pattern/regex", "invalid pattern"],
     [{ rules: [{ pattern: { regex: "acct=(\\d+)", group: 2 } }] }, "/rules/0/pattern/group", "no group 2"],
+    [{ rules: [{ field: "x" }, "iban"] }, "/rules/1", "must be an object"],
   ])("refuses %j at init, naming the field", async (config, path, message) => {
     const policy = await loadPolicy(wasmPath, { init: false });
     const result = policy.init(config);

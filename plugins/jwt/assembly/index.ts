@@ -46,14 +46,14 @@ class Jwt extends Policy {
   }
 
   private readProviders(config: Config): void {
-    const list = config.json.get("providers");
-    if (list === null || !list.isArray || list.length == 0) {
+    const entries = config.objectList("providers");
+    if (entries.length == 0) {
       config.invalid("providers", "must list at least one provider");
       return;
     }
     const issuers = new Set<string>();
-    for (let i = 0; i < list.length && config.ok; i++) {
-      const entry = new Config(list.at(i), config.path + "/providers/" + i.toString(), config.problem);
+    for (let i = 0; i < entries.length && config.ok; i++) {
+      const entry = entries[i];
       const provider = Provider.read(entry, this.algorithms);
       if (this.selectByIssuer) {
         if (provider.issuers.length == 0) entry.invalid("issuer", "is required when select is issuer");

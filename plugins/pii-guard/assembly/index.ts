@@ -177,11 +177,10 @@ function actionOf(config: Config, key: string): i32 {
  * parsed or compiled once here.
  */
 function readPatterns(config: Config, scanner: Scanner): void {
-  const list = config.json.get("patterns");
-  if (list === null || !list.isArray) return;
+  const items = config.objectList("patterns");
   const names = new Array<string>();
-  for (let i = 0; i < list.length; i++) {
-    const item = new Config(list.at(i), config.path + "/patterns/" + i.toString(), config.problem);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     const name = item.requireString("name");
     const action = actionOf(item, "action");
     const code = item.optionalString("code", "PII_" + name.toUpperCase().replaceAll("-", "_"));

@@ -25,7 +25,7 @@ export class Config {
 
   /** Records an invalid value at `key` (relative to this object); the first problem wins. */
   invalid(key: string, message: string): void {
-    this.invalidAt(key.replaceAll("~", "~0").replaceAll("/", "~1"), message);
+    this.invalidAt(escapePointer(key), message);
   }
 
   /** Like `invalid`, for a JSON Pointer already escaped (e.g. `allow/3` for an item of a list). */
@@ -108,10 +108,27 @@ export class Config {
     for (let i = 0; i < value.length; i++) {
       const item = value.at(i);
       if (!item.isString) {
-        this.invalidAt(key.replaceAll("~", "~0").replaceAll("/", "~1") + "/" + i.toString(), "must be a string");
+        this.invalidAt(escapePointer(key) + "/" + i.toString(), "must be a string");
         return out;
       }
       out.push(item.stringValue);
+    }
+    return out;
+  }
+
+  /**
+   * The objects of a list, each a Config whose problems carry the full path (`/keys/2/consumer`);
+   * empty when absent. An item that is not an object is recorded as invalid and left out.
+   */
+  objectList(key: string): Array<Config> {
+    const out = new Array<Config>();
+    const value = this.typed(key, JsonKind.Array, false, "a list of objects");
+    if (value === null) return out;
+    const base = escapePointer(key);
+    for (let i = 0; i < value.length; i++) {
+      const item = value.at(i);
+      if (!item.isObject) this.invalidAt(base + "/" + i.toString(), "must be an object");
+      else out.push(new Config(item, this.path + "/" + base + "/" + i.toString(), this.problem));
     }
     return out;
   }
@@ -121,4 +138,9 @@ export class Config {
     const value = this.typed(key, JsonKind.Object, false, "an object");
     return new Config(value === null ? JsonValue.object() : value, this.path + "/" + key, this.problem);
   }
+}
+
+/** A key as a JSON Pointer segment. */
+function escapePointer(key: string): string {
+  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }
