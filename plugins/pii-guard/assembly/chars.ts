@@ -16,6 +16,16 @@ export function isAlnum(c: i32): bool {
   return isDigit(c) || isLetter(c);
 }
 
+/**
+ * A letter of another script, approximately: a UTF-16 unit from U+00C0 on that is not in a block of
+ * punctuation, symbols or spaces, nor half of a surrogate pair (emoji). Enough for internationalised
+ * domain names (`пример.рф`, `bücher.de`); masking treats these as letters too.
+ */
+export function isNonAsciiLetter(c: i32): bool {
+  if (c < 0xc0 || c == 0xd7 || c == 0xf7) return false;
+  return !((c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xd800 && c <= 0xdfff) || (c >= 0xfe10 && c <= 0xfe6f) || (c >= 0xff00 && c <= 0xff20));
+}
+
 /** Joiners that make a run of digits part of a longer identifier (`INV-123-45-6789`, `v1_2`, `a/b`). */
 function isJoiner(c: i32): bool {
   return c == 0x2d || c == 0x5f || c == 0x2f;

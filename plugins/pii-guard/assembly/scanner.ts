@@ -1,7 +1,7 @@
 // Runs the enabled detectors over strings and masks what they found.
 import { Regex } from "@portcullis/sdk";
-import { isAlnum, isDigit, isUpper, startsToken } from "./chars";
-import { matchCard, matchEmail, matchIban, matchPhone, matchSsn } from "./detectors";
+import { isAlnum, isDigit, isNonAsciiLetter, isUpper, startsToken } from "./chars";
+import { ibanChecks, ibanShapeEnd, matchCard, matchEmail, matchPhone, matchSsn } from "./detectors";
 import { isJoinable, searchRegex } from "./regex-search";
 import { ShapePattern } from "./shape-pattern";
 
@@ -43,6 +43,8 @@ export class Scanner {
   iban: Rule | null = null;
   patterns: Array<Rule> = [];
   regexes: Array<Rule> = [];
+  /** Set by `matchAt` when it found nothing but the text from `i` to here must not be searched further. */
+  private skipTo: i32 = 0;
 
   /** The findings of each text, in order of where they start; regex matches may overlap others. */
   scanAll(texts: Array<string>): Array<Array<Finding>> {
@@ -78,6 +80,10 @@ export class Scanner {
           while (next < emails.length && emails[next].start < i) next++;
           continue;
         }
+        if (this.skipTo > i) {
+          i = this.skipTo;
+          continue;
+        }
       }
       if (!isAlnum(s.charCodeAt(i))) i++;
       else while (i < s.length && isAlnum(s.charCodeAt(i))) i++;
@@ -111,22 +117,30 @@ export class Scanner {
 
   /** Operator patterns first, then the built-in detectors. */
   private matchAt(s: string, i: i32): Finding | null {
+    this.skipTo = 0;
     for (let k = 0; k < this.patterns.length; k++) {
       const rule = this.patterns[k];
       const end = rule.shape!.matchAt(s, i);
       if (end > i) return new Finding(rule, i, end);
     }
+    if (isUpper(s.charCodeAt(i))) {
+      // An IBAN-shaped token is an IBAN or nothing: no card or phone number is looked for inside it.
+      const end = ibanShapeEnd(s, i);
+      if (end < 0) return null;
+      this.skipTo = end;
+      const iban = this.iban;
+      return iban !== null && ibanChecks(s, i, end) ? new Finding(iban, i, end) : null;
+    }
     let finding = tryRule(this.ssn, s, i, 0);
     if (finding === null) finding = tryRule(this.card, s, i, 1);
-    if (finding === null) finding = tryRule(this.iban, s, i, 2);
-    if (finding === null) finding = tryRule(this.phone, s, i, 3);
+    if (finding === null) finding = tryRule(this.phone, s, i, 2);
     return finding;
   }
 }
 
 function tryRule(rule: Rule | null, s: string, i: i32, detector: i32): Finding | null {
   if (rule === null) return null;
-  const end = detector == 0 ? matchSsn(s, i) : detector == 1 ? matchCard(s, i) : detector == 2 ? matchIban(s, i) : matchPhone(s, i);
+  const end = detector == 0 ? matchSsn(s, i) : detector == 1 ? matchCard(s, i) : matchPhone(s, i);
   return end > i ? new Finding(rule, i, end) : null;
 }
 
@@ -145,7 +159,7 @@ export function masked(s: string, findings: Array<Finding>, maskChar: string): s
     const codes = new Array<i32>();
     for (let k = max(copied, finding.start); k < finding.end; k++) {
       const c = s.charCodeAt(k);
-      codes.push(isAlnum(c) ? maskCode : c);
+      codes.push(isAlnum(c) || isNonAsciiLetter(c) ? maskCode : c);
     }
     parts.push(String.fromCharCodes(codes));
     copied = finding.end;
