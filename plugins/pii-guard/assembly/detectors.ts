@@ -70,7 +70,7 @@ function luhnValid(s: string, from: i32, to: i32): bool {
 /**
  * Phone numbers, conservatively: international `+` and 8 to 15 digits (E.164), in groups split by single
  * spaces, dashes or dots, with at most one group in parentheses (`+44 (20) 7123 4567`, `+44 (0)20 7123 4567`);
- * and the North American formats `(415) 555-2671`, `(415)555-2671`, `415-555-2671`, `415.555.2671`,
+ * and the North American formats `(415) 555-2671`, `(415)555-2671`, `(415) 555 2671`, `415-555-2671`, `415.555.2671`,
  * `415 555 2671` (area and exchange starting with 2-9), also after a country code of 1 to 3 digits
  * (`1-415-555-2671`, `91-415-555-2671`).
  */
@@ -80,7 +80,7 @@ export function matchPhone(s: string, i: i32): i32 {
   if (c == 0x28) {
     if (i + 13 > s.length || s.charCodeAt(i + 4) != 0x29) return -1;
     const exchange = s.charCodeAt(i + 5) == 0x20 ? i + 6 : i + 5;
-    return matchNorthAmerican(s, i + 1, exchange, 0x2d);
+    return exchange + 3 < s.length ? matchNorthAmerican(s, i + 1, exchange, s.charCodeAt(exchange + 3)) : -1;
   }
   const country = digitRun(s, i);
   if (country >= 1 && country <= 3 && i + country + 13 <= s.length) {
@@ -97,7 +97,7 @@ export function matchPhone(s: string, i: i32): i32 {
 }
 
 function matchNorthAmerican(s: string, area: i32, exchange: i32, separator: i32): i32 {
-  if (digitRun(s, area) != 3 || digitRun(s, exchange) != 3 || exchange + 8 > s.length) return -1;
+  if (!isPhoneSeparator(separator) || digitRun(s, area) != 3 || digitRun(s, exchange) != 3 || exchange + 8 > s.length) return -1;
   if (s.charCodeAt(exchange + 3) != separator || digitRun(s, exchange + 4) != 4) return -1;
   if (s.charCodeAt(area) < 0x32 || s.charCodeAt(exchange) < 0x32) return -1;
   return endsToken(s, exchange + 8) ? exchange + 8 : -1;

@@ -8,7 +8,7 @@ import { describeFailure, judge, maskedPositions, maskingPolicies, score, type V
 
 const vectorsPath = process.env.PORTCULLIS_PII_VECTORS ?? fileURLToPath(new URL("../../../../shared/pii-vectors/presidio-vectors.json", import.meta.url));
 const present = existsSync(vectorsPath);
-if (!present) console.warn(`pii-guard: Presidio vectors not found at ${vectorsPath} (set PORTCULLIS_PII_VECTORS): their test is skipped`);
+if (!present) process.stderr.write(`SKIPPED pii-guard on Presidio's vectors: ${vectorsPath} not found (set PORTCULLIS_PII_VECTORS to the file)\n`);
 
 describe.skipIf(!present)("pii-guard on Presidio's recognizer vectors", () => {
   it("finds at least 97% of the spans of the vectors not marked debatable, and nothing else", async () => {
@@ -17,10 +17,10 @@ describe.skipIf(!present)("pii-guard on Presidio's recognizer vectors", () => {
     const results = vectors.map((v) => judge(v, maskedPositions(one.get(v.kind)!, v.text)));
     const scored = score(results.filter((r) => !r.vector.debatable));
     const debatable = score(results.filter((r) => r.vector.debatable));
-    console.log(
+    process.stdout.write(
       `pii-guard on ${vectors.length} Presidio vectors: recall ${scored.recall.toFixed(3)} (${scored.found}/${scored.expected}), precision ${scored.precision.toFixed(3)};` +
         ` debatable ones (not scored): ${debatable.found}/${debatable.expected} found\n` +
-        scored.failures.map(describeFailure).join("\n"),
+        scored.failures.map(describeFailure).join("\n") + "\n",
     );
     expect(scored.recall).toBeGreaterThanOrEqual(0.97);
     expect(scored.precision).toBe(1);
