@@ -143,7 +143,7 @@ class PiiGuard extends Policy {
         findings = found[nextString++];
         if (findings.length == 0) continue;
       }
-      if (!report.add(findings, "body:" + token.pointer())) continue;
+      if (!report.add(findings, "body:" + token.pointer(text))) continue;
       parts.push(text.substring(copied, token.start));
       parts.push(JsonValue.string(masked(token.value, findings, this.maskChar)).toString());
       copied = token.end;

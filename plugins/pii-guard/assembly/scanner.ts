@@ -60,14 +60,17 @@ export class Scanner {
     return found;
   }
 
-  /** Every match of the built-in detectors and shapes in `s`, in order; these never overlap. */
+  /**
+   * Every match of the built-in detectors and shapes in `s`, in order; these never overlap. Most texts have
+   * none: they share one empty array (unless regexes will append to it) instead of allocating their own.
+   */
   scan(s: string): Array<Finding> {
-    const found = new Array<Finding>();
+    let found = this.regexes.length > 0 ? new Array<Finding>() : NO_FINDINGS;
     const emails = this.emails(s);
     let next = 0;
     let i = 0;
     while (i < s.length) {
-      while (next < emails.length && emails[next].end <= i) found.push(emails[next++]);
+      while (next < emails.length && emails[next].end <= i) found = appended(found, emails[next++]);
       if (next < emails.length && emails[next].start <= i) {
         i = emails[next].end;
         continue;
@@ -75,7 +78,7 @@ export class Scanner {
       if (this.mayStart(s.charCodeAt(i)) && startsToken(s, i)) {
         const finding = this.matchAt(s, i);
         if (finding !== null) {
-          found.push(finding);
+          found = appended(found, finding);
           i = finding.end;
           while (next < emails.length && emails[next].start < i) next++;
           continue;
@@ -88,7 +91,7 @@ export class Scanner {
       if (!isAlnum(s.charCodeAt(i))) i++;
       else while (i < s.length && isAlnum(s.charCodeAt(i))) i++;
     }
-    while (next < emails.length) found.push(emails[next++]);
+    while (next < emails.length) found = appended(found, emails[next++]);
     return found;
   }
 
@@ -136,6 +139,13 @@ export class Scanner {
     if (finding === null) finding = tryRule(this.phone, s, i, 2);
     return finding;
   }
+}
+
+/** `found` with `finding` added, allocating an array of its own when `found` is the shared empty one. */
+function appended(found: Array<Finding>, finding: Finding): Array<Finding> {
+  if (found === NO_FINDINGS) found = new Array<Finding>();
+  found.push(finding);
+  return found;
 }
 
 function tryRule(rule: Rule | null, s: string, i: i32, detector: i32): Finding | null {

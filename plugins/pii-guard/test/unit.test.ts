@@ -59,6 +59,9 @@ describe("pii-guard (unit)", () => {
     expect(result.body).not.toContain("6789");
     const card = outcome(p.onRequest(json({ "pay/ment": { card: 4111111111111111 } })));
     expect(card.json()).toMatchObject({ code: "PII_CARD", location: "body:/pay~1ment/card" });
+    // Keys are decoded only for the pointer of a finding: escapes and "~" included.
+    const escapedKey = outcome(p.onRequest(json('{"list": [{"n\\u0061me~": "x"}, {"n\\u0061me~": "ssn 123-45-6789"}]}')));
+    expect(escapedKey.json()).toMatchObject({ code: "PII_SSN", location: "body:/list/1/name~0" });
     expect(outcome(p.onRequest(text("4111 1111 1111 1111"))).json()).toMatchObject({ code: "PII_CARD", location: "body" });
   });
 
