@@ -119,7 +119,7 @@ class PiiGuard extends Policy {
       );
     }
     const text = request.bodyText();
-    const tokens = json ? jsonValueTokens(text) : null;
+    const tokens = json ? jsonValueTokens(text, this.scanner) : null;
     const replaced = tokens !== null ? this.guardJson(text, tokens, report) : this.guardText(text, report);
     if (replaced !== null && report.blocked === null) decision.setBodyText(replaced);
     return null;

@@ -2,6 +2,8 @@
 // text, so values can be scanned decoded and masked in place without re-serialising the rest (numbers,
 // spacing and key order stay exactly as the client sent them). Object keys are not values.
 
+import { Scanner } from "./scanner";
+
 const MAX_DEPTH = 128;
 const MIN_CARD_NUMBER_LENGTH = 13;
 
@@ -52,9 +54,12 @@ export class JsonValueToken {
   }
 }
 
-/** The value tokens of `text`, or null when it is not valid JSON (or nests deeper than 128). */
-export function jsonValueTokens(text: string): Array<JsonValueToken> | null {
-  const walker = new Walker(text);
+/**
+ * The value tokens of `text` that may hold a finding of `scanner` (see Scanner.mayHold), or null when it is
+ * not valid JSON (or nests deeper than 128).
+ */
+export function jsonValueTokens(text: string, scanner: Scanner): Array<JsonValueToken> | null {
+  const walker = new Walker(text, scanner);
   walker.space();
   if (!walker.value(null, -1, 0, 0)) return null;
   walker.space();
@@ -64,7 +69,7 @@ export function jsonValueTokens(text: string): Array<JsonValueToken> | null {
 class Walker {
   position: i32 = 0;
   tokens: Array<JsonValueToken> = [];
-  constructor(public readonly text: string) {}
+  constructor(public readonly text: string, public readonly scanner: Scanner | null = null) {}
 
   // The loops over characters work on locals and write the position back once: this walk sees every
   // byte of the body, and a field store per character was a good part of its cost.
@@ -87,9 +92,14 @@ class Walker {
     if (c == 0x5b) return this.array(new JsonPath(parent, keyAt, index), depth);
     if (c == 0x22) {
       const start = this.position;
+      const end = plainEnd(this.text, start + 1);
+      // A value without escapes that cannot hold a finding is stepped over without a copy or a token.
+      if (end < this.text.length && this.text.charCodeAt(end) == 0x22 && !this.scanner!.mayHold(this.text, start + 1, end)) {
+        this.position = end + 1;
+        return true;
+      }
       const decoded = this.string();
       if (decoded === null) return false;
-      // An empty string holds nothing to find: no token.
       if (decoded.length > 0) this.tokens.push(new JsonValueToken(start, this.position, parent, keyAt, index, decoded, false));
       return true;
     }

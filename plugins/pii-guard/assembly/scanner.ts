@@ -32,6 +32,10 @@ export class Finding {
   constructor(public readonly rule: Rule, public readonly start: i32, public readonly end: i32) {}
 }
 
+/** The fewest characters of an IBAN (Norway's), and the fewest digits of a phone number, an SSN or a card. */
+const MIN_IBAN_LENGTH = 15;
+const MIN_DIGITS = 8;
+
 /** Shared, never written: what `emails` answers for a text without `@` (most of them). */
 const NO_FINDINGS = new Array<Finding>();
 
@@ -93,6 +97,23 @@ export class Scanner {
     }
     while (next < emails.length) found = appended(found, emails[next++]);
     return found;
+  }
+
+  /**
+   * False when `s[from, to)` cannot hold a finding: a cheap filter run before a JSON string value is copied
+   * out of the document, since most values are short words and ids. Without operator patterns, a finding
+   * needs an "@" (e-mail), 8 or more digits (SSN, card, phone) or 15 or more characters (IBAN).
+   */
+  mayHold(s: string, from: i32, to: i32): bool {
+    if (this.patterns.length > 0 || this.regexes.length > 0 || (this.iban !== null && to - from >= MIN_IBAN_LENGTH)) return true;
+    const digitsCount = this.ssn !== null || this.card !== null || this.phone !== null;
+    let digits = 0;
+    for (let k = from; k < to; k++) {
+      const c = s.charCodeAt(k);
+      if (isDigit(c)) digits++;
+      else if (c == 0x40 && this.email !== null) return true;
+    }
+    return digitsCount && digits >= MIN_DIGITS;
   }
 
   /** A JSON number that is a payment card number (digits only). */

@@ -4,12 +4,15 @@ import { outcome, text } from "./unit-helpers.js";
 import { describeFailure, judge, maskedPositions, maskingPolicies, score } from "./vector-score.js";
 
 describe("pii-guard on its own labelled vectors", () => {
-  it("finds every span and nothing else, with the kind's detector alone and with all five on", async () => {
+  it("finds every span and nothing else, in text and JSON bodies, with the kind's detector alone and with all five on", async () => {
     const { one, all } = await maskingPolicies();
     for (const [label, policyOf] of [["alone", (v: (typeof OWN_VECTORS)[number]) => one.get(v.kind)!], ["all on", () => all]] as const) {
-      const result = score(OWN_VECTORS.map((v) => judge(v, maskedPositions(policyOf(v), v.text))));
-      expect(result.failures.map(describeFailure), label).toEqual([]);
-      expect(result.found, label).toBe(21);
+      // As a text body, and as a JSON string value (which first passes the walk's filter of values that cannot hold a finding).
+      for (const as of ["text", "json"] as const) {
+        const result = score(OWN_VECTORS.map((v) => judge(v, maskedPositions(policyOf(v), v.text, as))));
+        expect(result.failures.map(describeFailure), `${label}, ${as}`).toEqual([]);
+        expect(result.found, `${label}, ${as}`).toBe(24);
+      }
     }
   });
 

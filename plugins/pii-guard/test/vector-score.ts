@@ -2,7 +2,7 @@
 // [start, end) the detector of that kind should find there. The policy masks with "#", so what it found
 // is read back from the body: a span counts as found when every letter and digit in it is masked; masked
 // characters outside every span are false findings (one per run of them).
-import { outcome, policy, text } from "./unit-helpers.js";
+import { json, outcome, policy, text } from "./unit-helpers.js";
 
 export type Kind = "ssn" | "card" | "email" | "phone" | "iban";
 export const KINDS: Kind[] = ["ssn", "card", "email", "phone", "iban"];
@@ -44,11 +44,11 @@ export async function maskingPolicies() {
   return { one, all };
 }
 
-/** Which characters of `input` the policy masked (a text body, so the whole text is one value). */
-export function maskedPositions(p: Awaited<ReturnType<typeof policy>>, input: string): boolean[] {
-  const result = outcome(p.onRequest(text(input)));
+/** Which characters of `input` the policy masked: sent as a text body, or as the one string of a JSON body. */
+export function maskedPositions(p: Awaited<ReturnType<typeof policy>>, input: string, as: "text" | "json" = "text"): boolean[] {
+  const result = outcome(p.onRequest(as === "text" ? text(input) : json([input])));
   if (result.tag !== "continue") throw new Error(`expected the request to go on, got ${result.tag} for ${JSON.stringify(input)}`);
-  const body = result.body ?? input;
+  const body = result.body === undefined ? input : as === "text" ? result.body : (JSON.parse(result.body) as string[])[0]!;
   if (body.length !== input.length) throw new Error(`masking changed the length of ${JSON.stringify(input)}`);
   return Array.from(input, (c, i) => body[i] !== c);
 }
