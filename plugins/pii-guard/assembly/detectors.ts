@@ -69,7 +69,7 @@ function luhnValid(s: string, from: i32, to: i32): bool {
 
 /**
  * Phone numbers, conservatively: international `+` and 8 to 15 digits (E.164), in groups split by single
- * spaces, dashes or dots, with at most one group in parentheses (`+44 (20) 7123 4567`, `+44 (0)20 7123 4567`);
+ * spaces, dashes or dots (after the country code any, then one kind), with at most one group in parentheses (`+44 (20) 7123 4567`, `+44 (0)20 7123 4567`);
  * and the North American formats `(415) 555-2671`, `(415)555-2671`, `(415) 555 2671`, `415-555-2671`, `415.555.2671`,
  * `415 555 2671` (area and exchange starting with 2-9), also after a country code of 1 to 3 digits
  * (`1-415-555-2671`, `91-415-555-2671`).
@@ -113,6 +113,8 @@ function matchInternational(s: string, i: i32): i32 {
   let digits = 0;
   let parenthesised = false;
   let matched = end;
+  let groups = 0;
+  let separator = 0;
   while (true) {
     // A group: digits, or (once, not first) digits in parentheses, maybe glued to the next digits: `(0)20`.
     let inParentheses = false;
@@ -131,7 +133,11 @@ function matchInternational(s: string, i: i32): i32 {
       end += run;
     }
     matched = end;
-    if (end + 1 >= s.length || !isPhoneSeparator(s.charCodeAt(end))) break;
+    groups++;
+    // The separator after the country code is free (`+1 415-555-2671`); the later ones are one kind.
+    const c = end + 1 < s.length ? s.charCodeAt(end) : 0;
+    if (!isPhoneSeparator(c) || (separator != 0 && c != separator)) break;
+    if (groups > 1) separator = c;
     const next = s.charCodeAt(end + 1);
     if (!isDigit(next) && !(next == 0x28 && !parenthesised)) break;
     end++;

@@ -44,6 +44,7 @@ export const OWN_VECTORS: Vector[] = [
   at("iban-shaped-bad-check", "iban", "AT00 4111 1111 1111 1111"),
   at("iban-slashes", "iban", "DE89/3704/0044/0532/0130/00"),
   at("email-bad-punycode", "email", "a@b.xn--"),
+  at("phone-separators-changing", "phone", "+1 415-555.2671"),
   // the shortest of their kind (a JSON value shorter than these, with no "@", is not scanned)
   at("phone-shortest", "phone", "[[+12345678]]"),
   at("email-shortest", "email", "[[a@b.co]]"),
