@@ -6,6 +6,10 @@
 export const ERRORS = {
   // Requests the gateway refuses on its own.
   PCS_ERR_BAD_REQUEST: { status: 400, meaning: "The request could not be parsed as HTTP/1.1." },
+  PCS_ERR_BAD_PATH: {
+    status: 400,
+    meaning: "The request path has a fragment, an invalid or non-UTF-8 percent-escape, or an encoded slash or backslash the listener's paths settings refuse.",
+  },
   PCS_ERR_ROUTE_NOT_FOUND: { status: 404, meaning: "No route of the listener matches the request." },
   PCS_ERR_METHOD_NOT_ALLOWED: {
     status: 405,
@@ -56,6 +60,10 @@ export const ERRORS = {
   PCS_ERR_POLICY_POOL_BUSY: {
     status: 503,
     meaning: "Every policy worker stayed busy past runtime.queueTimeoutMs, so the request's flow could not start.",
+  },
+  PCS_ERR_POLICY_CONDITION: {
+    status: 500,
+    meaning: "A policy's when: condition failed to evaluate (e.g. it read an absent header); the request fails closed instead of skipping the policy.",
   },
   PCS_ERR_POLICY_QUARANTINED: {
     status: 503,

@@ -1,5 +1,4 @@
-import type { GatewayConfig, HttpMethod } from "../config/schema.js";
-import { HTTP_METHODS } from "../config/schema.js";
+import type { GatewayConfig } from "../config/schema.js";
 import type { PolicyEntryConfig, PolicyListsConfig } from "./config-schema.js";
 
 /**
@@ -41,8 +40,15 @@ export interface ListenerPlan {
   listenerRequest: PlanStep[];
   /** Listener-level response and fault policies, for requests that matched no route. */
   unrouted: FlowChains;
-  /** Per route name, per method: the full chains after route selection (listener request excluded). */
-  routes: Record<string, Partial<Record<HttpMethod, FlowChains>>>;
+  /** Per route name: the full chains after route selection (listener request excluded). */
+  routes: Record<string, RouteChains>;
+}
+
+export interface RouteChains {
+  /** Methods with an operation of their own. */
+  operations: Record<string, FlowChains>;
+  /** Every other method, extension methods (PROPFIND, PURGE, ...) included. */
+  other: FlowChains;
 }
 
 export const EMPTY_CHAINS: FlowChains = Object.freeze({
@@ -91,30 +97,24 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     const routes: ListenerPlan["routes"] = {};
     listener.routes.forEach((route, ri) => {
       const routeAt = [...at, "routes", ri];
-      const perMethod: Partial<Record<HttpMethod, FlowChains>> = {};
-      const shared = new Map<string, FlowChains>();
-      for (const method of HTTP_METHODS) {
-        const operation = route.operations?.[method];
+      const chainsOf = (method: string | undefined): FlowChains => {
+        const operation = method === undefined ? undefined : route.operations?.[method];
         const backend = operation?.backend ?? route.backend;
-        const backendAt = operation?.backend ? [...routeAt, "operations", method, "backend"] : [...routeAt, "backend"];
-        // Methods without an operation of their own share one set of arrays.
-        const key = operation ? method : "*";
-        let chains = shared.get(key);
-        if (!chains) {
-          chains = {} as FlowChains;
-          for (const flow of ["request", "response", "fault"] as const) {
-            chains[flow] = [
-              ...(flow === "request" ? [] : own[flow]),
-              ...steps(route.policies, flow, routeAt),
-              ...steps(operation?.policies, flow, [...routeAt, "operations", method]),
-              ...steps(backend.policies, flow, backendAt),
-            ];
-          }
-          shared.set(key, chains);
+        const backendAt = operation?.backend ? [...routeAt, "operations", method!, "backend"] : [...routeAt, "backend"];
+        const chains = {} as FlowChains;
+        for (const flow of ["request", "response", "fault"] as const) {
+          chains[flow] = [
+            ...(flow === "request" ? [] : own[flow]),
+            ...steps(route.policies, flow, routeAt),
+            ...steps(operation?.policies, flow, [...routeAt, "operations", method!]),
+            ...steps(backend.policies, flow, backendAt),
+          ];
         }
-        perMethod[method] = chains;
-      }
-      routes[route.name] = perMethod;
+        return chains;
+      };
+      const operations: Record<string, FlowChains> = {};
+      for (const method of Object.keys(route.operations ?? {})) operations[method] = chainsOf(method);
+      routes[route.name] = { operations, other: chainsOf(undefined) };
     });
     listeners[listener.name] = {
       listenerRequest: own.request,
@@ -123,6 +123,16 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     };
   });
   return { instances, conditions, listeners };
+}
+
+/**
+ * The chains of a request after route selection. Any method gets the route's chains (an operation
+ * adds its own for its method only); an unknown route falls back to the listener's own chains.
+ */
+export function chainsFor(listener: ListenerPlan, route: string | undefined, method: string): FlowChains {
+  const chains = route === undefined ? undefined : listener.routes[route];
+  if (chains === undefined) return listener.unrouted;
+  return Object.hasOwn(chains.operations, method) ? chains.operations[method]! : chains.other;
 }
 
 /** The plugins the plan uses, each with the instances that configure it. */
@@ -145,8 +155,8 @@ export function firstOrigins(plan: PolicyPlan): Map<number, Array<string | numbe
   for (const listener of Object.values(plan.listeners)) {
     visit(listener.listenerRequest);
     for (const flow of ["request", "response", "fault"] as const) visit(listener.unrouted[flow]);
-    for (const methods of Object.values(listener.routes)) {
-      for (const chains of Object.values(methods)) for (const flow of ["request", "response", "fault"] as const) visit(chains![flow]);
+    for (const route of Object.values(listener.routes)) {
+      for (const chains of [...Object.values(route.operations), route.other]) for (const flow of ["request", "response", "fault"] as const) visit(chains[flow]);
     }
   }
   return origins;

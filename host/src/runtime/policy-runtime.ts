@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig } from "../config/load-config.js";
-import type { GatewayConfig, HttpMethod } from "../config/schema.js";
+import type { GatewayConfig } from "../config/schema.js";
 import { startCapabilityServices, type CapabilityServices, type StoreConfig } from "../capabilities/index.js";
 import type {
   FaultTask,
@@ -18,7 +18,7 @@ import type {
   WorkerSetup,
 } from "./flow-messages.js";
 import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
-import { buildPolicyPlan, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
+import { buildPolicyPlan, chainsFor, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
 import { validatePlan } from "./validate-plan.js";
@@ -92,9 +92,7 @@ export class PolicyRuntime {
   /** The chains that apply after route selection (listener request excluded). */
   chains(listener: string, route: string | undefined, method: string): FlowChains {
     const plan = this.plan.listeners[listener];
-    if (!plan) return EMPTY_CHAINS;
-    if (route === undefined) return plan.unrouted;
-    return plan.routes[route]?.[method as HttpMethod] ?? plan.unrouted;
+    return plan ? chainsFor(plan, route, method) : EMPTY_CHAINS;
   }
 
   listenerRequestChain(listener: string): PlanStep[] {

@@ -12,7 +12,6 @@ import { expressionContextFrom, type ExpressionContext } from "../../capabilitie
 import { setFlowScope } from "../../capabilities/flow-scope.js";
 import { selectRoute } from "../../routing/select-route.js";
 import { compileRouteTable, type RouteTable } from "../../routing/route-table.js";
-import type { HttpMethod } from "../../config/schema.js";
 import type {
   CallRecord,
   FaultTask,
@@ -25,7 +24,7 @@ import type {
   WarmUpReport,
   WorkerSetup,
 } from "../flow-messages.js";
-import type { FlowChains, PlanStep } from "../policy-plan.js";
+import { chainsFor, type FlowChains, type PlanStep } from "../policy-plan.js";
 import { threadId } from "node:worker_threads";
 import { markRunning, markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
@@ -144,7 +143,11 @@ export class FlowExecutor {
   /** Runs request steps; returns a result when the flow ended early (respond or failure). */
   #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): EndedEarly | undefined {
     for (const step of steps) {
-      if (!this.#shouldRun(step, state, undefined)) continue;
+      const run = this.#shouldRun(step, state, undefined);
+      if (run !== true) {
+        if (run === false) continue;
+        return { ...state.base(), outcome: "failed", failure: run };
+      }
       const outcome = this.#call(step, state, quarantined, (instance) =>
         instance.onRequest({ head: state.head, body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined, metadata: state.entries() }),
       );
@@ -182,7 +185,11 @@ export class FlowExecutor {
     let response = initial;
     let headChanged = false;
     for (const step of steps) {
-      if (!this.#shouldRun(step, state, response)) continue;
+      const run = this.#shouldRun(step, state, response);
+      if (run !== true) {
+        if (run === false) continue;
+        return { ...state.base(), outcome: "failed", failure: run };
+      }
       const outcome = this.#call(step, state, quarantined, (instance) => invoke(instance, response, step));
       if (outcome === undefined) continue;
       if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
@@ -268,22 +275,24 @@ export class FlowExecutor {
     return result;
   }
 
-  #shouldRun(step: PlanStep, state: FlowState, response: ResponseHead | undefined): boolean {
+  /**
+   * Whether a step's `when:` holds. A condition that cannot be evaluated (an absent key, a type
+   * error) never skips the policy: it ends the flow closed, whatever the policy's failure mode.
+   */
+  #shouldRun(step: PlanStep, state: FlowState, response: ResponseHead | undefined): boolean | PolicyFailure {
     if (step.when === undefined) return true;
     let compiled = this.#conditions[step.when];
     if (!compiled) {
       const parsed = compileExpression(this.setup.plan.conditions[step.when]!);
-      if (parsed.tag === "err") return false; // validated at load; unreachable in practice
+      if (parsed.tag === "err") return conditionFailure(step, parsed.val.val); // validated at load
       compiled = this.#conditions[step.when] = parsed.val;
     }
     const result = evaluateCondition(compiled, state.expressionContext(this.#env, response));
-    return result.tag === "ok" && result.val;
+    return result.tag === "ok" ? result.val : conditionFailure(step, result.val.val);
   }
 
   #chains(listener: string, route: string | undefined, method: string): FlowChains {
-    const plan = this.setup.plan.listeners[listener]!;
-    if (route === undefined) return plan.unrouted;
-    return plan.routes[route]?.[method as HttpMethod] ?? plan.unrouted;
+    return chainsFor(this.setup.plan.listeners[listener]!, route, method);
   }
 
   #routeTable(listener: string): RouteTable {
@@ -357,6 +366,11 @@ function fail(
   message: string,
 ): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
   return { tag: "err", val: { kind, code, message } };
+}
+
+function conditionFailure(step: PlanStep, message: string): PolicyFailure {
+  const text = `policy "${step.name}": its when: condition failed to evaluate (${message})`;
+  return { kind: "policy-failed", code: "PCS_ERR_POLICY_CONDITION", policy: step.name, instance: step.instance, message: text };
 }
 
 function describe(error: unknown): string {
