@@ -82,6 +82,8 @@ async function start(args: string[]): Promise<number> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // Node's default for SIGHUP ends the process with no drain; until hot reload exists it is a no-op.
+  process.on("SIGHUP", (signal) => logger.warn({ signal }, "configuration reload is not supported yet; still serving the configuration loaded at start"));
   return new Promise<number>(() => {});
 }
 
