@@ -89,7 +89,7 @@ ${routesYaml(`
         policies:
           request:
             - ${tag("always")}
-            - ${tag("flagged", 'request.headers["x-flag"] == "on"')}
+            - ${tag("flagged", '"x-flag" in request.headers && request.headers["x-flag"] == "on"')}
             - ${tag("v2", 'metadata.last == "flagged"')}
         backend: { echo: true }`)}
 `);

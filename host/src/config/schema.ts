@@ -8,7 +8,17 @@ import { pluginSchema, policyListsSchema, runtimeSchema, storesSchema } from "..
  * Keep it free of transforms: config/schema.json is generated from it (`portcullis schema`).
  */
 
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"] as const;
+/**
+ * The methods Node's HTTP parser accepts (http.METHODS), so extension methods (PROPFIND, PURGE,
+ * M-SEARCH) can be listed and keyed too; any other method never reaches a route. Written out so
+ * the schema does not change with the Node version.
+ */
+export const HTTP_METHODS = [
+  "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+  "ACL", "BIND", "CHECKOUT", "COPY", "LINK", "LOCK", "M-SEARCH", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
+  "MOVE", "NOTIFY", "PROPFIND", "PROPPATCH", "PURGE", "QUERY", "REBIND", "REPORT", "SEARCH", "SOURCE", "SUBSCRIBE",
+  "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE",
+] as const;
 export const httpMethodSchema = z.enum(HTTP_METHODS);
 
 const port = z.number().int().min(0).max(65535);
@@ -113,6 +123,17 @@ export const tlsSchema = z.strictObject({
   key: z.string().min(1).describe("Path to a PEM private key, relative to the config file."),
 });
 
+export const pathsSchema = z
+  .strictObject({
+    mergeSlashes: z.boolean().default(true).describe("Merge runs of slashes (//admin is /admin)."),
+    encodedSlashes: z
+      .enum(["reject", "keep", "decode"])
+      .default("reject")
+      .describe("%2F and %5C: reject (400), keep as escapes (not separators), or decode to '/'."),
+    backslashes: z.enum(["reject", "slash"]).default("reject").describe("A raw backslash: reject (400) or read as '/'."),
+  })
+  .describe("How request paths are canonicalised before policies, routing and the upstream (docs/configuration.md).");
+
 export const listenerSchema = z.strictObject({
   name,
   host: z.string().default("0.0.0.0"),
@@ -123,6 +144,7 @@ export const listenerSchema = z.strictObject({
     .default([])
     .describe("Addresses or CIDRs whose X-Forwarded-* and x-request-id headers are kept and appended to."),
   limits: limitsSchema.prefault({}),
+  paths: pathsSchema.prefault({}),
   policies: policyListsSchema.optional().describe("Listener policies; request policies run before route selection."),
   routes: z.array(routeSchema).default([]),
 });
@@ -169,4 +191,5 @@ export type RouteMatchConfig = z.output<typeof routeMatchSchema>;
 export type ValueMatchConfig = z.output<typeof valueMatchSchema>;
 export type BackendConfig = z.output<typeof backendSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
+export type PathsConfig = z.output<typeof pathsSchema>;
 export type HttpMethod = (typeof HTTP_METHODS)[number];

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
-import { normalizePath } from "../routing/normalize-path.js";
+import { canonicalPath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
 import { accessLogMetadataOf } from "./access-log-metadata.js";
 import { pickTarget, upstreamPath, type UpstreamBackend, type UpstreamTarget } from "./backends.js";
@@ -35,8 +35,7 @@ export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, r
   const ex = accept(listener, req, res);
   try {
     if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
-    if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) return fault(ex, "PCS_ERR_BAD_REQUEST", { message: "request target is not a path" });
-    ex.path = normalizePath(ex.path);
+    if (!canonicalTarget(ex)) return;
     requestStages(ex, backendStage);
   } catch (error) {
     failed(ex, error);
@@ -63,12 +62,31 @@ export function accept(listener: ListenerRuntime, req: IncomingMessage, res: Ser
   return ex;
 }
 
-/** `GET http://host/path HTTP/1.1` (absolute-form, sent to proxies): keep only the path and query. */
+/**
+ * Puts the request path in its canonical form (routing/normalize-path.ts) before anything reads it;
+ * answers 400 and returns false when the target is refused. Shared with WebSocket upgrades.
+ */
+export function canonicalTarget(ex: Exchange): boolean {
+  if (!ex.path.startsWith("/") && !fromAbsoluteForm(ex)) {
+    fault(ex, "PCS_ERR_BAD_REQUEST", { message: "request target is not a path" });
+    return false;
+  }
+  const path = ex.query.includes("#") ? FRAGMENT : canonicalPath(ex.path, ex.listener.config.paths);
+  if (typeof path !== "string") {
+    fault(ex, "PCS_ERR_BAD_PATH", { message: `refused: ${path.refused}` });
+    return false;
+  }
+  ex.path = path;
+  return true;
+}
+
+const FRAGMENT = Object.freeze({ refused: "the request target has a fragment (#)" });
+
+/** `GET http://host/path HTTP/1.1` (absolute-form, sent to proxies): keep only the path, as sent. */
 function fromAbsoluteForm(ex: Exchange): boolean {
-  if (!/^https?:\/\//i.test(ex.path)) return false;
-  const url = new URL(ex.path + (ex.query ? `?${ex.query}` : ""));
-  ex.path = url.pathname;
-  ex.query = url.search.slice(1);
+  const found = /^https?:\/\/[^/]*/i.exec(ex.path);
+  if (!found) return false;
+  ex.path = ex.path.slice(found[0].length) || "/";
   return true;
 }
 
@@ -109,7 +127,8 @@ function failed(ex: Exchange, error: unknown): void {
 
 // ---- backends --------------------------------------------------------------------------------
 
-function backendStage(ex: Exchange): void {
+/** Shared with upgrades other than WebSocket, which are served as plain requests. */
+export function backendStage(ex: Exchange): void {
   const limit = ex.route!.maxBodyBytes;
   const declared = headerValue(ex.rawHeaders, "content-length");
   if (declared !== undefined && Number(declared) > limit) return fault(ex, "PCS_ERR_BODY_TOO_LARGE");

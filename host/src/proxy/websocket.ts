@@ -2,15 +2,15 @@ import { request as httpRequest, ServerResponse, type IncomingMessage } from "no
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
-import { normalizePath } from "../routing/normalize-path.js";
 import { pickTarget, upstreamPath } from "./backends.js";
 import type { Exchange } from "./exchange.js";
 import { buildResponseHeaders } from "./forward-headers.js";
-import { accept, fault, requestStages, upstreamHeaders } from "./pipeline.js";
+import { accept, backendStage, canonicalTarget, fault, requestStages, upstreamHeaders } from "./pipeline.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 /**
- * Proxies an HTTP/1.1 upgrade (WebSocket handshake) to the route's backend, then tunnels bytes both ways.
+ * Proxies an HTTP/1.1 WebSocket upgrade to the route's backend, then tunnels bytes both ways; other
+ * upgrades are served as plain requests.
  * The handshake goes through the same accept, request flow, route selection and fault stages as a request; the
  * upstream's answer is relayed as is when it declines the upgrade.
  */
@@ -21,9 +21,16 @@ export function handleUpgrade(listener: ListenerRuntime, req: IncomingMessage, s
   socket.on("error", () => socket.destroy());
   res.once("finish", () => socket.end());
   try {
-    ex.path = normalizePath(ex.path);
     if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
-    requestStages(ex, (routed) => proxyHandshake(routed, socket, head));
+    if (!canonicalTarget(ex)) return;
+    if (req.headers.upgrade?.trim().toLowerCase() === "websocket") return requestStages(ex, (routed) => proxyHandshake(routed, socket, head));
+    // Any other protocol (h2c, ...) is never tunnelled: the request is served as a plain one, through
+    // every policy, with Upgrade and Connection dropped as hop-by-hop. Its body, if any, was not parsed.
+    ex.res.shouldKeepAlive = false;
+    if (req.headers["content-length"] ?? req.headers["transfer-encoding"]) {
+      return fault(ex, "PCS_ERR_BAD_REQUEST", { message: "an Upgrade other than websocket on a request with a body" });
+    }
+    requestStages(ex, backendStage);
   } catch (error) {
     listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upgrade failed inside the gateway");
     fault(ex, "PCS_ERR_INTERNAL");

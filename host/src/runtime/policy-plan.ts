@@ -1,4 +1,4 @@
-import type { GatewayConfig } from "../config/schema.js";
+import type { GatewayConfig, HttpMethod } from "../config/schema.js";
 import type { PolicyEntryConfig, PolicyListsConfig } from "./config-schema.js";
 
 /**
@@ -97,7 +97,7 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     const routes: ListenerPlan["routes"] = {};
     listener.routes.forEach((route, ri) => {
       const routeAt = [...at, "routes", ri];
-      const chainsOf = (method: string | undefined): FlowChains => {
+      const chainsOf = (method: HttpMethod | undefined): FlowChains => {
         const operation = method === undefined ? undefined : route.operations?.[method];
         const backend = operation?.backend ?? route.backend;
         const backendAt = operation?.backend ? [...routeAt, "operations", method!, "backend"] : [...routeAt, "backend"];
@@ -113,7 +113,7 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
         return chains;
       };
       const operations: Record<string, FlowChains> = {};
-      for (const method of Object.keys(route.operations ?? {})) operations[method] = chainsOf(method);
+      for (const method of Object.keys(route.operations ?? {}) as HttpMethod[]) operations[method] = chainsOf(method);
       routes[route.name] = { operations, other: chainsOf(undefined) };
     });
     listeners[listener.name] = {
