@@ -51,6 +51,14 @@ afterAll(stopAll);
 const port = () => gateway.listeners[0]!.port;
 const get = (target: string) => rawExchange(port(), rawGet(target));
 
+/** Sends `target` and checks that the backend's /admin handler did not answer it. */
+async function getCountingAdminHits(target: string): Promise<string> {
+  const before = adminHits.length;
+  const raw = await get(target);
+  expect(adminHits.slice(before)).toEqual([]);
+  return raw;
+}
+
 describe("path confusion never reaches the backend's /admin handler", () => {
   it.each([
     "/%61dmin",
@@ -63,10 +71,9 @@ describe("path confusion never reaches the backend's /admin handler", () => {
     "/public/.%2e/admin",
     "/./admin",
   ])("%s is answered by the route's deny", async (target) => {
-    const raw = await get(target);
+    const raw = await getCountingAdminHits(target);
     expect(statusOf(raw)).toBe(403);
     expect(raw).toContain("denied by route");
-    expect(adminHits).toEqual([]);
   });
 
   it.each([
@@ -81,11 +88,10 @@ describe("path confusion never reaches the backend's /admin handler", () => {
     ["/public/%zz", "invalid percent-escape"],
     ["/public/%4", "invalid percent-escape"],
   ])("%s is refused with 400 PCS_ERR_BAD_PATH (%s)", async (target, reason) => {
-    const raw = await get(target);
+    const raw = await getCountingAdminHits(target);
     expect(statusOf(raw)).toBe(400);
     expect(raw).toContain("PCS_ERR_BAD_PATH");
     expect(raw).toContain(reason);
-    expect(adminHits).toEqual([]);
   });
 });
 
