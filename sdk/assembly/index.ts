@@ -22,3 +22,4 @@ export * from "./api/capabilities";
 export { Header } from "./bindings/generated";
 export { Regex, RegexFlags, RegexCompiled, RegexMatches, RegexOutcome, RegexMatch, RegexError, RegexErrorTag, Span, regexErrorMessage, REGEX_MAX_MATCHES } from "./api/regex";
 export { Utf8Offsets } from "./api/utf8-offsets";
+export { HttpDate } from "./api/http-date";

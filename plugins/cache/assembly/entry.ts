@@ -70,7 +70,8 @@ export class StoredValue {
   static decode(bytes: Uint8Array): StoredValue {
     const value = new StoredValue();
     if (bytes.length < 4) return value;
-    const metaLength = <i32>(bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (<u32>bytes[3] << 24));
+    // Each byte is widened before the shift: a u8 shifted stays a u8 in AssemblyScript (lengths > 255 were lost).
+    const metaLength = <i32>(<u32>bytes[0] | (<u32>bytes[1] << 8) | (<u32>bytes[2] << 16) | (<u32>bytes[3] << 24));
     if (metaLength < 2 || metaLength > bytes.length - 4) return value;
     const meta = JsonValue.parse(String.UTF8.decode(bytes.slice(4, 4 + metaLength).buffer));
     if (meta === null || !meta.isObject) return value;

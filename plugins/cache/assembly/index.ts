@@ -5,15 +5,16 @@
 import {
   BodyNeed, Clock, Config, Decision, Expression, Flow, JsonValue, Kv, Policy, register, Request, Response,
 } from "@portcullis/sdk";
-import { CacheControl, seconds } from "./cache-control";
+import { CacheControl } from "./cache-control";
+import { Freshness } from "./freshness";
 import { encodeVaryRecord, StoredResponse, StoredValue } from "./entry";
 import { primaryKey, variantKey, varyNames } from "./keys";
 import { CONFIG_SCHEMA } from "./schema";
 
 /** Metadata key of the request flow's verdict (documented in the README). */
 const METADATA_KEY = "cache";
-/** RFC 9110 section 15.1's heuristically cacheable statuses, without 206 (no ranges here) and 405/414/501. */
-const DEFAULT_STATUSES: Array<i32> = [200, 203, 204, 300, 301, 308, 404, 410];
+/** Never stored: a partial response (ranges are not supported) and a validation answer. */
+const NEVER_STORED: Array<i32> = [206, 304];
 
 class Cache extends Policy {
   ttlSeconds: i64 = 60;
@@ -36,7 +37,7 @@ class Cache extends Policy {
   configure(config: Config): void {
     this.ttlSeconds = config.optionalInteger("ttlSeconds", 60, 1, 31_536_000);
     this.methods = config.has("methods") ? config.optionalStringList("methods") : ["GET", "HEAD"];
-    this.statuses = config.has("statuses") ? integers(config, "statuses") : DEFAULT_STATUSES;
+    this.statuses = config.has("statuses") ? integers(config, "statuses") : []; // [] = any status
     this.storePrivate = config.optionalBool("private", false);
     this.allowAuthorized = config.optionalBool("authorized", false);
     this.maxEntryBytes = <i32>config.optionalInteger("maxEntryBytes", 524_288, 1024, 1_000_000);
@@ -123,7 +124,8 @@ class Cache extends Policy {
 
   /** Stores the response when RFC 9111 and the configuration allow it; "" when stored, else why not. */
   private store(response: Response, key: string, authorized: bool): string {
-    if (!this.statuses.includes(<i32>response.status)) return "status";
+    const status = <i32>response.status;
+    if (NEVER_STORED.includes(status) || (this.statuses.length > 0 && !this.statuses.includes(status))) return "status";
     const headers = response.headers;
     const control = CacheControl.of(headers);
     if (control.noStore) return "no-store";
@@ -133,15 +135,17 @@ class Cache extends Policy {
     if (authorized && !control.isPublic && control.sMaxAge < 0) return "authorization";
     const names = varyNames(headers);
     if (names.includes("*")) return "vary-star";
-    if (control.sMaxAge < 0 && control.maxAge < 0 && headers.has("expires")) return "expires";
-    const directive = control.sMaxAge >= 0 ? control.sMaxAge : control.maxAge;
-    const age = headers.has("age") ? seconds(headers.get("age")!.trim()) : 0;
-    const lifetime = (directive >= 0 && directive < this.ttlSeconds ? directive : this.ttlSeconds) - age;
-    if (lifetime <= 0) return "stale";
+    const now = Clock.nowMs();
+    const freshness = Freshness.of(headers, control, <i64>now);
+    // RFC 9111 section 4.2.2: no heuristic freshness, so a response without explicit freshness is not stored.
+    if (freshness.lifetime < 0) return "no-freshness";
+    // The freshness left once the response's age is counted, kept here at most ttlSeconds.
+    const left = freshness.lifetime - freshness.age;
+    if (left <= 0) return "stale";
+    const lifetime = left < this.ttlSeconds ? left : this.ttlSeconds;
     const body = response.body;
     if (body === null) return "too-large"; // past the gateway's buffering limit: it streams, unseen
-    const now = Clock.nowMs();
-    const entry = StoredResponse.fromResponse(response.status, headers, body, now, <u64>lifetime * 1000, age).encode();
+    const entry = StoredResponse.fromResponse(response.status, headers, body, now, <u64>lifetime * 1000, freshness.age).encode();
     if (entry.length > this.maxEntryBytes) return "too-large";
     let target = key;
     if (names.length > 0) {

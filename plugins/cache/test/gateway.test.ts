@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { rawRequest, startUpstream, stopAll, track } from "../../../test/support/servers.js";
-import { countingUpstream } from "../../../test/support/counting-upstream.js";
+import { recordingUpstream } from "../../../test/support/recording-upstream.js";
 import { hasRedisServer, startRedis } from "../../../test/capabilities/support/redis-server.js";
 
 afterEach(stopAll);
@@ -28,8 +28,11 @@ function route(upstreamUrl: string, withBlock = "{}", before = ""): string {
         backend: { url: "${upstreamUrl}" }`);
 }
 
+/** Explicit freshness: without it a response is not stored. */
+const FRESH = { "cache-control": "max-age=3600" };
+
 /** An upstream numbering its answers ("answer 1", "answer 2", ...) and letting `headersFor` choose headers per path. */
-async function numberingUpstream(headersFor: (req: IncomingMessage) => Record<string, string> = () => ({})) {
+async function numberingUpstream(headersFor: (req: IncomingMessage) => Record<string, string> = () => FRESH) {
   let answers = 0;
   const upstream = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
     answers++;
@@ -43,7 +46,7 @@ const get = (url: string, headers: Record<string, string> = {}) => rawRequest(ur
 
 describe("cache (gateway)", () => {
   it("keeps at most stores.kvMaxEntries entries, giving up the least recently used", async () => {
-    const upstream = await countingUpstream();
+    const upstream = await numberingUpstream();
     const gateway = await startTestGateway(`${plugins}stores: { kvMaxEntries: 2 }\n${route(upstream.url, "{ ttlSeconds: 300 }")}`);
     const status = async (path: string) => (await get(gateway.url(path))).headers["cache-status"];
     expect(await status("/a")).toBe("portcullis; fwd=uri-miss; stored");
@@ -52,39 +55,40 @@ describe("cache (gateway)", () => {
     expect(await status("/c")).toBe("portcullis; fwd=uri-miss; stored"); // a third entry: /b goes
     expect(await status("/a")).toMatch(/^portcullis; hit/);
     expect(await status("/b")).toBe("portcullis; fwd=uri-miss; stored");
-    expect(upstream.hits()).toBe(4);
+    expect(upstream.answers()).toBe(4);
   });
 
   it("answers repeated GETs from the store without calling the upstream, with Age, Cache-Status and one x-request-id", async () => {
-    const upstream = await countingUpstream();
+    const upstream = await numberingUpstream();
     const gateway = await startTestGateway(`${plugins}${route(upstream.url, "{ ttlSeconds: 300 }")}`);
     const miss = await get(gateway.url("/items?page=1"));
     expect(miss.status).toBe(200);
     expect(miss.headers["cache-status"]).toBe("portcullis; fwd=uri-miss; stored");
     for (let i = 0; i < 5; i++) {
       const hit = await get(gateway.url("/items?page=1"));
-      expect(hit.body.toString()).toBe("upstream");
+      expect(hit.body.toString()).toBe("answer 1");
       expect(hit.headers["cache-status"]).toMatch(/^portcullis; hit; ttl=(300|299|298)$/);
       expect(Number(hit.headers["age"])).toBeGreaterThanOrEqual(0);
       expect(hit.headers["content-length"]).toBe("8");
       expect(hit.rawHeaders.filter((h) => h.toLowerCase() === "x-request-id")).toHaveLength(1);
     }
-    expect(upstream.hits()).toBe(1);
+    expect(upstream.answers()).toBe(1);
     expect((await rawRequest(gateway.url("/items?page=1"), { method: "HEAD" })).headers["content-length"]).toBe("8");
     await get(gateway.url("/items?page=2"));
     await rawRequest(gateway.url("/items?page=1"), { method: "POST", body: "x" });
-    expect(upstream.hits()).toBe(3);
+    expect(upstream.answers()).toBe(3);
   });
 
   it("keeps Vary variants apart and never stores no-store, private or Set-Cookie responses", async () => {
     const upstream = await numberingUpstream((req) => {
       const byPath: Record<string, Record<string, string>> = {
-        "/vary": { vary: "accept-language" },
+        "/vary": { ...FRESH, vary: "accept-language" },
         "/no-store": { "cache-control": "no-store" },
         "/private": { "cache-control": "private, max-age=60" },
-        "/cookie": { "set-cookie": "session=abc" },
+        "/cookie": { ...FRESH, "set-cookie": "session=abc" },
+        "/no-freshness": { etag: '"v1"' },
       };
-      return byPath[req.url ?? ""] ?? {};
+      return byPath[req.url ?? ""] ?? FRESH;
     });
     const gateway = await startTestGateway(`${plugins}${route(upstream.url)}`);
     const en = (await get(gateway.url("/vary"), { "accept-language": "en" })).body.toString();
@@ -93,13 +97,49 @@ describe("cache (gateway)", () => {
     expect((await get(gateway.url("/vary"), { "accept-language": "en" })).body.toString()).toBe(en);
     expect((await get(gateway.url("/vary"), { "accept-language": "fr" })).body.toString()).toBe(fr);
     expect(upstream.answers()).toBe(2);
-    for (const path of ["/no-store", "/private", "/cookie"]) {
+    for (const path of ["/no-store", "/private", "/cookie", "/no-freshness"]) {
       const first = await get(gateway.url(path));
       const second = await get(gateway.url(path));
       expect(second.body.toString()).not.toBe(first.body.toString());
-      expect(second.headers["cache-status"]).toMatch(/^portcullis; fwd=uri-miss; detail=(no-store|private|set-cookie)$/);
+      expect(second.headers["cache-status"]).toMatch(/^portcullis; fwd=uri-miss; detail=(no-store|private|set-cookie|no-freshness)$/);
     }
-    expect(upstream.answers()).toBe(8);
+    expect(upstream.answers()).toBe(10);
+  });
+
+  it("serves a response with a realistic header block (over 1 KB) from the store, every header intact", async () => {
+    // Entries whose metadata passed 255 bytes were once stored and never read back (a u8 shifted in the decoder).
+    const headers: Record<string, string> = {
+      "cache-control": "public, max-age=600",
+      "content-type": "text/html; charset=utf-8",
+      date: new Date().toUTCString(),
+      etag: '"5f2b1c9a-3e8d-4b7f-9a1e-0c6d2f8e4b13"',
+      "last-modified": "Tue, 01 Dec 2026 09:30:00 GMT",
+      server: "nginx/1.27.3",
+      vary: "Accept-Encoding",
+      "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
+      "content-security-policy":
+        "default-src 'self'; script-src 'self' https://cdn.example.com https://www.googletagmanager.com; style-src 'self' 'unsafe-inline' " +
+        "https://fonts.googleapis.com; img-src 'self' data: https://images.example.com; font-src 'self' https://fonts.gstatic.com; " +
+        "connect-src 'self' https://api.example.com wss://realtime.example.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+      "permissions-policy": "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+      link: "</static/app.4f9c2e.css>; rel=preload; as=style, </static/app.81b3d0.js>; rel=preload; as=script, <https://fonts.gstatic.com>; rel=preconnect",
+      "referrer-policy": "strict-origin-when-cross-origin",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "x-amz-request-id": "4442587FB7D0A2F9",
+      "x-amz-id-2": "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=",
+      "x-served-by": "cache-fra-etou8220154-FRA, cache-ams21050-AMS",
+      "report-to": '{"group":"csp-endpoint","max_age":10886400,"endpoints":[{"url":"https://reports.example.com/csp"}]}',
+    };
+    expect(Object.entries(headers).map(([n, v]) => n.length + v.length + 4).reduce((a, b) => a + b)).toBeGreaterThan(1024);
+    const upstream = await recordingUpstream({ headers, body: "<!doctype html><title>home</title>" });
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url)}`);
+    expect((await get(gateway.url("/home"))).headers["cache-status"]).toBe("portcullis; fwd=uri-miss; stored");
+    const hit = await get(gateway.url("/home"));
+    expect(hit.headers["cache-status"]).toMatch(/^portcullis; hit; ttl=/);
+    expect(hit.body.toString()).toBe("<!doctype html><title>home</title>");
+    for (const [name, value] of Object.entries(headers)) expect(hit.headers[name]).toBe(value);
+    expect(upstream.received).toHaveLength(1);
   });
 
   it("goes back to the upstream once the TTL has passed", async () => {

@@ -28,6 +28,9 @@ interface Served {
   header(name: string): string | undefined;
 }
 
+/** What the upstream sends when a case does not say: explicit freshness, without which nothing is stored. */
+const FRESH = { "cache-control": "max-age=3600" };
+
 /** One request through the cache's request flow, then (on a miss) the upstream's answer through its response flow. */
 function exchange(p: Cache, request: RequestInput, upstream: Upstream = {}): Served {
   const outcome = p.onRequest(request) as unknown as { tag: string; val: { tag: string; val: { status: number; headers: Header[] | Edit[]; body: Uint8Array; metadata: Edit[] } } };
@@ -44,9 +47,9 @@ function exchange(p: Cache, request: RequestInput, upstream: Upstream = {}): Ser
     const entry = edit.val as { key: string; value: string };
     metadata[entry.key] = JSON.parse(entry.value);
   }
-  const response = p.onResponse({ request, metadata, status: upstream.status ?? 200, headers: upstream.headers ?? {}, body: upstream.body ?? "upstream" });
+  const response = p.onResponse({ request, metadata, status: upstream.status ?? 200, headers: upstream.headers ?? FRESH, body: upstream.body ?? "upstream" });
   const edits = (response as unknown as { val: { val: { headers: Edit[] } } }).val.val.headers;
-  const headers: Header[] = Object.entries(upstream.headers ?? {}).map(([name, value]) => ({ name, value }));
+  const headers: Header[] = Object.entries(upstream.headers ?? FRESH).map(([name, value]) => ({ name, value }));
   for (const edit of edits) {
     const header = edit.val as Header;
     const kept = headers.filter((h) => h.name !== header.name);
@@ -59,7 +62,7 @@ describe("cache (unit)", () => {
   it("stores a 200 on a miss and answers the next GET and HEAD from the store, with Age and Cache-Status", async () => {
     const p = await policy({ ttlSeconds: 60, name: "edge" });
     expect(p.describe()).toMatchObject({ name: "cache", flows: ["request", "response"], needsResponseBody: true, needsRequestBody: false });
-    const miss = exchange(p, { path: "/items", query: "a=1" }, { headers: { "content-type": "text/plain", "x-version": "7" }, body: "items v1" });
+    const miss = exchange(p, { path: "/items", query: "a=1" }, { headers: { ...FRESH, "content-type": "text/plain", "x-version": "7" }, body: "items v1" });
     expect(miss.hit).toBe(false);
     expect(miss.header("cache-status")).toBe("edge; fwd=uri-miss; stored");
     expect([...p.fakes.kv.keys()].join()).not.toContain("items"); // keys are digests
@@ -102,7 +105,7 @@ describe("cache (unit)", () => {
 
   it("keys variants by the request fields named in Vary", async () => {
     const p = await policy();
-    const vary = { vary: "Accept-Language" };
+    const vary = { ...FRESH, vary: "Accept-Language" };
     exchange(p, { path: "/greeting", headers: { "accept-language": "en" } }, { headers: vary, body: "hello" });
     const french = exchange(p, { path: "/greeting", headers: { "accept-language": "fr" } }, { headers: vary, body: "bonjour" });
     expect(french.hit).toBe(false);
@@ -113,16 +116,18 @@ describe("cache (unit)", () => {
     expect(exchange(p, { path: "/any" }, { headers: { vary: "*" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=vary-star");
   });
 
-  it("never stores no-store, private, no-cache, Set-Cookie, Expires-only, unlisted statuses or entries over maxEntryBytes", async () => {
+  it("never stores no-store, private, no-cache, Set-Cookie, no explicit freshness, past Expires, 206/304 or entries over maxEntryBytes", async () => {
     const p = await policy({ maxEntryBytes: 2048 });
     const cases: Array<[Upstream, string]> = [
       [{ headers: { "cache-control": "no-store" } }, "no-store"],
       [{ headers: { "cache-control": "private, max-age=60" } }, "private"],
       [{ headers: { "cache-control": "no-cache" } }, "no-cache"],
-      [{ headers: { "set-cookie": "session=1" } }, "set-cookie"],
-      [{ headers: { expires: "Thu, 01 Jan 1970 00:00:00 GMT" } }, "expires"],
-      [{ status: 500 }, "status"],
+      [{ headers: { ...FRESH, "set-cookie": "session=1" } }, "set-cookie"],
+      [{ headers: { "content-type": "text/plain", etag: '"v1"' } }, "no-freshness"],
+      [{ headers: { expires: "Thu, 01 Jan 1970 00:00:00 GMT" } }, "stale"],
+      [{ headers: { expires: "Thursday, 01-Jan-2099 00:00:00 GMT" } }, "stale"], // not an IMF-fixdate: invalid, so expired
       [{ status: 206 }, "status"],
+      [{ status: 304 }, "status"],
       [{ body: "x".repeat(4096) }, "too-large"],
     ];
     for (const [index, [upstream, detail]] of cases.entries()) {
@@ -132,6 +137,33 @@ describe("cache (unit)", () => {
     expect(p.fakes.kv.size).toBe(0);
     expect(exchange(p, { path: "/gone" }, { status: 404 }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
     expect(exchange(p, { path: "/gone" })).toMatchObject({ hit: true, status: 404 });
+    expect(exchange(p, { path: "/down" }, { status: 503 }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored"); // explicit freshness: any status
+    const listed = await policy({ statuses: [200] });
+    expect(exchange(listed, { path: "/gone" }, { status: 404 }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=status");
+  });
+
+  it("takes freshness from Expires minus Date, counts the larger of Age and the time since Date, and caps residence at ttlSeconds", async () => {
+    const p = await policy({ ttlSeconds: 600 });
+    const now = Number(p.fakes.clock.nowMs);
+    const date = (offsetSeconds: number) => new Date(now + offsetSeconds * 1000).toUTCString();
+    exchange(p, { path: "/expires" }, { headers: { date: date(0), expires: date(100) } });
+    p.fakes.clock.advance(99_000);
+    expect(exchange(p, { path: "/expires" }).header("cache-status")).toBe("portcullis; hit; ttl=1");
+    p.fakes.clock.advance(1_000);
+    expect(exchange(p, { path: "/expires" }).hit).toBe(false);
+
+    const later = Number(p.fakes.clock.nowMs);
+    const dated = new Date(later - 50_000).toUTCString(); // sent 50 s ago: 50 of its 60 s are gone
+    expect(exchange(p, { path: "/dated" }, { headers: { date: dated, "cache-control": "max-age=60" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(exchange(p, { path: "/dated" }).header("cache-status")).toBe("portcullis; hit; ttl=10");
+    expect(exchange(p, { path: "/old" }, { headers: { date: dated, "cache-control": "max-age=40" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=stale");
+
+    // ttlSeconds bounds the time here, not the upstream's lifetime: an old response with a long max-age is kept 600 s.
+    exchange(p, { path: "/aged" }, { headers: { "cache-control": "max-age=86400", age: "3000" } });
+    p.fakes.clock.advance(599_000);
+    expect(exchange(p, { path: "/aged" })).toMatchObject({ hit: true });
+    p.fakes.clock.advance(1_000);
+    expect(exchange(p, { path: "/aged" }).hit).toBe(false);
   });
 
   it("request no-cache refreshes the entry; request no-store and unlisted methods bypass storage", async () => {
