@@ -64,6 +64,10 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const pools = new UpstreamPools();
   const servers: Server[] = [];
   let ready = false;
+  // Plugin configuration schemas decide which `with:` fields /config hides (writeOnly).
+  const pluginSchemas = new Map(
+    [...(policies?.plugins ?? [])].map(([name, plugin]) => [name, JSON.parse(plugin.descriptor.configSchema) as Record<string, unknown>]),
+  );
   const adminRoutes = defaultAdminRoutes(config, {
     get ready() {
       return ready;
@@ -74,7 +78,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     get inFlight() {
       return context.inFlight;
     },
-  });
+  }, pluginSchemas);
 
   const closeNow = async (): Promise<void> => {
     for (const server of servers) {

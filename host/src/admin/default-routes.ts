@@ -9,8 +9,12 @@ export interface GatewayStatus {
 }
 
 /** /healthz (the process answers), /readyz (listeners bound, not draining), /config (redacted). */
-export function defaultAdminRoutes(config: GatewayConfig, status: GatewayStatus): AdminRoutes {
-  const redacted = redact(config);
+export function defaultAdminRoutes(
+  config: GatewayConfig,
+  status: GatewayStatus,
+  pluginSchemas: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+): AdminRoutes {
+  const redacted = redact(config, pluginSchemas);
   return new Map([
     ["/healthz", () => ({ status: 200, body: { status: "ok" } })],
     [

@@ -18,7 +18,7 @@ const SCHEMA = `{
         "type": "object",
         "properties": {
           "consumer": { "type": "string", "minLength": 1 },
-          "key": { "type": "string", "minLength": 1 },
+          "key": { "type": "string", "minLength": 1, "writeOnly": true },
           "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$" },
           "tier": { "type": "string", "minLength": 1 },
           "roles": { "type": "array", "items": { "type": "string", "minLength": 1 } }

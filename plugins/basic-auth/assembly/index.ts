@@ -13,7 +13,7 @@ const SCHEMA = `{
         "type": "object",
         "properties": {
           "username": { "type": "string", "minLength": 1, "pattern": "^[^:]+$" },
-          "hash": { "type": "string", "minLength": 1 }
+          "hash": { "type": "string", "minLength": 1, "writeOnly": true }
         },
         "required": ["username", "hash"],
         "additionalProperties": false
