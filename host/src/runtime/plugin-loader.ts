@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -28,8 +29,8 @@ export interface LoadedPlugin {
   cached: boolean;
 }
 
-/** Bumped whenever what the cache holds changes shape, or what inspection checks (2: world export types). */
-const CACHE_FORMAT = 2;
+/** Bumped whenever what the cache holds changes shape, or what inspection checks (2: world export types, 3: coreSha256). */
+const CACHE_FORMAT = 3;
 
 /** Process-wide counters, read by tests and benchmarks to prove the compile-once guarantee. */
 export const loaderStats = { inspections: 0, compilations: 0 };
@@ -89,11 +90,15 @@ async function inspectCached(
 ): Promise<{ info: PolicyComponentInfo; cached: boolean }> {
   const base = join(cacheDir, `${sha256}.v${CACHE_FORMAT}`);
   try {
-    const meta = JSON.parse(await readFile(`${base}.json`, "utf8")) as Omit<PolicyComponentInfo, "coreModule">;
-    const coreModule = await readFile(`${base}.core.wasm`);
-    return { info: { ...meta, coreModule }, cached: true };
+    // The cache is trusted for nothing: what runs comes from the pinned bytes. Taking the core
+    // module and its imports out of them is a cheap parse; the world-export check is what the cache
+    // saves, and only for an entry whose every artefact matches them by content hash.
+    const pinned = inspectPolicyComponent(bytes);
+    const entry = JSON.parse(await readFile(`${base}.json`, "utf8")) as CacheEntry;
+    const cachedCore = await readFile(`${base}.core.wasm`);
+    if (entryMatches(entry, cachedCore, pinned)) return { info: pinned, cached: true };
   } catch {
-    // not cached yet (or unreadable): inspect and write it
+    // not cached yet, unreadable, or not the pinned file's: inspect and write it again
   }
   let info: PolicyComponentInfo;
   try {
@@ -107,8 +112,24 @@ async function inspectCached(
   return { info, cached: false };
 }
 
+/** A cache entry's JSON: the inspection result without the core module, and that module's hash. */
+type CacheEntry = Omit<PolicyComponentInfo, "coreModule"> & { coreSha256: string };
+
+const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+function entryMatches(entry: CacheEntry, cachedCore: Uint8Array, pinned: PolicyComponentInfo): boolean {
+  const core = sha256Of(pinned.coreModule);
+  return (
+    entry.coreSha256 === core &&
+    sha256Of(cachedCore) === core &&
+    entry.capabilities.join() === pinned.capabilities.join() &&
+    entry.maximumMemoryBytes === pinned.maximumMemoryBytes
+  );
+}
+
 async function writeCache(base: string, info: PolicyComponentInfo): Promise<void> {
-  const { coreModule, ...meta } = info;
+  const { coreModule, ...rest } = info;
+  const meta: CacheEntry = { ...rest, coreSha256: sha256Of(coreModule) };
   await mkdir(join(base, ".."), { recursive: true });
   // Write then rename, so a concurrent start never reads half a file.
   const suffix = `.${process.pid}.tmp`;
