@@ -12,7 +12,7 @@ import { buildPolicy } from "../sdk/src/build/build-policy.js";
  */
 export default async function setup(): Promise<void> {
   const only = process.env.PORTCULLIS_TEST_PLUGINS?.split(",").map((name) => name.trim());
-  for (const folder of ["./runtime/fixtures/", "../plugins/"]) {
+  for (const folder of ["./runtime/fixtures/", "./security/fixtures/", "../plugins/"]) {
     const root = fileURLToPath(new URL(folder, import.meta.url));
     const projects = readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(`${root}${d.name}/assembly/index.ts`))

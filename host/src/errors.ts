@@ -61,6 +61,10 @@ export const ERRORS = {
     status: 503,
     meaning: "Every policy worker stayed busy past runtime.queueTimeoutMs, so the request's flow could not start.",
   },
+  PCS_ERR_POLICY_INVALID_OUTPUT: {
+    status: 500,
+    meaning: "A policy returned output the gateway will not put on the wire (a bad status, header name or value, or a framing header); the log names the policy.",
+  },
   PCS_ERR_POLICY_CONDITION: {
     status: 500,
     meaning: "A policy's when: condition failed to evaluate (e.g. it read an absent header); the request fails closed instead of skipping the policy.",

@@ -11,8 +11,23 @@ export function faultOf(code: HttpErrorCode, message?: string, policy?: string):
 /** The default error response: a small JSON body with the stable code and the request id. */
 export function defaultErrorResponse(fault: Fault, requestId: string): ErrorResponse {
   const body = JSON.stringify({ code: fault.code, status: fault.status, message: fault.message, requestId });
-  return { status: fault.status, headers: ["content-type", "application/json"], body };
+  const headers = ["content-type", "application/json"];
+  const retryAfter = RETRY_AFTER_SECONDS[fault.code];
+  if (retryAfter !== undefined) headers.push("retry-after", String(retryAfter));
+  return { status: fault.status, headers, body };
 }
+
+/**
+ * 503s that come from load or a passing state carry Retry-After (seconds): a busy pool or a replaced
+ * worker clears within a second or so; a draining gateway or a quarantined policy takes longer.
+ */
+const RETRY_AFTER_SECONDS: Partial<Record<HttpErrorCode, number>> = {
+  PCS_ERR_POLICY_POOL_BUSY: 1,
+  PCS_ERR_POLICY_TIMEOUT: 1,
+  PCS_ERR_POLICY_UNAVAILABLE: 5,
+  PCS_ERR_POLICY_QUARANTINED: 5,
+  PCS_ERR_SHUTTING_DOWN: 5,
+};
 
 /**
  * Writes an error response straight to a socket, for errors Node raises before there is a request object

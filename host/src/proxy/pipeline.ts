@@ -290,9 +290,17 @@ function sendComplete(ex: Exchange, status: number, headers: readonly string[], 
   const { res } = ex;
   if (ex.clientGone || res.headersSent) return;
   const bytes = typeof body === "string" ? Buffer.from(body) : body;
-  ex.bytesSent = bytes.length;
   if (ex.listener.gateway.draining) res.shouldKeepAlive = false;
-  res.writeHead(status, [...headers, "content-length", String(bytes.length), "x-request-id", ex.requestId]);
+  try {
+    res.writeHead(status, [...headers, "content-length", String(bytes.length), "x-request-id", ex.requestId]);
+  } catch (error) {
+    // Last line of defence (policy output is checked before it gets here): a well-formed 500, not a crash.
+    ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "response head refused by Node");
+    ex.faultCode = "PCS_ERR_INTERNAL";
+    const fallback = defaultErrorResponse(faultOf("PCS_ERR_INTERNAL"), ex.requestId);
+    return sendComplete(ex, fallback.status, fallback.headers, fallback.body);
+  }
+  ex.bytesSent = bytes.length;
   res.end(ex.method === "HEAD" ? undefined : bytes);
 }
 
@@ -320,10 +328,18 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
   if (details.headers) response.headers.push(...details.headers);
   const pending = ex.listener.gateway.flows.fault(ex, info, response);
   if (pending === undefined) sendError(ex, response);
-  else pending.then((shaped) => sendError(ex, shaped), () => sendError(ex, response));
+  else pending.then((shaped) => sendError(ex, shaped), () => sendError(ex, response)).catch((error: unknown) => sendBareError(ex, error));
 }
 
 const NO_DETAILS: FaultDetails = Object.freeze({});
+
+/** A bug on the fault path itself: the default 500, with no fault flow (no recursion). */
+function sendBareError(ex: Exchange, error: unknown): void {
+  ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "error response failed inside the gateway");
+  const fallback = defaultErrorResponse(faultOf("PCS_ERR_INTERNAL"), ex.requestId);
+  if (!ex.res.headersSent) sendComplete(ex, fallback.status, fallback.headers, fallback.body);
+  else ex.res.destroy();
+}
 
 function sendError(ex: Exchange, response: ErrorResponse): void {
   // A body that was not read: close the connection rather than read and discard the rest.

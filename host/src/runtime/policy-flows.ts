@@ -1,10 +1,12 @@
-import type { DirectResponse, ResponseHead } from "@portcullis/sdk/component";
+import type { DirectResponse, Header, ResponseHead } from "@portcullis/sdk/component";
 import type { Readable } from "node:stream";
 import { BodyTooLargeError } from "../proxy/body-limit.js";
 import { readBody } from "../proxy/echo.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
 import { selectRoute } from "../routing/select-route.js";
+import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
+import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
 import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
 import type { FlowResult } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
@@ -55,7 +57,14 @@ export class PolicyFlows implements FlowRunner {
   }
 
   answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
-    return this.#chains(ex).response.length === 0 ? undefined : this.#responseOnGatewayAnswer(ex, response);
+    if (this.#chains(ex).response.length === 0) return undefined;
+    return this.#responseOnGatewayAnswer(ex, response).catch((error: unknown) => {
+      if (!(error instanceof InvalidPolicyOutput)) throw error;
+      // The fault flow would run the same response chain again: answer with the default error.
+      ex.faultCode = "PCS_ERR_POLICY_INVALID_OUTPUT";
+      ex.faultDetail = error.message;
+      return defaultErrorResponse(faultOf("PCS_ERR_POLICY_INVALID_OUTPUT"), ex.requestId);
+    });
   }
 
   async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
@@ -85,15 +94,15 @@ export class PolicyFlows implements FlowRunner {
     ex.metadata = result.metadata;
     switch (result.outcome) {
       case "unrouted":
-        if (result.head) applyRequestHead(ex, result.head);
+        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
         ex.routeFlowDone = true; // the pipeline answers 404/405 itself
         return CONTINUE;
       case "needs-body":
-        if (result.head) applyRequestHead(ex, result.head);
+        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
         return CONTINUE;
       default:
         ex.routeFlowDone = true;
-        return this.#afterRequest(ex, result);
+        return this.#afterRequest(ex, result, all);
     }
   }
 
@@ -117,13 +126,28 @@ export class PolicyFlows implements FlowRunner {
       chain,
     );
     ex.metadata = result.metadata;
-    return this.#afterRequest(ex, result);
+    return this.#afterRequest(ex, result, chain);
   }
 
-  async #afterRequest(ex: Exchange, result: FlowResult): Promise<FlowDecision> {
+  async #afterRequest(ex: Exchange, result: FlowResult, chain: PlanStep[]): Promise<FlowDecision> {
+    try {
+      return await this.#applyRequest(ex, result, chain);
+    } catch (error) {
+      if (error instanceof InvalidPolicyOutput) return invalidOutput(error);
+      throw error;
+    }
+  }
+
+  async #applyRequest(ex: Exchange, result: FlowResult, chain: PlanStep[]): Promise<FlowDecision> {
     switch (result.outcome) {
       case "continue": {
-        if (result.head) applyRequestHead(ex, result.head as Parameters<typeof applyRequestHead>[1]);
+        if (result.head) {
+          const head = result.head as Parameters<typeof applyRequestHead>[1];
+          const policy = namesOf(chain);
+          checkRequestLine(policy, head.method, head.path, head.query);
+          checkHeaders(policy, headersOf(ex.rawHeaders), head.headers);
+          applyRequestHead(ex, head);
+        }
         if (result.body) setRequestBody(ex, result.body);
         return CONTINUE;
       }
@@ -138,10 +162,15 @@ export class PolicyFlows implements FlowRunner {
 
   /** A policy answered: a rejection goes to the fault flow, anything else through the response flow. */
   async #directResponse(ex: Exchange, response: DirectResponse, policy: string): Promise<FlowDecision> {
-    const rendered: ErrorResponse = { status: response.status, headers: rawOf(response.headers), body: response.body };
+    const rendered = checkedAnswer(policy, [], response);
     if (response.status >= 400) return { action: "fault", code: "PCS_ERR_POLICY_REJECTED", policy, response: rendered };
-    const final = await this.#responseOnGatewayAnswer(ex, rendered);
-    return { action: "respond", status: final.status, headers: final.headers, body: final.body };
+    try {
+      const final = await this.#responseOnGatewayAnswer(ex, rendered);
+      return { action: "respond", status: final.status, headers: final.headers, body: final.body };
+    } catch (error) {
+      if (error instanceof InvalidPolicyOutput) return invalidOutput(error);
+      throw error;
+    }
   }
 
   async #upstreamResponse(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
@@ -170,10 +199,21 @@ export class PolicyFlows implements FlowRunner {
       chain,
     );
     ex.metadata = result.metadata;
+    try {
+      return this.#applyUpstreamResponse(ex, result, chain, body);
+    } catch (error) {
+      if (error instanceof InvalidPolicyOutput) return invalidOutput(error);
+      throw error;
+    }
+  }
+
+  #applyUpstreamResponse(ex: Exchange, result: FlowResult, chain: PlanStep[], body: Uint8Array | undefined): FlowDecision {
     switch (result.outcome) {
       case "continue": {
         const head = result.head as ResponseHead | undefined;
         if (head) {
+          checkStatus(namesOf(chain), head.status);
+          checkHeaders(namesOf(chain), headersOf(ex.responseHeaders ?? []), head.headers);
           ex.responseStatus = head.status;
           ex.responseHeaders = rawOf(head.headers);
         }
@@ -182,8 +222,8 @@ export class PolicyFlows implements FlowRunner {
         return { action: "respond", status: ex.responseStatus, headers: withoutLength(ex.responseHeaders ?? []), body: finalBody };
       }
       case "respond": {
-        const r = result.response;
-        return { action: "respond", status: r.status, headers: rawOf(r.headers), body: r.body };
+        const r = checkedAnswer(result.policy, [], result.response);
+        return { action: "respond", ...r };
       }
       case "failed":
         return { action: "fault", code: result.failure.code, policy: result.failure.policy, detail: result.failure.message };
@@ -210,9 +250,10 @@ export class PolicyFlows implements FlowRunner {
         chain,
       );
       ex.metadata = result.metadata;
-      shaped = applyToGatewayAnswer(result, { ...response, body }); // failed: the default error stands
+      // Failed or invalid: the error being shaped stands (no second fault flow, no recursion).
+      shaped = await orUnchanged(ex, () => applyToGatewayAnswer(result, { ...response, body }, chain), response);
     }
-    return this.#responseOnGatewayAnswer(ex, shaped);
+    return orUnchanged(ex, () => this.#responseOnGatewayAnswer(ex, shaped), shaped);
   }
 
   /** The response flow over a response the gateway made (echo, direct response, a policy's answer, an error). */
@@ -233,7 +274,7 @@ export class PolicyFlows implements FlowRunner {
       chain,
     );
     ex.metadata = result.metadata;
-    return applyToGatewayAnswer(result, { ...response, body });
+    return applyToGatewayAnswer(result, { ...response, body }, chain);
   }
 
   #chains(ex: Exchange) {
@@ -268,18 +309,47 @@ const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
  * A response or fault flow's result applied to a response the gateway made. A failed flow leaves
  * the response as it was: no second fault flow, no recursion.
  */
-function applyToGatewayAnswer(result: FlowResult, response: ErrorResponse): ErrorResponse {
+function applyToGatewayAnswer(result: FlowResult, response: ErrorResponse, chain: PlanStep[]): ErrorResponse {
   if (result.outcome === "continue") {
     const head = result.head as ResponseHead | undefined;
-    return head
-      ? { status: head.status, headers: rawOf(head.headers), body: result.body ?? response.body }
-      : { ...response, body: result.body ?? response.body };
+    if (!head) return { ...response, body: result.body ?? response.body };
+    return { ...checkedAnswer(namesOf(chain), headersOf(response.headers), head), body: result.body ?? response.body };
   }
-  if (result.outcome === "respond") {
-    const r = result.response;
-    return { status: r.status, headers: rawOf(r.headers), body: r.body };
-  }
+  if (result.outcome === "respond") return checkedAnswer(result.policy, [], result.response);
   return response;
+}
+
+/** A status and headers a policy returned, checked (checked-output.ts), as the pipeline sends them. */
+function checkedAnswer(policy: string, before: Header[], answer: ResponseHead & { body?: Uint8Array | string }): ErrorResponse {
+  checkStatus(policy, answer.status);
+  checkHeaders(policy, before, answer.headers);
+  return { status: answer.status, headers: rawOf(answer.headers), body: answer.body ?? "" };
+}
+
+function checkedRequestHead<T extends Parameters<typeof applyRequestHead>[1]>(ex: Exchange, head: T, chain: PlanStep[]): T {
+  checkRequestLine(namesOf(chain), head.method, head.path, head.query);
+  checkHeaders(namesOf(chain), headersOf(ex.rawHeaders), head.headers);
+  return head;
+}
+
+/** Which policy of a chain made an edit is not reported back: the log names the chain. */
+function namesOf(chain: PlanStep[]): string {
+  return chain.map((step) => step.name).join(", ");
+}
+
+function invalidOutput(error: InvalidPolicyOutput): FlowDecision {
+  return { action: "fault", code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: error.policy, detail: error.message };
+}
+
+/** Runs a shaping step on an error response; invalid policy output leaves the response as it was. */
+async function orUnchanged(ex: Exchange, shape: () => ErrorResponse | Promise<ErrorResponse>, unchanged: ErrorResponse): Promise<ErrorResponse> {
+  try {
+    return await shape();
+  } catch (error) {
+    if (!(error instanceof InvalidPolicyOutput)) throw error;
+    ex.faultDetail = error.message;
+    return unchanged;
+  }
 }
 
 /** A body replaced by a policy: Content-Length follows it, Transfer-Encoding goes. */
