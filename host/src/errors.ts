@@ -98,6 +98,11 @@ export const ERRORS = {
     meaning: "A plugin imports a capability the config does not grant it, so it does not load.",
   },
   PCS_ERR_PLUGIN_PIN_MISMATCH: { status: null, meaning: "A plugin file's sha256 differs from the pin in the config." },
+  PCS_ERR_PLUGIN_LOAD_TIMEOUT: {
+    status: null,
+    meaning: "A plugin's module start, describe() or an instance's init did not finish within runtime.loadTimeoutMs at start or validate; the start is refused.",
+  },
+  PCS_ERR_PLUGIN_MEMORY: { status: null, meaning: "A plugin's module starts with more memory than its limits.memoryMb allows." },
   PCS_ERR_POLICY_BODY_NEED_MISMATCH: {
     status: null,
     meaning: "A policy's init answered other body needs in a worker than at warm-up for the same configuration (logged once; bodies follow warm-up).",

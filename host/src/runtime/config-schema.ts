@@ -85,6 +85,12 @@ export const runtimeSchema = z
       .max(64)
       .default(8)
       .describe("Flows queued at each worker (run one at a time): more saves thread wake-ups under load; 1 never queues a flow behind another."),
+    loadTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe("Deadline of each plugin's module start and describe() at load, and of each instance's init at warm-up; past it the start is refused."),
     quarantine: z
       .strictObject({
         failures: z.number().int().positive().default(5).describe("Consecutive failures that quarantine a plugin."),

@@ -23,8 +23,14 @@ export class ProgressSlots {
   #next = 0;
 
   constructor(readonly capacity = 65_536) {
-    this.buffer = new SharedArrayBuffer(capacity * SLOT_WORDS * Int32Array.BYTES_PER_ELEMENT);
+    // One more word after the slots: the instance a worker is creating (see markCreating).
+    this.buffer = new SharedArrayBuffer((capacity * SLOT_WORDS + 1) * Int32Array.BYTES_PER_ELEMENT);
     this.words = new Int32Array(this.buffer);
+  }
+
+  /** The plan instance some worker is creating and initialising right now, or -1 (read by warm-up's deadline). */
+  get creatingInstance(): number {
+    return Atomics.load(this.words, this.words.length - 1) - 1;
   }
 
   /** A cleared slot, or -1 when every slot is in use or retired. */
@@ -146,4 +152,9 @@ export function markStarted(words: Int32Array, slot: number, threadId: number): 
 /** Worker side: records which policy (plan instance) the task in `slot` is running. */
 export function markRunning(words: Int32Array, slot: number, instance: number): void {
   if (slot >= 0) Atomics.store(words, slot * SLOT_WORDS, instance + 1);
+}
+
+/** Worker side: records the plan instance being created and initialised (-1 when done). */
+export function markCreating(words: Int32Array, instance: number): void {
+  Atomics.store(words, words.length - 1, instance + 1);
 }

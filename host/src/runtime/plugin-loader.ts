@@ -2,14 +2,15 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  capMemoryMaximum,
   checkWorldExports,
   inspectPolicyComponent,
-  instantiatePolicy,
   type CapabilityName,
   type Descriptor,
   type PolicyComponentInfo,
   type WasmModule,
   compileCoreModule,
+  WASM_PAGE_BYTES,
 } from "@portcullis/sdk/component";
 import { PortcullisError } from "../errors.js";
 import type { CapabilityGrants, PluginConfig } from "./config-schema.js";
@@ -23,11 +24,15 @@ export interface LoadedPlugin {
   module: WasmModule;
   descriptor: Descriptor;
   capabilities: CapabilityName[];
+  /** The memory maximum in force: the module's own, lowered to `limits.memoryMb` (undefined: no memory). */
   maximumMemoryBytes: number | undefined;
   config: PluginConfig;
   /** True when the inspected component came from the on-disk cache. */
   cached: boolean;
 }
+
+/** A plugin compiled but not described yet (describe runs in a thread of its own, see describePlugins). */
+export type CompiledPlugin = Omit<LoadedPlugin, "descriptor">;
 
 /** Bumped whenever what the cache holds changes shape, or what inspection checks (2: world export types, 3: coreSha256). */
 const CACHE_FORMAT = 3;
@@ -38,9 +43,9 @@ export const loaderStats = { inspections: 0, compilations: 0 };
 /**
  * Loads one plugin: read and pin-check the file, inspect the component against the policy world
  * (or take the result from the cache, keyed by content hash), refuse capabilities it was not
- * granted, compile its core module once, and read its descriptor.
+ * granted, lower its memory maximum to `limits.memoryMb`, and compile its core module once.
  */
-export async function loadPlugin(name: string, config: PluginConfig, baseDir: string, cacheDir: string): Promise<LoadedPlugin> {
+export async function loadPlugin(name: string, config: PluginConfig, baseDir: string, cacheDir: string): Promise<CompiledPlugin> {
   const source = await readPluginSource(name, config, baseDir);
   const { info, cached } = await inspectCached(name, source.bytes, source.sha256, cacheDir);
   const denied = info.capabilities.filter((capability) => !isGranted(config.capabilities, capability));
@@ -52,34 +57,47 @@ export async function loadPlugin(name: string, config: PluginConfig, baseDir: st
         `under plugins.${name}.capabilities if you trust it with ${denied.length > 1 ? "them" : "it"}`,
     );
   }
+  const capped = cappedCoreModule(name, info.coreModule, config.limits.memoryMb);
   loaderStats.compilations += 1;
-  const module = await compileCoreModule(info.coreModule);
-  const descriptor = describePlugin(name, module);
+  const module = await compileCoreModule(capped.module);
   return {
     name,
     path: source.path,
     sha256: source.sha256,
     module,
-    descriptor,
     capabilities: info.capabilities,
-    maximumMemoryBytes: info.maximumMemoryBytes,
+    maximumMemoryBytes: capped.maximumPages === undefined ? undefined : capped.maximumPages * WASM_PAGE_BYTES,
     config,
     cached,
   };
 }
 
+/**
+ * The host owns the memory cap: the module's declared maximum is lowered to `memoryMb` before it
+ * is compiled, so `memory.grow` past the cap fails inside the call that asks (a trap failing that
+ * request) instead of growing the gateway first and being noticed after the call.
+ */
+function cappedCoreModule(name: string, coreModule: Uint8Array, memoryMb: number): ReturnType<typeof capMemoryMaximum> {
+  const capPages = (memoryMb * 1024 * 1024) / WASM_PAGE_BYTES;
+  let capped: ReturnType<typeof capMemoryMaximum>;
+  try {
+    capped = capMemoryMaximum(coreModule, capPages);
+  } catch (error) {
+    throw new PortcullisError("PCS_ERR_PLUGIN_INVALID", `plugin "${name}": its memory cannot be capped: ${(error as Error).message}`);
+  }
+  if (capped.initialPages > capPages) {
+    throw new PortcullisError(
+      "PCS_ERR_PLUGIN_MEMORY",
+      `plugin "${name}" starts with ${(capped.initialPages * WASM_PAGE_BYTES) / 1024 / 1024} MiB of memory, ` +
+        `more than its limits.memoryMb (${memoryMb}); raise plugins.${name}.limits.memoryMb if you trust it with that much`,
+    );
+  }
+  return capped;
+}
+
 function isGranted(grants: CapabilityGrants, capability: CapabilityName): boolean {
   const grant = grants[capability];
   return grant !== undefined && grant !== false;
-}
-
-/** `describe` must not call capabilities, so it runs here with none. */
-function describePlugin(name: string, module: WasmModule): Descriptor {
-  try {
-    return instantiatePolicy(module, {}).describe();
-  } catch (error) {
-    throw new PortcullisError("PCS_ERR_PLUGIN_INVALID", `plugin "${name}": describe() failed: ${(error as Error).message}`);
-  }
 }
 
 async function inspectCached(

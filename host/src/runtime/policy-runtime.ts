@@ -17,7 +17,9 @@ import type {
   WarmUpTask,
   WorkerSetup,
 } from "./flow-messages.js";
-import { loadPlugin, type LoadedPlugin } from "./plugin-loader.js";
+import { loadPlugin, type CompiledPlugin, type LoadedPlugin } from "./plugin-loader.js";
+import { describePlugins } from "./describe-plugins.js";
+import { PortcullisError } from "../errors.js";
 import { buildPolicyPlan, chainsFor, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
@@ -37,6 +39,7 @@ export class PolicyRuntime {
   readonly #slots: ProgressSlots;
   readonly #bodyNeeds: BodyNeedTable;
   readonly queueTimeoutMs: number;
+  readonly loadTimeoutMs: number;
 
   private constructor(
     readonly plan: PolicyPlan,
@@ -48,6 +51,7 @@ export class PolicyRuntime {
     runtime: GatewayConfig["runtime"],
   ) {
     this.queueTimeoutMs = runtime.queueTimeoutMs;
+    this.loadTimeoutMs = runtime.loadTimeoutMs;
     this.#bodyNeeds = BodyNeedTable.create(plan.instances.length);
     this.#stats = new PluginStats(plan, plugins, runtime.quarantine, this.#bodyNeeds);
     this.#slots = new ProgressSlots();
@@ -170,7 +174,7 @@ export class PolicyRuntime {
    * records what each configuration needs of the bodies (which decides buffering from then on).
    */
   async warmUp(loaded: LoadedConfig): Promise<void> {
-    const report = (await this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask)) as WarmUpReport;
+    const report = await this.#withinLoadDeadline(this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask) as Promise<WarmUpReport>, loaded);
     const failures: WarmUpFailure[] = [...report.failures];
     report.needs.forEach((info, instance) => {
       if (!info) return;
@@ -187,6 +191,35 @@ export class PolicyRuntime {
         const path = [...(origins.get(failure.instance) ?? []), "with"];
         return { path, message: failure.message, ...loaded.locate(path) };
       }),
+    );
+  }
+
+  /**
+   * Warm-up, stopped when one instance's creation and `init` runs past `runtime.loadTimeoutMs`
+   * (the worker records which instance it is creating). The caller then closes the runtime, which
+   * terminates the worker stuck in it.
+   */
+  #withinLoadDeadline(warmUp: Promise<WarmUpReport>, loaded: LoadedConfig): Promise<WarmUpReport> {
+    let watching = -1;
+    let since = Date.now();
+    let watchdog: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      watchdog = setInterval(() => {
+        const instance = this.#slots.creatingInstance;
+        if (instance !== watching) [watching, since] = [instance, Date.now()];
+        else if (instance >= 0 && Date.now() - since >= this.loadTimeoutMs) reject(this.#initTimeout(instance, loaded));
+      }, Math.min(100, this.loadTimeoutMs / 4));
+    });
+    return Promise.race([warmUp, expired]).finally(() => clearInterval(watchdog));
+  }
+
+  #initTimeout(instance: number, loaded: LoadedConfig): PortcullisError {
+    const plugin = this.plan.instances[instance]!.plugin;
+    const path = [...(firstOrigins(this.plan).get(instance) ?? ["plugins", plugin]), "with"];
+    return new PortcullisError(
+      "PCS_ERR_PLUGIN_LOAD_TIMEOUT",
+      `${whereIs(loaded, path)}: plugin "${plugin}" did not finish creating and initialising this configuration within ` +
+        `${this.loadTimeoutMs} ms at warm-up (runtime.loadTimeoutMs); the start is refused`,
     );
   }
 
@@ -228,18 +261,27 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Pr
   const { config, baseDir } = loaded;
   const plan = buildPolicyPlan(config);
   const cacheDir = resolve(baseDir, config.runtime.cacheDir);
+  const compiled: CompiledPlugin[] = [];
+  for (const [name, plugin] of Object.entries(config.plugins)) compiled.push(await loadPlugin(name, plugin, baseDir, cacheDir));
+  const descriptors = await describePlugins(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
   const plugins = new Map<string, LoadedPlugin>();
-  for (const [name, plugin] of Object.entries(config.plugins)) {
-    const loadedPlugin = await loadPlugin(name, plugin, baseDir, cacheDir);
-    plugins.set(name, loadedPlugin);
+  for (const plugin of compiled) {
+    plugins.set(plugin.name, { ...plugin, descriptor: descriptors.get(plugin.name)! });
     logger?.info(
-      { plugin: name, path: loadedPlugin.path, sha256: loadedPlugin.sha256, capabilities: loadedPlugin.capabilities, cached: loadedPlugin.cached },
+      { plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached },
       "plugin loaded",
     );
   }
   const issues = validatePlan(config, plugins);
   if (issues.length) throw new ConfigError(loaded.source, issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })));
   return { plan, plugins };
+}
+
+/** `file:line:column path` of a config path, as configuration errors name it. */
+function whereIs(loaded: LoadedConfig, path: Array<string | number>): string {
+  const { line, column } = loaded.locate(path);
+  const shown = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
+  return `${loaded.source}${line === undefined ? "" : `:${line}:${column}`} ${shown}`;
 }
 
 function storeConfig(config: GatewayConfig): StoreConfig {

@@ -5,6 +5,7 @@ export {
   type CompiledPolicy, type PolicyComponentInfo,
 } from "./policy-component.js";
 export type { WasmModule } from "./wasm-api.js";
+export { capMemoryMaximum, WASM_PAGE_BYTES, type MemoryCapResult } from "./memory-limit.js";
 export { checkWorldExports } from "./world-exports.js";
 export { createRegex, REGEX_LIMITS } from "../regex/regex-capability.js";
 export * from "../errors.js";

@@ -4,7 +4,7 @@
  * does not expose), so a policy can be checked before it is instantiated.
  */
 
-class Reader {
+export class Reader {
   offset: number;
   constructor(readonly bytes: Uint8Array, offset = 0) {
     this.offset = offset;
@@ -30,7 +30,7 @@ class Reader {
   }
 }
 
-function sections(bytes: Uint8Array, layer: number): { id: number; start: number; end: number }[] {
+export function sections(bytes: Uint8Array, layer: number): { id: number; start: number; end: number }[] {
   const magic = bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
   if (!magic || bytes.length < 8 || bytes[6] !== layer || bytes[7] !== 0) {
     throw new TypeError(layer === 1 ? "not a WebAssembly component" : "not a WebAssembly core module");
@@ -72,7 +72,7 @@ export function withCustomSection(bytes: Uint8Array, name: string, payload: Uint
   return new Uint8Array([...bytes, 0, ...leb128(content.length), ...content]);
 }
 
-function leb128(value: number): number[] {
+export function leb128(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;

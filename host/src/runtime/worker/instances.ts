@@ -5,6 +5,7 @@ import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
 import type { ErrorCode } from "../../errors.js";
 import { BodyNeedTable, describeNeeds } from "../body-needs.js";
+import { markCreating } from "../flow-deadline.js";
 
 /**
  * This worker's policy instances: one per (plugin, configuration) of the plan, created on first
@@ -18,8 +19,11 @@ export class InstancePool {
   readonly bodyNeeds: BodyNeedTable;
   /** Policies' log lines, at the gateway's configured level (JSON lines on stdout, like the gateway's). */
   readonly #logger: Logger;
+  /** The progress words shared with the gateway, where creating an instance is recorded for warm-up's deadline. */
+  readonly #progress: Int32Array;
 
   constructor(private readonly setup: WorkerSetup) {
+    this.#progress = new Int32Array(setup.progress);
     // Synchronous writes: between tasks a piscina worker sleeps in Atomics.wait, so an asynchronous
     // destination's write callbacks would not run and every line after the first would stay buffered.
     this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: true }));
@@ -41,8 +45,15 @@ export class InstancePool {
       bridgeTimeoutMs: this.setup.bridgeTimeoutMs,
       sharedCounters: this.setup.sharedCounters,
     });
-    const instance = instantiatePolicy(plugin.module, capabilities);
-    const initialised = instance.init(planned.config);
+    markCreating(this.#progress, index);
+    let instance: PolicyInstance;
+    let initialised: ReturnType<PolicyInstance["init"]>;
+    try {
+      instance = instantiatePolicy(plugin.module, capabilities);
+      initialised = instance.init(planned.config);
+    } finally {
+      markCreating(this.#progress, -1);
+    }
     if (initialised.tag === "err") {
       const error = initialised.val;
       const detail = error.tag === "invalid-value" ? `${error.val.path}: ${error.val.message}` : error.val;
