@@ -55,7 +55,10 @@ try {
   const wasm = join(root, "plugins/cache/build/cache.wasm");
   const yaml = `
 plugins:
-  cache: { path: "${wasm}", capabilities: { kv: true, crypto: true, clock: true, expression: true } }
+  cache:
+    path: "${wasm}"
+    capabilities: { kv: true, crypto: true, clock: true, expression: true }
+    limits: { timeoutMs: 5000 } # the suite fires hundreds of requests at once: conformance, not speed, is measured
 listeners:
   - name: main
     host: 127.0.0.1

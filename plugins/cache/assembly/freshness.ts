@@ -16,7 +16,9 @@ export class Freshness {
     const date = dates.length == 1 ? HttpDate.parse(dates[0].trim()) : -1;
     const dateMs = date >= 0 ? date : nowMs;
     const apparentAge = nowMs > dateMs ? (nowMs - dateMs) / 1000 : 0;
-    const ageHeader = headers.has("age") ? seconds(headers.get("age")!.trim()) : 0;
+    // The first value of the first Age line counts (a list such as "7200, 0" is the upstream's mistake).
+    const ages = headers.getAll("age");
+    const ageHeader = ages.length > 0 ? seconds(ages[0].split(",")[0].trim()) : 0;
     const age = ageHeader > apparentAge ? ageHeader : apparentAge;
     if (control.sMaxAge >= 0) return new Freshness(control.sMaxAge, age);
     if (control.maxAge >= 0) return new Freshness(control.maxAge, age);

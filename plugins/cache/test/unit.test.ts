@@ -158,6 +158,10 @@ describe("cache (unit)", () => {
     expect(exchange(p, { path: "/dated" }).header("cache-status")).toBe("portcullis; hit; ttl=10");
     expect(exchange(p, { path: "/old" }, { headers: { date: dated, "cache-control": "max-age=40" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=stale");
 
+    // Age: the first value of the first line; a malformed one counts as 0.
+    expect(exchange(p, { path: "/age-list" }, { headers: [["cache-control", "max-age=60"], ["age", "70, 0"]] }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=stale");
+    expect(exchange(p, { path: "/age-bad" }, { headers: { "cache-control": "max-age=60", age: "abc" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
+
     // ttlSeconds bounds the time here, not the upstream's lifetime: an old response with a long max-age is kept 600 s.
     exchange(p, { path: "/aged" }, { headers: { "cache-control": "max-age=86400", age: "3000" } });
     p.fakes.clock.advance(599_000);
