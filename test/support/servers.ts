@@ -58,10 +58,17 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string | string[]> | string[]; body?: Buffer | string | AsyncIterable<Buffer> } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string | string[]> | string[];
+    body?: Buffer | string | AsyncIterable<Buffer>;
+    /** Connect from this loopback address (127.0.0.2, ...) to look like another client. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? "GET", headers: options.headers, agent: false }, (res) => {
+    const { method = "GET", headers, localAddress } = options;
+    const req = httpRequest(url, { method, headers, localAddress, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);

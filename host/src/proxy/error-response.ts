@@ -12,7 +12,7 @@ export function faultOf(code: HttpErrorCode, message?: string, policy?: string):
 export function defaultErrorResponse(fault: Fault, requestId: string): ErrorResponse {
   const body = JSON.stringify({ code: fault.code, status: fault.status, message: fault.message, requestId });
   const headers = ["content-type", "application/json"];
-  const retryAfter = RETRY_AFTER_SECONDS[fault.code];
+  const retryAfter = fault.retryAfterSeconds ?? RETRY_AFTER_SECONDS[fault.code];
   if (retryAfter !== undefined) headers.push("retry-after", String(retryAfter));
   return { status: fault.status, headers, body };
 }

@@ -43,6 +43,8 @@ export interface FaultDetails {
   headers?: string[];
   /** The response to start the fault flow from instead of the default JSON error (a policy's rejection). */
   response?: ErrorResponse;
+  /** Retry-After of the default error response, when known better than the code's fixed value. */
+  retryAfterSeconds?: number;
 }
 
 /** What went wrong, as the fault flow sees it. */
@@ -52,6 +54,8 @@ export interface Fault {
   message: string;
   /** The policy that failed or rejected, when a policy did. */
   policy?: string;
+  /** See FaultDetails.retryAfterSeconds. */
+  retryAfterSeconds?: number;
 }
 
 /** An error response about to be sent: status, flat header list, body. */

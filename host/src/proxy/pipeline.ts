@@ -323,6 +323,7 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
     return;
   }
   const info = faultOf(code, details.message, details.policy);
+  if (details.retryAfterSeconds !== undefined) info.retryAfterSeconds = details.retryAfterSeconds;
   if (details.response) info.status = details.response.status; // a policy's rejection keeps its own status
   const response = details.response ?? defaultErrorResponse(info, ex.requestId);
   if (details.headers) response.headers.push(...details.headers);

@@ -93,9 +93,16 @@ export const runtimeSchema = z
       .describe("Deadline of each plugin's module start and describe() at load, and of each instance's init at warm-up; past it the start is refused."),
     quarantine: z
       .strictObject({
-        failures: z.number().int().positive().default(5).describe("Consecutive failures that quarantine a plugin."),
-        baseMs: z.number().int().positive().default(1_000),
-        maxMs: z.number().int().positive().default(60_000),
+        failures: z.number().int().positive().default(5).describe("Failures in a row (with no success between) that quarantine a plugin for the client that provoked them."),
+        baseMs: z.number().int().positive().default(1_000).describe("First quarantine; each failed probe after one doubles it."),
+        maxMs: z.number().int().positive().default(60_000).describe("Longest quarantine."),
+        clients: z
+          .number()
+          .int()
+          .positive()
+          .default(3)
+          .describe("Distinct clients among failures in a row that quarantine the plugin for everyone (it is broken, not provoked)."),
+        trackedClients: z.number().int().positive().default(10_000).describe("Clients whose failure streaks are remembered; the least recently failing are forgotten first."),
       })
       .prefault({}),
   })

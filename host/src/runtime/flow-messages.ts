@@ -114,6 +114,8 @@ export interface PolicyFailure {
   policy: string;
   instance: number;
   message: string;
+  /** Set by the gateway on a quarantine refusal: when the client may try again. */
+  retryAfterSeconds?: number;
 }
 
 /** One policy call, for the per-plugin counters of /plugins. */

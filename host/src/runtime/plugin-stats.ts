@@ -3,7 +3,7 @@ import type { CallRecord } from "./flow-messages.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
 import type { PlanStep, PolicyPlan } from "./policy-plan.js";
 import type { PluginLimits } from "./config-schema.js";
-import { Quarantine } from "./quarantine.js";
+import { Quarantine, type QuarantineScope } from "./quarantine.js";
 import type { BodyNeedTable } from "./body-needs.js";
 
 interface PluginCounters {
@@ -34,26 +34,36 @@ export class PluginStats {
     return this.plugins.get(this.plan.instances[instance]!.plugin)!.config.limits;
   }
 
-  /** Instances of the chain whose plugin is quarantined right now. */
-  quarantined(steps: readonly PlanStep[]): number[] {
+  /** Instances of the chain whose plugin is quarantined right now, for everyone or for `client`. */
+  quarantined(steps: readonly PlanStep[], client: string): number[] {
     const now = Date.now();
     const out: number[] = [];
-    for (const step of steps) if (this.#ofInstance[step.instance]!.quarantine.isActive(now)) out.push(step.instance);
+    for (const step of steps) if (this.#ofInstance[step.instance]!.quarantine.activeFor(client, now)) out.push(step.instance);
     return out;
   }
 
-  record(calls: readonly CallRecord[]): void {
+  /** Records the calls one flow made for `client`; logs each quarantine it starts. */
+  record(calls: readonly CallRecord[], client: string, onQuarantine: (plugin: string, scope: QuarantineScope, ms: number) => void): void {
     for (const call of calls) {
       const counters = this.#ofInstance[call.instance]!;
       counters.calls += 1;
       if (call.failure === undefined) {
-        counters.quarantine.recordSuccess();
-      } else {
-        counters.failures[call.failure] = (counters.failures[call.failure] ?? 0) + 1;
-        // A call refused because of the quarantine does not extend it.
-        if (call.failure !== "PCS_ERR_POLICY_QUARANTINED") counters.quarantine.recordFailure();
+        counters.quarantine.recordSuccess(client);
+        continue;
       }
+      counters.failures[call.failure] = (counters.failures[call.failure] ?? 0) + 1;
+      // A call refused because of the quarantine does not extend it.
+      if (call.failure === "PCS_ERR_POLICY_QUARANTINED") continue;
+      const scope = counters.quarantine.recordFailure(client, call.failure);
+      if (scope) onQuarantine(this.plan.instances[call.instance]!.plugin, scope, counters.quarantine.remainingMs(client));
     }
+  }
+
+  /** Milliseconds until `client` may call every plugin of the chain again. */
+  quarantineRemainingMs(steps: readonly PlanStep[], client: string): number {
+    let ms = 0;
+    for (const step of steps) ms = Math.max(ms, this.#ofInstance[step.instance]!.quarantine.remainingMs(client));
+    return ms;
   }
 
   /**

@@ -8,11 +8,12 @@ import { selectRoute } from "../routing/select-route.js";
 import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
 import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
 import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
-import type { FlowResult } from "./flow-messages.js";
+import type { FlowResult, PolicyFailure } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
 import { NEED_NONE, NEED_WHOLE, type NeedCode } from "./body-needs.js";
 import { readBodyIfFits } from "./read-body-if-fits.js";
+import { clientKeyOf } from "./client-key.js";
 
 /**
  * The gateway's FlowRunner backed by the policy runtime. Semantics (docs/policies.md):
@@ -90,6 +91,7 @@ export class PolicyFlows implements FlowRunner {
         metadata: ex.metadata ?? [],
       },
       all,
+      clientKeyOf(ex),
     );
     ex.metadata = result.metadata;
     switch (result.outcome) {
@@ -124,6 +126,7 @@ export class PolicyFlows implements FlowRunner {
         metadata: ex.metadata ?? [],
       },
       chain,
+      clientKeyOf(ex),
     );
     ex.metadata = result.metadata;
     return this.#afterRequest(ex, result, chain);
@@ -154,7 +157,7 @@ export class PolicyFlows implements FlowRunner {
       case "respond":
         return this.#directResponse(ex, result.response, result.policy);
       case "failed":
-        return { action: "fault", code: result.failure.code, policy: result.failure.policy, detail: result.failure.message };
+        return faultOfFailure(result.failure);
       default:
         throw new Error(`unexpected request flow outcome ${result.outcome}`);
     }
@@ -197,6 +200,7 @@ export class PolicyFlows implements FlowRunner {
         metadata: ex.metadata ?? [],
       },
       chain,
+      clientKeyOf(ex),
     );
     ex.metadata = result.metadata;
     try {
@@ -226,7 +230,7 @@ export class PolicyFlows implements FlowRunner {
         return { action: "respond", ...r };
       }
       case "failed":
-        return { action: "fault", code: result.failure.code, policy: result.failure.policy, detail: result.failure.message };
+        return faultOfFailure(result.failure);
       default:
         throw new Error(`unexpected response flow outcome ${result.outcome}`);
     }
@@ -248,6 +252,7 @@ export class PolicyFlows implements FlowRunner {
           metadata: ex.metadata ?? [],
         },
         chain,
+        clientKeyOf(ex),
       );
       ex.metadata = result.metadata;
       // Failed or invalid: the error being shaped stands (no second fault flow, no recursion).
@@ -272,6 +277,7 @@ export class PolicyFlows implements FlowRunner {
         metadata: ex.metadata ?? [],
       },
       chain,
+      clientKeyOf(ex),
     );
     ex.metadata = result.metadata;
     return applyToGatewayAnswer(result, { ...response, body }, chain);
@@ -365,4 +371,8 @@ function withoutLength(raw: readonly string[]): string[] {
     if (name !== "content-length" && name !== "transfer-encoding") out.push(raw[i]!, raw[i + 1]!);
   }
   return out;
+}
+
+function faultOfFailure({ code, policy, message, retryAfterSeconds }: PolicyFailure): FlowDecision {
+  return { action: "fault", code, policy, detail: message, retryAfterSeconds };
 }

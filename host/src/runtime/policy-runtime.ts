@@ -23,6 +23,7 @@ import { PortcullisError } from "../errors.js";
 import { buildPolicyPlan, chainsFor, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
 import { PluginStats } from "./plugin-stats.js";
+import type { QuarantineScope } from "./quarantine.js";
 import { validatePlan } from "./validate-plan.js";
 import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js";
 
@@ -115,13 +116,14 @@ export class PolicyRuntime {
   /**
    * Runs one flow as one pool task, within the time budget of the policies it may call. A task
    * that never started because its worker died (terminated for another flow's budget, which it was
-   * queued behind) is run again: nothing of it ran, so nothing runs twice.
+   * queued behind) is run again: nothing of it ran, so nothing runs twice. `client` is who failures
+   * are charged to (see Quarantine and clientKeyOf).
    */
-  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[], attempt = 1): Promise<FlowResult> {
+  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[], client: string, attempt = 1): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
     const slot = this.#slots.take();
     const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.#terminateWorker);
-    const full = { ...task, quarantined: this.#stats.quarantined(steps), slot } as FlowTask;
+    const full = { ...task, quarantined: this.#stats.quarantined(steps, client), slot } as FlowTask;
     let result: FlowResult | undefined;
     try {
       // With a slot the deadline watches the task through it; without one it aborts the pool task.
@@ -129,18 +131,21 @@ export class PolicyRuntime {
       result = slot < 0 ? await pending : await Promise.race([pending, deadline.expired]);
       if (result === undefined) {
         pending.catch(ignore); // the abandoned or terminated task's own answer is no longer wanted
-        return this.#failedTask(undefined, steps, deadline, task.metadata);
+        return this.#failedTask(undefined, steps, deadline, task.metadata, client);
       }
     } catch (error) {
       if (deadline.reason === undefined && deadline.neverStarted && attempt < MAX_ATTEMPTS) {
         deadline.done(); // its slot is free again before the next run takes one
-        return this.run(task, steps, attempt + 1);
+        return this.run(task, steps, client, attempt + 1);
       }
-      return this.#failedTask(error, steps, deadline, task.metadata);
+      return this.#failedTask(error, steps, deadline, task.metadata, client);
     } finally {
       deadline.done();
     }
-    this.#stats.record(result.calls);
+    this.#stats.record(result.calls, client, this.#onQuarantine);
+    if (result.outcome === "failed" && result.failure.code === "PCS_ERR_POLICY_QUARANTINED") {
+      result.failure.retryAfterSeconds = Math.max(1, Math.ceil(this.#stats.quarantineRemainingMs(steps, client) / 1000));
+    }
     for (const skipped of result.skipped) this.logger.warn({ policy: skipped.policy, code: skipped.code }, `${skipped.message} (failure mode open: skipped)`);
     return result;
   }
@@ -151,18 +156,23 @@ export class PolicyRuntime {
     void worker?.terminate();
   };
 
+  readonly #onQuarantine = (plugin: string, scope: QuarantineScope, ms: number): void => {
+    const whom = scope === "plugin" ? "for every client" : "for one client";
+    this.logger.warn({ plugin, code: "PCS_ERR_POLICY_QUARANTINED", scope, ms }, `plugin "${plugin}" quarantined ${whom} for ${ms} ms after repeated failures`);
+  };
+
   /** A task that did not complete: its budget or queue time ran out, or its worker died. */
-  #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline, metadata: [string, string][]): FlowResult {
+  #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline, metadata: [string, string][], client: string): FlowResult {
     const step = steps.find((s) => s.instance === deadline.runningInstance) ?? steps[0]!;
     let failure: PolicyFailure;
     if (deadline.reason === "queue") {
       failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: step.name, instance: step.instance, message: `every policy worker stayed busy for ${this.queueTimeoutMs} ms` };
     } else if (deadline.reason === "budget") {
       failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_TIMEOUT", policy: step.name, instance: step.instance, message: `policy "${step.name}" ran past its time budget; its worker was replaced` };
-      this.#stats.record([{ instance: step.instance, failure: failure.code }]);
+      this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     } else {
       failure = { kind: "policy-failed", code: "PCS_ERR_POLICY_FAILED", policy: step.name, instance: step.instance, message: `policy worker failed: ${(error as Error).message}` };
-      this.#stats.record([{ instance: step.instance, failure: failure.code }]);
+      this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     }
     this.logger.error({ policy: step.name, code: failure.code }, failure.message);
     return { outcome: "failed", failure, metadata, calls: [], skipped: [] };
