@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, tempFile } from "../support/cli.js";
 import { stopAll } from "../support/servers.js";
+import { securityPolicyPath } from "./fixture-path.js";
 
 afterEach(stopAll);
 
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}/build/${name}.wasm`, import.meta.url));
+const fixture = securityPolicyPath;
 
 /** One route through `plugin`; the plugin's entry starts on line 4 and its `with:` block is on line 13. */
 const config = (plugin: string) => `runtime: { workers: 1, loadTimeoutMs: 500 }

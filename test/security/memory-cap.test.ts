@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli, tempFile } from "../support/cli.js";
 import { rawRequest, stopAll } from "../support/servers.js";
+import { securityPolicyPath } from "./fixture-path.js";
 
 afterEach(stopAll);
 
-const HOG = fileURLToPath(new URL("./fixtures/hog/build/hog.wasm", import.meta.url));
+const HOG = securityPolicyPath("hog");
 const WORKERS = 2;
 const CAP_MB = 16;
 

@@ -1,10 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCli, tempFile, type RunningCli } from "../support/cli.js";
 import { startUpstream, stopAll } from "../support/servers.js";
 import { rawExchange, rawGet, statusOf } from "./raw-http.js";
+import { securityPolicyPath } from "./fixture-path.js";
 
-const WASM = fileURLToPath(new URL("./fixtures/bad-output/build/bad-output.wasm", import.meta.url));
+const WASM = securityPolicyPath("bad-output");
 const KINDS = ["crlf", "nul", "wide", "name", "length", "chunked", "connection", "status", "informational"];
 
 /** Strict enough for these answers: status line, header syntax, exactly one framing, body length. */
