@@ -26,7 +26,7 @@ const head = { method: "GET", scheme: "http", authority: "x", path: "/p", query:
 for (const conc of [1, 50]) {
   const total = 20000; let done = 0;
   const t0 = performance.now(); const c0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; await runtime.run({ flow: "request", listener: "main", withListenerChain: false, route: "r", head, body: undefined, metadata: [] }, steps); } }));
+  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; await runtime.run({ flow: "request", listener: "main", withListenerChain: false, route: "r", head, body: undefined, metadata: [] }, steps, "127.0.0.1"); } }));
   const ms = performance.now() - t0; const cpu = process.cpuUsage(c0);
   console.log(`conc ${conc}: ${(total / ms * 1000).toFixed(0)} flows/s, ${(ms * 1000 / total).toFixed(1)} us wall/flow, process CPU ${((cpu.user + cpu.system) / total).toFixed(1)} us/flow`);
 }
