@@ -1,17 +1,31 @@
 /** Files of a new policy project (`portcullis plugin new`). */
 import { SDK_PACKAGE_NAME } from "../sdk-paths.js";
 import { SDK_VERSION } from "../version.js";
+import type { ProjectManifest, ScaffoldLock } from "./scaffold-lock.js";
 
-export function scaffoldFiles(name: string): Record<string, string> {
+/** The vitest the SDK is tested with (a release records the repository's exact range instead). */
+export const DEFAULT_VITEST_RANGE = "^4.1.12";
+
+/** `sdkSpec`: how package.json names the SDK (`^0.1.0` from a registry, `file:...tgz` from a release tarball). */
+export function projectManifest(name: string, sdkSpec = `^${SDK_VERSION}`, recorded?: ScaffoldLock): ProjectManifest {
+  const devDependencies = { vitest: recorded?.devDependencies.vitest ?? DEFAULT_VITEST_RANGE };
+  const overrides = recorded && Object.keys(recorded.overrides).length ? recorded.overrides : undefined;
+  return { name, version: "0.1.0", dependencies: { [SDK_PACKAGE_NAME]: sdkSpec }, devDependencies, overrides };
+}
+
+export function scaffoldFiles(manifest: ProjectManifest): Record<string, string> {
+  const name = manifest.name;
   const className = name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
   return {
     "package.json": `${JSON.stringify({
       name,
-      version: "0.1.0",
+      version: manifest.version,
       private: true,
       type: "module",
       scripts: { build: "portcullis-plugin build .", test: "vitest run" },
-      dependencies: { [SDK_PACKAGE_NAME]: `^${SDK_VERSION}` },
+      dependencies: manifest.dependencies,
+      devDependencies: manifest.devDependencies,
+      overrides: manifest.overrides,
       portcullis: { maximumMemoryPages: 160 },
     }, null, 2)}\n`,
     "assembly/index.ts": `import { Policy, Request, Decision, Config, JsonValue, register } from "${SDK_PACKAGE_NAME}";
@@ -71,7 +85,7 @@ export default defineConfig({ test: { include: ["test/**/*.test.ts"], testTimeou
     "README.md": `# ${name}
 
 A Portcullis gateway policy. \`npm run build\` writes \`build/${name}.wasm\`; \`npm test\` builds it and runs
-\`test/\` against it. See the @portcullis/sdk README for the API.
+\`test/\` against it. See the ${SDK_PACKAGE_NAME} README (node_modules/${SDK_PACKAGE_NAME}/README.md) for the API.
 `,
   };
 }
