@@ -85,6 +85,10 @@ export const runtimeSchema = z
       .max(64)
       .default(8)
       .describe("Flows queued at each worker (run one at a time): more saves thread wake-ups under load; 1 never queues a flow behind another."),
+    channel: z
+      .enum(["direct", "piscina"])
+      .optional()
+      .describe("How flows reach the workers: direct (the gateway's own threads, flows of one event-loop turn sent together, one deadline timer) or piscina (a task per flow)."),
     loadTimeoutMs: z
       .number()
       .int()

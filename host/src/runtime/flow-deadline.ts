@@ -43,6 +43,26 @@ export class ProgressSlots {
   release(slot: number): void {
     if (slot >= 0) this.#free.push(slot);
   }
+
+  /** 0 while queued, the threadId of the worker running it, or ABANDONED (for a scanner watching many slots). */
+  state(slot: number): number {
+    return Atomics.load(this.words, slot * SLOT_WORDS + STATE);
+  }
+
+  /** Marks a still-queued task abandoned; returns the state before (0: it is abandoned now). */
+  abandonIfQueued(slot: number): number {
+    return Atomics.compareExchange(this.words, slot * SLOT_WORDS + STATE, 0, ABANDONED);
+  }
+
+  /** Milliseconds since a worker started the task in `slot`. */
+  runningFor(slot: number, now: number): number {
+    return elapsedSince(Atomics.load(this.words, slot * SLOT_WORDS + 1), now);
+  }
+
+  /** The plan instance the task in `slot` is running, or -1. */
+  runningInstance(slot: number): number {
+    return Atomics.load(this.words, slot * SLOT_WORDS) - 1;
+  }
 }
 
 /**

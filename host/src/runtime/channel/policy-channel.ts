@@ -1,0 +1,224 @@
+import { Worker } from "node:worker_threads";
+import type { FlowResult, FlowTask, WarmUpReport, WorkerSetup } from "../flow-messages.js";
+import type { ProgressSlots } from "../flow-deadline.js";
+import { isAnswer, WARM_UP_SLOT, type FromWorker, type ToWorker } from "./channel-messages.js";
+
+/** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
+const WORKER_FILE = new URL("./channel-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
+
+/** How often the one deadline scanner looks at the flows in progress (budgets and queue timeouts). */
+const SCAN_MS = 5;
+
+/** Runs of a flow whose worker died before it started: the first and one more. */
+const MAX_ATTEMPTS = 2;
+
+export interface ChannelOptions {
+  workers: number;
+  /** Flows sent to one worker before it answers (runtime.tasksPerWorker); the rest wait here. */
+  tasksPerWorker: number;
+  queueTimeoutMs: number;
+  setup: WorkerSetup;
+  /** The progress slots of `setup.progress`, where workers record what they run. */
+  slots: ProgressSlots;
+  /** Anything else a worker posts (the capability bridge connecting). */
+  onMessage: (message: unknown) => void;
+  onWorkerReplaced: () => void;
+  onError: (error: unknown) => void;
+}
+
+/** A flow that did not complete: given up on (reason) or lost with its worker (error). */
+export interface ChannelFailure {
+  outcome: undefined;
+  reason: "budget" | "queue" | undefined;
+  /** The plan instance that was running, or -1. */
+  runningInstance: number;
+  error: Error | undefined;
+}
+
+interface Flow {
+  task: FlowTask;
+  budgetMs: number;
+  queuedAt: number;
+  attempt: number;
+  resolve: (answer: FlowResult | ChannelFailure) => void;
+}
+
+/** One worker thread and the flows sent to it, by slot. */
+interface Lane {
+  worker: Worker;
+  flows: Map<number, Flow>;
+  stopping: boolean;
+}
+
+/**
+ * The channel between the gateway and its policy workers, in place of a piscina pool: its own
+ * threads, each fed the flows that arrived in one event-loop turn as one message; one interval
+ * timer watching every flow's progress slot for its budget and queue timeout instead of a timer per
+ * flow. A flow past its budget terminates its worker (replaced at once); flows sent to that worker
+ * that never started run again elsewhere.
+ */
+export class PolicyChannel {
+  readonly #lanes: Lane[] = [];
+  readonly #queue: Flow[] = [];
+  #flushing = false;
+  #scanner: NodeJS.Timeout | undefined;
+  #closed = false;
+  #warmUp: { resolve: (report: WarmUpReport) => void; reject: (error: Error) => void; lane: Lane } | undefined;
+
+  constructor(private readonly options: ChannelOptions) {
+    for (let i = 0; i < options.workers; i++) this.#lanes.push(this.#spawn());
+  }
+
+  /** Runs one flow within `budgetMs` of its start; resolves to its result or to why it has none. */
+  run(task: FlowTask, budgetMs: number): Promise<FlowResult | ChannelFailure> {
+    const slot = this.options.slots.take();
+    if (slot < 0 || this.#closed) return Promise.resolve(failure(slot < 0 ? "queue" : undefined, -1, slot < 0 ? undefined : new Error("the policy runtime is closed")));
+    task.slot = slot;
+    return new Promise((resolve) => {
+      this.#queue.push({ task, budgetMs, queuedAt: Date.now(), attempt: 1, resolve });
+      this.#schedule();
+    });
+  }
+
+  /** Creates and initialises every instance in one worker (PolicyRuntime.warmUp watches its deadline). */
+  warmUp(): Promise<WarmUpReport> {
+    const lane = this.#lanes[0]!;
+    return new Promise((resolve, reject) => {
+      this.#warmUp = { resolve, reject, lane };
+      lane.worker.postMessage({ flow: "warm-up" } satisfies ToWorker);
+    });
+  }
+
+  /** Flows waiting for a worker to start them, and workers with flows. */
+  gauges(): { queued: number; busy: number } {
+    let queued = this.#queue.length;
+    let busy = 0;
+    for (const lane of this.#lanes) {
+      if (lane.flows.size > 0) [busy, queued] = [busy + 1, queued + lane.flows.size - 1];
+    }
+    return { queued, busy };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#scanner);
+    const closing = new Error("the policy runtime is closed");
+    for (const flow of this.#queue.splice(0)) flow.resolve(failure(undefined, -1, closing));
+    await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+  }
+
+  #spawn(): Lane {
+    const worker = new Worker(WORKER_FILE, { workerData: this.options.setup });
+    const lane: Lane = { worker, flows: new Map(), stopping: false };
+    worker.on("message", (message: unknown) => (isAnswer(message) ? this.#answer(lane, message) : this.options.onMessage(message)));
+    worker.on("error", (error) => this.options.onError(error));
+    worker.on("exit", () => this.#lost(lane));
+    return lane;
+  }
+
+  #answer(lane: Lane, [slot, answer, error]: FromWorker): void {
+    if (slot === WARM_UP_SLOT) {
+      const warmUp = this.#warmUp;
+      this.#warmUp = undefined;
+      if (error !== undefined) warmUp?.reject(new Error(error));
+      else warmUp?.resolve(answer as WarmUpReport);
+      return;
+    }
+    const flow = lane.flows.get(slot);
+    if (!flow) return; // given up on already
+    lane.flows.delete(slot);
+    this.options.slots.release(slot);
+    flow.resolve(error === undefined ? (answer as FlowResult) : failure(undefined, -1, new Error(error)));
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  /** A worker exited (terminated for a budget, or crashed): its unstarted flows run again elsewhere. */
+  #lost(lane: Lane): void {
+    const index = this.#lanes.indexOf(lane);
+    if (index >= 0) this.#lanes.splice(index, 1);
+    this.#warmUp?.lane === lane && this.#warmUp.reject(new Error("the policy worker exited during warm-up"));
+    const { slots } = this.options;
+    const rerun: Flow[] = [];
+    for (const [slot, flow] of lane.flows) {
+      if (slots.state(slot) === 0 && flow.attempt < MAX_ATTEMPTS && !this.#closed) {
+        rerun.push({ ...flow, attempt: flow.attempt + 1, queuedAt: Date.now() });
+      } else {
+        flow.resolve(failure(undefined, slots.runningInstance(slot), new Error("the policy worker exited")));
+      }
+    }
+    lane.flows.clear();
+    if (this.#closed) return;
+    this.#queue.unshift(...rerun);
+    this.#lanes.push(this.#spawn());
+    this.options.onWorkerReplaced();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(this.#flush);
+    }
+    this.#scanner ??= setInterval(this.#scan, SCAN_MS).unref();
+  }
+
+  /** Sends the waiting flows, each to the least loaded worker with room, one message per worker. */
+  readonly #flush = (): void => {
+    this.#flushing = false;
+    const batches = new Map<Lane, FlowTask[]>();
+    while (this.#queue.length > 0) {
+      let lane: Lane | undefined;
+      for (const candidate of this.#lanes) {
+        if (!candidate.stopping && candidate.flows.size < this.options.tasksPerWorker && (!lane || candidate.flows.size < lane.flows.size)) lane = candidate;
+      }
+      if (!lane) break;
+      const flow = this.#queue.shift()!;
+      lane.flows.set(flow.task.slot, flow);
+      const batch = batches.get(lane);
+      if (batch) batch.push(flow.task);
+      else batches.set(lane, [flow.task]);
+    }
+    for (const [lane, batch] of batches) lane.worker.postMessage(batch satisfies ToWorker);
+  };
+
+  /** The one deadline timer: queue timeouts of waiting flows, budgets of running ones. */
+  readonly #scan = (): void => {
+    const now = Date.now();
+    const { slots, queueTimeoutMs } = this.options;
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const flow = this.#queue[i]!;
+      if (now - flow.queuedAt < queueTimeoutMs) continue;
+      this.#queue.splice(i, 1);
+      slots.release(flow.task.slot); // no worker ever saw it
+      flow.resolve(failure("queue", -1, undefined));
+    }
+    for (const lane of this.#lanes) {
+      for (const [slot, flow] of lane.flows) {
+        let state = slots.state(slot);
+        if (state === 0 && now - flow.queuedAt >= queueTimeoutMs) {
+          state = slots.abandonIfQueued(slot);
+          if (state === 0) this.#giveUp(lane, slot, flow, "queue");
+        }
+        if (state > 0 && slots.runningFor(slot, now) >= flow.budgetMs) {
+          this.#giveUp(lane, slot, flow, "budget");
+          lane.stopping = true;
+          void lane.worker.terminate();
+        }
+      }
+    }
+    if (this.#queue.length === 0 && this.#lanes.every((lane) => lane.flows.size === 0)) {
+      clearInterval(this.#scanner);
+      this.#scanner = undefined;
+    }
+  };
+
+  /** Its slot is never reused: the worker may still write to it. */
+  #giveUp(lane: Lane, slot: number, flow: Flow, reason: "budget" | "queue"): void {
+    lane.flows.delete(slot);
+    flow.resolve(failure(reason, this.options.slots.runningInstance(slot), undefined));
+  }
+}
+
+function failure(reason: ChannelFailure["reason"], runningInstance: number, error: Error | undefined): ChannelFailure {
+  return { outcome: undefined, reason, runningInstance, error };
+}
