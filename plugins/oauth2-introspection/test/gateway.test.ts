@@ -91,6 +91,7 @@ plugins:
   oauth2-introspection:
     path: ${builtPolicy("oauth2-introspection")}
     capabilities: { http: { allow: ["${new URL(endpointUrl).host}"] }, kv: true, clock: true, crypto: true }
+    limits: { timeoutMs: 3000 }
 ${routesYaml(`
       - name: all
         policies:
@@ -154,7 +155,7 @@ ${routesYaml(`
 
     const slow = await introspectionEndpoint({ t: { active: true } }, { delayMs: 400 });
     const impatient = await gatewayFor(slow.url, "timeoutMs: 100", upstream.url);
-    expect((await rawRequest(impatient.url("/"), bearer("t"))).status).toBe(503);
+    expect((await rawRequest(impatient.url("/"), bearer("t"))).json()).toMatchObject({ code: "INTROSPECTION_UNAVAILABLE" });
   });
 
   it("refuses a configuration with an unknown field or a bad failure mode, naming the line", async () => {
