@@ -6,12 +6,14 @@ import { configJsonSchemaText } from "./config/json-schema.js";
 import { ConfigError, loadConfigFile } from "./config/load-config.js";
 import { PortcullisError } from "./errors.js";
 import { startGateway } from "./gateway.js";
+import { adminEndpoints } from "./admin/admin-server.js";
 import { PolicyRuntime, preparePolicies } from "./runtime/policy-runtime.js";
 
 const USAGE = `Usage: portcullis <command> [options]
 
 Commands:
-  start [-c <file>]          Run a gateway (default config: config/gateway.yaml)
+  start [-c <file>] [--admin-host <host>] [--admin-port <port>]
+                             Run a gateway (default config: config/gateway.yaml); see start --help
   validate <file>            Check a configuration file; exit status 1 when it has errors
   schema [-o <file>]         Print the configuration's JSON Schema (or write it to <file>)
   plugin new <dir> [--name <name>]
@@ -22,6 +24,23 @@ Commands:
 
 Options:
   -h, --help                 Show this help
+`;
+
+const START_USAGE = `Usage: portcullis start [options]
+
+Runs a gateway. The configuration file is reloaded when it changes (reload.watch), on SIGHUP, and on
+POST /reload to the admin listener; a configuration that fails its checks is refused and the running one
+keeps serving (docs/operations.md). SIGTERM or SIGINT drain and stop.
+
+Options:
+  -c, --config <file>        Configuration file (default: config/gateway.yaml)
+  --admin-host <host>        Admin listener address, instead of the file's admin.host
+                             (environment: PORTCULLIS_ADMIN_HOST)
+  --admin-port <port>        Admin listener port, instead of the file's admin.port; 0 picks a free one
+                             (environment: PORTCULLIS_ADMIN_PORT)
+  -h, --help                 Show this help
+
+The command line wins over the environment, which wins over the file.
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -49,18 +68,39 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`PCS_ERR_CLI_USAGE: ${message}\n\n${USAGE}`);
+function usageError(message: string, usage = USAGE): number {
+  process.stderr.write(`PCS_ERR_CLI_USAGE: ${message}\n\n${usage}`);
   return 2;
 }
 
 async function start(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string", short: "c" },
+      "admin-host": { type: "string" },
+      "admin-port": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(START_USAGE);
+    return 0;
+  }
+  const adminPort = values["admin-port"] ?? process.env.PORTCULLIS_ADMIN_PORT;
+  const port = adminPort === undefined ? undefined : Number(adminPort);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535 && adminPort!.trim() !== "")) {
+    return usageError(`admin port must be an integer from 0 to 65535, not "${adminPort}"`, START_USAGE);
+  }
+  const host = values["admin-host"] ?? (process.env.PORTCULLIS_ADMIN_HOST || undefined);
   const configPath = values.config ?? "config/gateway.yaml";
-  const gateway = await startGateway(loadConfigFile(configPath));
+  const gateway = await startGateway({ configPath }, { admin: { host, port } });
   const { logger } = gateway;
   for (const listener of gateway.listeners) logger.info({ listener: listener.name, url: listener.url }, `listening on ${listener.url}`);
-  if (gateway.admin) logger.info({ url: gateway.admin.url }, `admin on ${gateway.admin.url} (/healthz, /readyz, /config)`);
+  if (gateway.admin) {
+    const endpoints = adminEndpoints(gateway.adminRoutes, gateway.adminActions);
+    logger.info({ url: gateway.admin.url, endpoints }, `admin on ${gateway.admin.url}: ${endpoints.join(", ")}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -82,8 +122,11 @@ async function start(args: string[]): Promise<number> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  // Node's default for SIGHUP ends the process with no drain; until hot reload exists it is a no-op.
-  process.on("SIGHUP", (signal) => logger.warn({ signal }, "configuration reload is not supported yet; still serving the configuration loaded at start"));
+  // Node's default for SIGHUP ends the process; here it reloads (the reloader logs the outcome, never throws).
+  process.on("SIGHUP", (signal) => {
+    logger.info({ signal }, `${signal}: reloading ${configPath}`);
+    void gateway.reload("signal");
+  });
   return new Promise<number>(() => {});
 }
 

@@ -11,6 +11,14 @@ export const ERRORS = {
     meaning: "The request path has a fragment, an invalid or non-UTF-8 percent-escape, or an encoded slash or backslash the listener's paths settings refuse.",
   },
   PCS_ERR_ROUTE_NOT_FOUND: { status: 404, meaning: "No route of the listener matches the request." },
+  PCS_ERR_CLIENT_CERT_REQUIRED: {
+    status: 401,
+    meaning: "The listener requires a client certificate (mTLS, refuse: status) and the client presented none.",
+  },
+  PCS_ERR_CLIENT_CERT_INVALID: {
+    status: 403,
+    meaning: "The client certificate does not verify against the listener's CA bundle, has expired, or is revoked by its CRL (mTLS, refuse: status).",
+  },
   PCS_ERR_METHOD_NOT_ALLOWED: {
     status: 405,
     meaning: "A route matches the request except for its method; the Allow header lists the methods it accepts.",
@@ -32,6 +40,10 @@ export const ERRORS = {
     status: 503,
     meaning: "The gateway is draining after SIGTERM and takes no new requests on this connection.",
   },
+  PCS_ERR_OVERLOADED: {
+    status: 503,
+    meaning: "The gateway shed the request: too many requests in flight (gateway or route) or the event loop lags past loadShedding.eventLoopLagMs.",
+  },
   PCS_ERR_INTERNAL: { status: 500, meaning: "An unexpected failure inside the gateway (a bug); the log has details." },
   // Upstream failures.
   PCS_ERR_UPSTREAM_UNREACHABLE: {
@@ -41,6 +53,10 @@ export const ERRORS = {
   PCS_ERR_UPSTREAM_RESET: {
     status: 502,
     meaning: "The backend closed the connection or sent an invalid response before the response headers.",
+  },
+  PCS_ERR_NO_HEALTHY_UPSTREAM: {
+    status: 503,
+    meaning: "Every target of the backend is ejected or failing its health checks, and the backend has no fallback.",
   },
   PCS_ERR_UPSTREAM_TIMEOUT: {
     status: 504,
@@ -81,6 +97,9 @@ export const ERRORS = {
     status: 502,
     meaning: "The backend answered with a 5xx status and the route treats upstream 5xx as a fault.",
   },
+  // Admin API errors (answered on the admin listener).
+  PCS_ERR_DEBUG_FILTER: { status: 400, meaning: "The live debug view's filter is not a valid CEL condition." },
+  PCS_ERR_DEBUG_BUSY: { status: 503, meaning: "The live debug view already has observability.debug.maxClients streams open." },
   // Operator-facing errors (no HTTP response).
   PCS_ERR_CONFIG_INVALID: {
     status: null,
@@ -90,6 +109,10 @@ export const ERRORS = {
   PCS_ERR_LISTEN_FAILED: {
     status: null,
     meaning: "A listener or the admin server could not bind its address (port in use, permission, bad TLS files).",
+  },
+  PCS_ERR_RELOAD_UNAVAILABLE: {
+    status: null,
+    meaning: "A reload (SIGHUP, POST /reload) was asked of a gateway started from a configuration object, not a file: there is nothing to reload from.",
   },
   PCS_ERR_PLUGIN_NOT_FOUND: { status: null, meaning: "A plugin's file or npm package named in the config cannot be found." },
   PCS_ERR_PLUGIN_INVALID: { status: null, meaning: "A plugin file is not a valid policy component, or describe() failed." },

@@ -1,19 +1,21 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
 import type { DestinationStream, Logger } from "pino";
 import { createAdminServer, type AdminRoutes } from "./admin/admin-server.js";
-import { defaultAdminRoutes } from "./admin/default-routes.js";
-import { loadConfigFile, parseConfigObject, type LoadedConfig } from "./config/load-config.js";
+import { addReloadRoutes, configRoute, defaultAdminRoutes } from "./admin/default-routes.js";
+import { parseConfigObject, parseConfigText, type LoadedConfig } from "./config/load-config.js";
 import type { GatewayConfig, GatewayConfigInput } from "./config/schema.js";
 import { PortcullisError } from "./errors.js";
-import { createListenerRuntime, type GatewayContext } from "./listeners/listener-runtime.js";
-import { createListenerServer, listen } from "./listeners/listener-server.js";
+import { boundAddress, ListenerSet, type BoundAddress } from "./listeners/listener-set.js";
+import { listen } from "./listeners/listener-server.js";
 import { createLogger } from "./logging.js";
-import { compileAccessLogMetadata } from "./proxy/access-log-metadata.js";
-import { NO_FLOWS, type FlowRunner } from "./proxy/flow-runner.js";
-import { UpstreamPools } from "./proxy/upstream-pools.js";
-import { PolicyFlows } from "./runtime/policy-flows.js";
-import { PolicyRuntime, preparePolicies } from "./runtime/policy-runtime.js";
+import { Observability } from "./observability/observability.js";
+import type { FlowRunner } from "./proxy/flow-runner.js";
+import { watchConfigFile } from "./reload/config-watch.js";
+import { Generation, type GatewayState } from "./reload/generation.js";
+import { readConfigText, Reloader, type ReloadChanges, type ReloadOutcome, type ReloadTrigger } from "./reload/reloader.js";
+
+export type { BoundAddress } from "./listeners/listener-set.js";
 
 export type GatewayInput = GatewayConfigInput | LoadedConfig | { configPath: string; env?: NodeJS.ProcessEnv };
 
@@ -24,22 +26,28 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** The policy hooks; no policies by default. */
   flows?: FlowRunner;
-}
-
-export interface BoundAddress {
-  host: string;
-  port: number;
-  /** http(s)://host:port, for clients. */
-  url: string;
+  /** Overrides `admin.host` / `admin.port` of the file, at start and every reload (the CLI's --admin-host, --admin-port). */
+  admin?: { host?: string; port?: number };
 }
 
 export interface Gateway {
-  config: GatewayConfig;
+  /** The configuration in force (replaced by each applied reload). */
+  readonly config: GatewayConfig;
   logger: Logger;
-  listeners: Array<BoundAddress & { name: string }>;
+  /** The listeners open now. */
+  readonly listeners: Array<BoundAddress & { name: string }>;
   admin: BoundAddress | undefined;
-  /** The admin endpoints; add a path here to serve it. */
+  /** The admin endpoints answering GET; add a path here to serve it. */
   adminRoutes: AdminRoutes;
+  /** The admin endpoints answering POST (POST /reload). */
+  adminActions: AdminRoutes;
+  /** Which configuration serves new requests: 1 at start, one more with each applied reload. */
+  readonly generation: number;
+  /**
+   * Reloads the configuration file the gateway was started from (see docs/operations.md): checked whole,
+   * then cut over, or refused with the running configuration left serving. Never rejects.
+   */
+  reload(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
   /** Stops accepting, lets in-flight requests finish for up to `deadlineMs`, then closes everything. */
   drain(deadlineMs: number): Promise<void>;
   /** Closes everything now, cutting in-flight requests. */
@@ -48,66 +56,106 @@ export interface Gateway {
 
 /** Starts every listener and the admin server; on any failure, stops what started and throws. */
 export async function startGateway(input: GatewayInput, options: StartOptions = {}): Promise<Gateway> {
-  const loaded = resolveConfig(input);
+  const file = "configPath" in input ? input.configPath : undefined;
+  const read = (text: string): LoadedConfig => {
+    const env = "configPath" in input ? input.env : undefined;
+    return withAdmin(parseConfigText(text, { source: file, baseDir: dirname(resolve(file!)), env }), options.admin);
+  };
+  const startText = file === undefined ? undefined : readConfigText(file);
+  const loaded = startText === undefined ? withAdmin(resolveConfig(input), options.admin) : read(startText);
   const { config, baseDir } = loaded;
   const logger = options.logger ?? createLogger(config.logging, options.logDestination);
-  const policies = options.flows ? undefined : await startPolicies(loaded, logger);
-  const context: GatewayContext = {
-    logger,
-    flows: options.flows ?? (policies ? new PolicyFlows(policies, config.runtime.maxBodyBytes) : NO_FLOWS),
-    draining: false,
-    inFlight: 0,
-    tunnels: new Set(),
-    onIdle: undefined,
-    accessLogMetadata: compileAccessLogMetadata(config.logging.accessLog.metadata),
-  };
-  const pools = new UpstreamPools();
-  const servers: Server[] = [];
+  const observability = new Observability(config.observability);
+  const state: GatewayState = { logger, observer: observability.observer, draining: false, inFlight: 0, tunnels: new Set(), onIdle: undefined };
+  let current: Generation;
+  try {
+    current = await Generation.build(loaded, state, { number: 1, flows: options.flows });
+  } catch (error) {
+    await observability.close();
+    throw error;
+  }
+  const listeners = new ListenerSet(baseDir);
+  /** Generations replaced by a reload whose requests have not all ended yet. */
+  const retiring = new Set<Generation>();
   let ready = false;
-  // Plugin configuration schemas decide which `with:` fields /config hides (writeOnly).
-  const pluginSchemas = new Map(
-    [...(policies?.plugins ?? [])].map(([name, plugin]) => [name, JSON.parse(plugin.descriptor.configSchema) as Record<string, unknown>]),
+  let closed = false;
+  let adminServer: Server | undefined;
+  let stopWatching = (): void => undefined;
+
+  const adminRoutes = defaultAdminRoutes(
+    config,
+    {
+      get ready() {
+        return ready;
+      },
+      get draining() {
+        return state.draining;
+      },
+      get inFlight() {
+        return state.inFlight;
+      },
+    },
+    pluginSchemasOf(current),
   );
-  const adminRoutes = defaultAdminRoutes(config, {
-    get ready() {
-      return ready;
-    },
-    get draining() {
-      return context.draining;
-    },
-    get inFlight() {
-      return context.inFlight;
-    },
-  }, pluginSchemas);
+  const adminActions: AdminRoutes = new Map();
+  observability.attachPolicies(current.policies);
+  observability.addAdminRoutes(adminRoutes);
+  adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
+
+  /** Builds and checks the next generation beside the running one, then switches listeners and admin views to it at once. */
+  const apply = async (next: LoadedConfig): Promise<{ generation: number; changes: ReloadChanges }> => {
+    if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
+    const previous = current;
+    const generation = await Generation.build(next, state, { number: previous.number + 1, flows: options.flows, previous });
+    const drainMs = previous.config.shutdown.drainTimeoutMs;
+    let change: Awaited<ReturnType<ListenerSet["prepare"]>>;
+    try {
+      if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
+      change = await listeners.prepare(generation.runtimes, drainMs);
+    } catch (error) {
+      await generation.close(previous);
+      throw error;
+    }
+    // The cutover: synchronous, so every request accepted from here on is served by the new generation.
+    change.apply();
+    current = generation;
+    observability.attachPolicies(generation.policies);
+    adminRoutes.set("/config", configRoute(next.config, pluginSchemasOf(generation)));
+    logger.level = next.config.logging.level;
+    if (JSON.stringify(previous.config.reload) !== JSON.stringify(next.config.reload)) watch(next.config);
+    retiring.add(previous);
+    previous
+      .retire(drainMs, generation)
+      .catch((error: unknown) => logger.error({ err: error, generation: previous.number }, "error while closing a replaced configuration"))
+      .finally(() => retiring.delete(previous));
+    const { kept, added, removed } = change;
+    return { generation: generation.number, changes: { listeners: { kept, added, removed }, plugins: generation.plugins, needRestart: needRestart(previous.config, next.config) } };
+  };
+  const reloader = new Reloader(file, read, apply, () => current.number, logger, startText);
+  const watch = (settings: GatewayConfig): void => {
+    stopWatching();
+    const { watch: enabled, debounceMs } = settings.reload;
+    stopWatching = file !== undefined && enabled ? watchConfigFile(file, debounceMs, () => void reloader.reload("file"), logger) : () => undefined;
+  };
+  let watching = false;
+  addReloadRoutes(adminRoutes, adminActions, reloader, () => watching);
 
   const closeNow = async (): Promise<void> => {
-    for (const server of servers) {
-      server.close();
-      server.closeAllConnections();
-    }
-    for (const socket of context.tunnels) socket.destroy();
-    await Promise.all([pools.close(), ...servers.map((s) => (s.listening ? new Promise((r) => s.once("close", r)) : undefined))]);
-    await policies?.close();
+    closed = true;
+    stopWatching();
+    for (const socket of state.tunnels) socket.destroy();
+    await Promise.all([listeners.close(), adminServer && closeServer(adminServer)]);
+    await Promise.all([...retiring].map((old) => old.close(current)));
+    await current.close();
+    await observability.close();
   };
-  if (policies) {
-    adminRoutes.set("/plugins", () => ({ status: 200, body: policies.describePlugins() }));
-    adminRoutes.set("/metrics", () => ({ status: 200, body: policies.renderMetrics(), contentType: "text/plain; version=0.0.4" }));
-  }
 
-  const listeners: Gateway["listeners"] = [];
   let admin: BoundAddress | undefined;
   try {
-    for (const listenerConfig of config.listeners) {
-      const runtime = createListenerRuntime(listenerConfig, context, pools);
-      const server = createListenerServer(runtime, baseDir);
-      servers.push(server);
-      const address = await bind(server, listenerConfig.port, listenerConfig.host, `listener "${listenerConfig.name}"`);
-      listeners.push({ name: listenerConfig.name, ...boundAddress(address, runtime.protocol) });
-    }
+    await listeners.open(current.runtimes);
     if (config.admin.enabled) {
-      const server = createAdminServer(adminRoutes);
-      servers.push(server);
-      admin = boundAddress(await bind(server, config.admin.port, config.admin.host, "admin server"), "http");
+      adminServer = createAdminServer(adminRoutes, adminActions);
+      admin = boundAddress(await bindAdmin(adminServer, config.admin.port, config.admin.host), "http");
     }
   } catch (error) {
     await closeNow();
@@ -115,57 +163,85 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     throw new PortcullisError("PCS_ERR_LISTEN_FAILED", `cannot start: ${(error as Error).message}`, { cause: error });
   }
   ready = true;
+  watch(config);
+  watching = file !== undefined && config.reload.watch;
 
   const drain = async (deadlineMs: number): Promise<void> => {
-    context.draining = true;
-    for (const server of servers) {
-      server.close();
-      server.closeIdleConnections();
-    }
-    if (context.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadlineMs);
-        context.onIdle = () => {
+    state.draining = true;
+    stopWatching();
+    listeners.stopAccepting();
+    adminServer?.close();
+    adminServer?.closeIdleConnections();
+    if (state.inFlight > 0) {
+      await new Promise<void>((resolveIdle) => {
+        const timer = setTimeout(resolveIdle, deadlineMs);
+        state.onIdle = () => {
           clearTimeout(timer);
-          resolve();
+          resolveIdle();
         };
       });
     }
     await closeNow();
   };
 
-  return { config, logger, listeners, admin, adminRoutes, drain, close: closeNow };
-}
-
-/** Loads the plugins and starts the policy pool, or returns undefined when no policy is attached. */
-async function startPolicies(loaded: LoadedConfig, logger: Logger): Promise<PolicyRuntime | undefined> {
-  if (Object.keys(loaded.config.plugins).length === 0) return undefined;
-  const runtime = PolicyRuntime.start(await preparePolicies(loaded, logger), loaded, logger);
-  if (!runtime) return undefined;
-  try {
-    await runtime.warmUp(loaded);
-  } catch (error) {
-    await runtime.close();
-    throw error;
-  }
-  return runtime;
+  return {
+    get config() {
+      return current.config;
+    },
+    logger,
+    get listeners() {
+      return listeners.addresses;
+    },
+    admin,
+    adminRoutes,
+    adminActions,
+    get generation() {
+      return current.number;
+    },
+    reload: (trigger = "api") => reloader.reload(trigger),
+    drain,
+    close: closeNow,
+  };
 }
 
 function resolveConfig(input: GatewayInput): LoadedConfig {
-  if ("configPath" in input) return loadConfigFile(input.configPath, input.env);
   if ("baseDir" in input && "config" in input) return input;
   return parseConfigObject(input);
 }
 
-async function bind(server: Server, port: number, host: string, what: string): Promise<AddressInfo> {
+/** Applies the admin overrides of the command line or environment to a loaded configuration. */
+function withAdmin(loaded: LoadedConfig, override: StartOptions["admin"]): LoadedConfig {
+  if (override?.host !== undefined) loaded.config.admin.host = override.host;
+  if (override?.port !== undefined) loaded.config.admin.port = override.port;
+  return loaded;
+}
+
+/** Plugin configuration schemas decide which `with:` fields /config hides (writeOnly). */
+function pluginSchemasOf(generation: Generation): Map<string, Record<string, unknown>> {
+  return new Map(
+    [...(generation.policies?.plugins ?? [])].map(([name, plugin]) => [name, JSON.parse(plugin.descriptor.configSchema) as Record<string, unknown>]),
+  );
+}
+
+/** Settings a reload cannot apply to a running process: they keep their value until the next start. */
+function needRestart(before: GatewayConfig, after: GatewayConfig): string[] {
+  const fixed = { admin: (c: GatewayConfig) => c.admin, "logging.format": (c: GatewayConfig) => c.logging.format, observability: (c: GatewayConfig) => c.observability };
+  return Object.entries(fixed)
+    .filter(([, of]) => JSON.stringify(of(before)) !== JSON.stringify(of(after)))
+    .map(([name]) => name);
+}
+
+async function bindAdmin(server: Server, port: number, host: string) {
   try {
     return await listen(server, port, host);
   } catch (error) {
-    throw new PortcullisError("PCS_ERR_LISTEN_FAILED", `${what} cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+    throw new PortcullisError("PCS_ERR_LISTEN_FAILED", `admin server cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
   }
 }
 
-function boundAddress(address: AddressInfo, protocol: "http" | "https"): BoundAddress {
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return { host: address.address, port: address.port, url: `${protocol}://${host}:${address.port}` };
+async function closeServer(server: Server): Promise<void> {
+  const closed = server.listening ? new Promise((resolveClose) => server.once("close", resolveClose)) : undefined;
+  server.close();
+  server.closeAllConnections();
+  await closed;
 }

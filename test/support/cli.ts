@@ -35,9 +35,12 @@ export interface RunningCli {
   waitForLine(test: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-/** Starts `portcullis start -c <file>` as a child process (JSON logs, since stdout is not a terminal). */
-export function startCli(configPath: string): RunningCli {
-  const child = spawn(process.execPath, [CLI, "start", "-c", configPath], { stdio: ["ignore", "pipe", "inherit"] });
+/** Starts `portcullis start -c <file> [args]` as a child process (JSON logs, since stdout is not a terminal). */
+export function startCli(configPath: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const child = spawn(process.execPath, [CLI, "start", "-c", configPath, ...(options.args ?? [])], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...options.env },
+  });
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<{ test: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
   let pending = "";

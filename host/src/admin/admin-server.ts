@@ -7,27 +7,38 @@ export interface AdminReply {
   contentType?: string;
 }
 
-export type AdminHandler = (req: IncomingMessage) => AdminReply | Promise<AdminReply>;
+/** Returns the reply, or undefined when it answered on `res` itself (a stream, such as /debug/requests). */
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => AdminReply | undefined | Promise<AdminReply | undefined>;
 
 /**
  * The admin endpoints as a table of GET paths, so other parts (the policy runtime's /plugins) can add
- * theirs with `routes.set(path, handler)` before or after the server starts.
+ * theirs with `routes.set(path, handler)` before or after the server starts. `actions` are the POST
+ * paths (POST /reload), a table of their own so a GET never triggers one.
  */
 export type AdminRoutes = Map<string, AdminHandler>;
 
-export function createAdminServer(routes: AdminRoutes): Server {
+/** Every endpoint, as `GET /path` and `POST /path`: for the start-up log and 404 answers. */
+export function adminEndpoints(routes: AdminRoutes, actions: AdminRoutes = new Map()): string[] {
+  return [...[...routes.keys()].map((path) => `GET ${path}`), ...[...actions.keys()].map((path) => `POST ${path}`)];
+}
+
+export function createAdminServer(routes: AdminRoutes, actions: AdminRoutes = new Map()): Server {
   return createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0]!;
-    const handler = routes.get(path);
-    if (!handler) return reply(res, { status: 404, body: { code: "PCS_ERR_ROUTE_NOT_FOUND", paths: [...routes.keys()] } });
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.setHeader("allow", "GET, HEAD");
+    const read = routes.get(path);
+    const action = actions.get(path);
+    if (!read && !action) {
+      return reply(res, { status: 404, body: { code: "PCS_ERR_ROUTE_NOT_FOUND", paths: [...routes.keys()], endpoints: adminEndpoints(routes, actions) } });
+    }
+    const handler = req.method === "POST" ? action : req.method === "GET" || req.method === "HEAD" ? read : undefined;
+    if (!handler) {
+      res.setHeader("allow", [read ? "GET, HEAD" : "", action ? "POST" : ""].filter(Boolean).join(", "));
       return reply(res, { status: 405, body: { code: "PCS_ERR_METHOD_NOT_ALLOWED" } });
     }
     Promise.resolve()
-      .then(() => handler(req))
+      .then(() => handler(req, res))
       .then(
-        (answer) => reply(res, answer),
+        (answer) => answer && reply(res, answer),
         (error: unknown) => reply(res, { status: 500, body: { code: "PCS_ERR_INTERNAL", message: String(error) } }),
       );
   });

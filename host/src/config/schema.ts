@@ -1,5 +1,14 @@
 import { z } from "zod";
 import { pluginSchema, policyListsSchema, runtimeSchema, storesSchema } from "../runtime/config-schema.js";
+import {
+  backendTlsSchema,
+  healthCheckSchema,
+  loadBalancingSchema,
+  loadSheddingSchema,
+  outlierSchema,
+  retrySchema,
+} from "./resilience-schema.js";
+import { observabilitySchema } from "../observability/observability-schema.js";
 
 /**
  * The configuration schema, composed from small named schemas so later issues can add keys
@@ -64,7 +73,11 @@ export const poolSchema = z.strictObject({
   keepAliveMs: positiveMs.default(4_000),
 });
 
-export const targetSchema = z.strictObject({ url: z.url({ protocol: /^https?$/ }) });
+export const targetSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  weight: z.number().int().min(1).max(1000).default(1).describe("Relative share of the requests."),
+  priority: z.number().int().min(0).default(0).describe("0 is served first; higher priorities only when no target of a lower one is available."),
+});
 
 export const directResponseSchema = z.strictObject({
   status: z.number().int().min(200).max(599),
@@ -72,11 +85,11 @@ export const directResponseSchema = z.strictObject({
   body: z.string().optional(),
 });
 
-export const backendSchema = z
+const backendBaseSchema = z
   .strictObject({
     name: name.optional(),
     url: z.url({ protocol: /^https?$/ }).optional().describe("One upstream; its path is prepended to the request path."),
-    targets: z.array(targetSchema).min(1).optional().describe("Several upstreams, picked round-robin."),
+    targets: z.array(targetSchema).min(1).optional().describe("Several upstreams, picked by loadBalancing."),
     echo: z.boolean().optional().describe("Built-in backend answering with the request it received, as JSON."),
     directResponse: directResponseSchema.optional(),
     timeouts: timeoutsSchema.prefault({}),
@@ -93,8 +106,33 @@ export const backendSchema = z
       .default(false)
       .describe("Treat a 5xx answer from the upstream as a fault (PCS_ERR_UPSTREAM_ERROR), so fault policies shape it."),
     policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
+    retries: retrySchema.prefault({}),
+    healthCheck: healthCheckSchema.optional(),
+    outlierDetection: outlierSchema.prefault({}),
+    loadBalancing: loadBalancingSchema.prefault({}),
+    tls: backendTlsSchema.optional(),
   })
-  .describe("Exactly one of url, targets, echo or directResponse.");
+  .describe("Exactly one of url, targets, echo or directResponse.")
+  .meta({ id: "plainBackend" }); // one $defs entry in config/schema.json, not a copy per use
+
+export const backendSchema = backendBaseSchema
+  .extend({
+    split: z
+      .array(z.strictObject({ weight: z.number().int().min(1), backend: backendBaseSchema }))
+      .min(1)
+      .optional()
+      .describe("Weighted traffic split: each request goes to one of these backends."),
+    mirror: z
+      .strictObject({ backend: backendBaseSchema, share: z.number().min(0).max(1).default(1) })
+      .optional()
+      .describe("Copies this share of the requests (without a streamed body) to a shadow backend; its answers are discarded."),
+    fallback: z
+      .strictObject({ directResponse: directResponseSchema.optional(), backend: backendBaseSchema.optional() })
+      .optional()
+      .describe("Answers when no target is healthy: a direct response or another backend (default: 503 PCS_ERR_NO_HEALTHY_UPSTREAM)."),
+  })
+  .describe("Exactly one of url, targets, echo, directResponse or split.")
+  .meta({ id: "backend" });
 
 export const operationSchema = z.strictObject({
   backend: backendSchema.optional().describe("Overrides the route's backend for this method."),
@@ -114,14 +152,30 @@ export const routeSchema = z.strictObject({
   match: routeMatchSchema.prefault({}),
   operations: z.partialRecord(httpMethodSchema, operationSchema).optional(),
   maxBodyBytes: z.number().int().nonnegative().optional().describe("Overrides the listener's limits.maxBodyBytes."),
+  maxInFlight: z.number().int().positive().optional().describe("Requests in flight on this route; more are answered 503 (PCS_ERR_OVERLOADED)."),
   policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
   backend: backendSchema,
 });
 
+export const clientCertificatesSchema = z
+  .strictObject({
+    ca: z.string().min(1).describe("PEM bundle of the CAs that issue client certificates, relative to the config file."),
+    crl: z.string().min(1).optional().describe("PEM revocation lists of those CAs (one per CA of the chain); revoked certificates are refused."),
+    required: z.boolean().default(true).describe("Refuse clients without a certificate; false lets them in without `clientCert` metadata."),
+    refuse: z
+      .enum(["handshake", "status"])
+      .default("handshake")
+      .describe("handshake: close the connection; status: answer 401 PCS_ERR_CLIENT_CERT_REQUIRED or 403 PCS_ERR_CLIENT_CERT_INVALID."),
+  })
+  .describe("mTLS: verify client certificates; the verified one becomes request metadata `clientCert` (docs/configuration.md).");
+
 export const tlsSchema = z.strictObject({
   cert: z.string().min(1).describe("Path to a PEM certificate chain, relative to the config file."),
   key: z.string().min(1).describe("Path to a PEM private key, relative to the config file."),
+  clientCertificates: clientCertificatesSchema.optional(),
 });
+export type TlsConfig = z.output<typeof tlsSchema>;
+export type ClientCertificatesConfig = z.output<typeof clientCertificatesSchema>;
 
 export const pathsSchema = z
   .strictObject({
@@ -172,15 +226,25 @@ export const shutdownSchema = z.strictObject({
   drainTimeoutMs: z.number().int().nonnegative().default(10_000),
 });
 
+export const reloadSchema = z
+  .strictObject({
+    watch: z.boolean().default(true).describe("Reload when the configuration file changes (SIGHUP and POST /reload always work)."),
+    debounceMs: z.number().int().min(10).max(10_000).default(150).describe("Quiet time after the last change before reloading (editors write several times)."),
+  })
+  .describe("Hot reload of the configuration file (docs/operations.md).");
+
 export const gatewayConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   listeners: z.array(listenerSchema).min(1),
   admin: adminSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
+  reload: reloadSchema.prefault({}),
   plugins: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), pluginSchema).default({}).describe("Policy components, by the name policies use."),
   runtime: runtimeSchema.prefault({}),
   stores: storesSchema.prefault({}),
+  loadShedding: loadSheddingSchema.prefault({}),
+  observability: observabilitySchema.prefault({}).describe("Metrics, traces and the live debug view (docs/operations.md)."),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
@@ -190,6 +254,7 @@ export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteMatchConfig = z.output<typeof routeMatchSchema>;
 export type ValueMatchConfig = z.output<typeof valueMatchSchema>;
 export type BackendConfig = z.output<typeof backendSchema>;
+export type BackendBaseConfig = z.output<typeof backendBaseSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type PathsConfig = z.output<typeof pathsSchema>;
 export type HttpMethod = (typeof HTTP_METHODS)[number];

@@ -26,6 +26,8 @@ import { PluginStats } from "./plugin-stats.js";
 import type { QuarantineScope } from "./quarantine.js";
 import { validatePlan } from "./validate-plan.js";
 import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js";
+import type { PoolObserver } from "../observability/request-observer.js";
+import { PolicyChannel, type ChannelFailure } from "./channel/policy-channel.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -35,12 +37,17 @@ const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace
  * the worker pool running flows, and the shared capability services behind the bridge.
  */
 export class PolicyRuntime {
-  readonly #pool: Piscina;
+  /** One of the two: piscina's pool, or the channel (runtime.channel). */
+  readonly #pool: Piscina | undefined;
+  readonly #channel: PolicyChannel | undefined;
   readonly #stats: PluginStats;
   readonly #slots: ProgressSlots;
   readonly #bodyNeeds: BodyNeedTable;
   readonly queueTimeoutMs: number;
   readonly loadTimeoutMs: number;
+  /** Told of worker replacements and quarantines (host/src/observability: the gateway's metrics). */
+  poolObserver: PoolObserver | undefined = undefined;
+  #workersStarted = 0;
 
   private constructor(
     readonly plan: PolicyPlan,
@@ -56,6 +63,19 @@ export class PolicyRuntime {
     this.#bodyNeeds = BodyNeedTable.create(plan.instances.length);
     this.#stats = new PluginStats(plan, plugins, runtime.quarantine, this.#bodyNeeds);
     this.#slots = new ProgressSlots();
+    if (channelOf(runtime) === "direct") {
+      this.#channel = new PolicyChannel({
+        workers,
+        tasksPerWorker: runtime.tasksPerWorker,
+        queueTimeoutMs: runtime.queueTimeoutMs,
+        setup: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer },
+        slots: this.#slots,
+        onMessage: (message) => services.accept(message),
+        onWorkerReplaced: () => this.poolObserver?.onWorkerReplaced(),
+        onError: (error) => logger.error({ err: error }, "policy worker failed"),
+      });
+      return;
+    }
     this.#pool = new Piscina({
       filename: WORKER_FILE.href,
       workerData: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer } satisfies WorkerSetup,
@@ -68,17 +88,21 @@ export class PolicyRuntime {
     });
     this.#pool.on("message", (message: unknown) => services.accept(message));
     this.#pool.on("error", (error: unknown) => logger.error({ err: error }, "policy worker failed"));
+    this.#pool.on("workerCreate", () => {
+      if (++this.#workersStarted > workers) this.poolObserver?.onWorkerReplaced();
+    });
   }
 
   /**
    * Starts the pool for a prepared configuration. Returns undefined when no policy is attached
    * anywhere, so the gateway runs with no pool at all.
    */
-  static start(prepared: PreparedPolicies, loaded: LoadedConfig, logger: Logger): PolicyRuntime | undefined {
+  static start(prepared: PreparedPolicies, loaded: LoadedConfig, logger: Logger, shared?: CapabilityServices): PolicyRuntime | undefined {
     const { config, baseDir } = loaded;
     const { plan, plugins } = prepared;
     if (plan.instances.length === 0) return undefined;
-    const services = startCapabilityServices({ store: storeConfig(config) });
+    // Hot reload passes the running runtime's services when `stores` is unchanged, so counters and caches survive.
+    const services = shared ?? startCapabilityServices({ store: storeConfig(config) });
     const setup: Omit<WorkerSetup, "progress" | "bodyNeeds"> = {
       plugins: Object.fromEntries(
         [...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }]),
@@ -121,13 +145,18 @@ export class PolicyRuntime {
    */
   async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[], client: string, attempt = 1): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
+    if (this.#channel) {
+      const answer = await this.#channel.run({ ...task, quarantined: this.#stats.quarantined(steps, client), slot: -1 } as FlowTask, Math.max(1, budgetMs));
+      if (answer.outcome === undefined) return this.#failedTask(answer.error, steps, answer, task.metadata, client);
+      return this.#finished(answer, steps, client);
+    }
     const slot = this.#slots.take();
     const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.#terminateWorker);
     const full = { ...task, quarantined: this.#stats.quarantined(steps, client), slot } as FlowTask;
     let result: FlowResult | undefined;
     try {
       // With a slot the deadline watches the task through it; without one it aborts the pool task.
-      const pending = this.#pool.run(full, slot < 0 ? { signal: deadline as unknown as AbortSignal } : {}) as Promise<FlowResult>;
+      const pending = this.#pool!.run(full, slot < 0 ? { signal: deadline as unknown as AbortSignal } : {}) as Promise<FlowResult>;
       result = slot < 0 ? await pending : await Promise.race([pending, deadline.expired]);
       if (result === undefined) {
         pending.catch(ignore); // the abandoned or terminated task's own answer is no longer wanted
@@ -142,6 +171,11 @@ export class PolicyRuntime {
     } finally {
       deadline.done();
     }
+    return this.#finished(result, steps, client);
+  }
+
+  /** Counts the calls of a flow that ran (quarantine) and logs the policies skipped. */
+  #finished(result: FlowResult, steps: readonly PlanStep[], client: string): FlowResult {
     this.#stats.record(result.calls, client, this.#onQuarantine);
     if (result.outcome === "failed" && result.failure.code === "PCS_ERR_POLICY_QUARANTINED") {
       result.failure.retryAfterSeconds = Math.max(1, Math.ceil(this.#stats.quarantineRemainingMs(steps, client) / 1000));
@@ -152,17 +186,18 @@ export class PolicyRuntime {
 
   /** Ends a flow that ran past its budget by terminating the worker thread running it. */
   readonly #terminateWorker = (threadId: number): void => {
-    const worker = this.#pool.threads.find((thread) => thread.threadId === threadId);
+    const worker = this.#pool?.threads.find((thread) => thread.threadId === threadId);
     void worker?.terminate();
   };
 
   readonly #onQuarantine = (plugin: string, scope: QuarantineScope, ms: number): void => {
     const whom = scope === "plugin" ? "for every client" : "for one client";
+    this.poolObserver?.onQuarantine(plugin, scope);
     this.logger.warn({ plugin, code: "PCS_ERR_POLICY_QUARANTINED", scope, ms }, `plugin "${plugin}" quarantined ${whom} for ${ms} ms after repeated failures`);
   };
 
   /** A task that did not complete: its budget or queue time ran out, or its worker died. */
-  #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline, metadata: [string, string][], client: string): FlowResult {
+  #failedTask(error: unknown, steps: readonly PlanStep[], deadline: FlowDeadline | ChannelFailure, metadata: [string, string][], client: string): FlowResult {
     const step = steps.find((s) => s.instance === deadline.runningInstance) ?? steps[0]!;
     let failure: PolicyFailure;
     if (deadline.reason === "queue") {
@@ -184,7 +219,7 @@ export class PolicyRuntime {
    * records what each configuration needs of the bodies (which decides buffering from then on).
    */
   async warmUp(loaded: LoadedConfig): Promise<void> {
-    const report = await this.#withinLoadDeadline(this.#pool.run({ flow: "warm-up" } satisfies WarmUpTask) as Promise<WarmUpReport>, loaded);
+    const report = await this.#withinLoadDeadline(this.#channel?.warmUp() ?? (this.#pool!.run({ flow: "warm-up" } satisfies WarmUpTask) as Promise<WarmUpReport>), loaded);
     const failures: WarmUpFailure[] = [...report.failures];
     report.needs.forEach((info, instance) => {
       if (!info) return;
@@ -238,14 +273,31 @@ export class PolicyRuntime {
     return this.#stats.snapshot();
   }
 
+  /** Flow tasks waiting for a worker, and workers running at least one. */
+  poolGauges(): { queued: number; busy: number } {
+    if (this.#channel) return this.#channel.gauges();
+    const pool = this.#pool!;
+    return { queued: pool.queueSize, busy: pool.threads.length - pool.idleThreads };
+  }
+
   renderMetrics(): string {
     return this.services.renderPrometheus();
   }
 
-  async close(): Promise<void> {
-    await this.#pool.destroy();
-    await this.services.close();
+  /** `keepServices`: hot reload handed the services over to the next runtime. */
+  async close(keepServices = false): Promise<void> {
+    await (this.#channel?.close() ?? this.#pool!.destroy());
+    if (!keepServices) await this.services.close();
   }
+}
+
+/**
+ * Which channel carries flows to the workers: the configuration's, else PORTCULLIS_TEST_CHANNEL
+ * (so the test suites can run against either), else piscina.
+ */
+function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
+  const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
+  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
 }
 
 /** Runs of a flow whose worker died before it started: the first and one more. */
@@ -255,6 +307,9 @@ const ignore = (): void => undefined;
 
 /** A task as callers give it; the runtime adds quarantine and progress. */
 export type TaskInput<T> = Omit<T, "quarantined" | "slot">;
+
+/** Hot reload (host/src/reload): a plugin already loaded, when its file and load settings are unchanged. */
+export type PluginReuse = (name: string, plugin: GatewayConfig["plugins"][string], baseDir: string) => Promise<LoadedPlugin | undefined>;
 
 /** Plugins loaded and compiled, and every policy entry checked against them. */
 export interface PreparedPolicies {
@@ -267,14 +322,19 @@ export interface PreparedPolicies {
  * (flows it handles, configuration schema, `when:` syntax). Throws ConfigError naming the YAML
  * lines, or PortcullisError for a plugin that cannot load. Used by `start` and `validate`.
  */
-export async function preparePolicies(loaded: LoadedConfig, logger?: Logger): Promise<PreparedPolicies> {
+export async function preparePolicies(loaded: LoadedConfig, logger?: Logger, reuse?: PluginReuse): Promise<PreparedPolicies> {
   const { config, baseDir } = loaded;
   const plan = buildPolicyPlan(config);
   const cacheDir = resolve(baseDir, config.runtime.cacheDir);
   const compiled: CompiledPlugin[] = [];
-  for (const [name, plugin] of Object.entries(config.plugins)) compiled.push(await loadPlugin(name, plugin, baseDir, cacheDir));
+  const reused = new Map<string, LoadedPlugin>();
+  for (const [name, plugin] of Object.entries(config.plugins)) {
+    const kept = await reuse?.(name, plugin, baseDir);
+    if (kept) reused.set(name, kept);
+    else compiled.push(await loadPlugin(name, plugin, baseDir, cacheDir));
+  }
   const descriptors = await describePlugins(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
-  const plugins = new Map<string, LoadedPlugin>();
+  const plugins = new Map<string, LoadedPlugin>(reused);
   for (const plugin of compiled) {
     plugins.set(plugin.name, { ...plugin, descriptor: descriptors.get(plugin.name)! });
     logger?.info(
