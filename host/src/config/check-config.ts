@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { checkBackends } from "./check-backends.js";
 import type { BackendConfig, GatewayConfig, RouteConfig } from "./schema.js";
 
 export interface ConfigIssue {
@@ -8,7 +9,7 @@ export interface ConfigIssue {
   message: string;
 }
 
-const BACKEND_KINDS = ["url", "targets", "echo", "directResponse"] as const;
+const BACKEND_KINDS = ["url", "targets", "echo", "directResponse", "split"] as const;
 
 /** Rules the schema cannot express: one-of choices, unique names, valid regexes and CIDRs, readable files. */
 export function checkConfig(config: GatewayConfig, baseDir: string): ConfigIssue[] {
@@ -38,6 +39,7 @@ export function checkConfig(config: GatewayConfig, baseDir: string): ConfigIssue
       checkRoute(route, routeAt, issues);
     });
   });
+  issues.push(...checkBackends(config, baseDir));
   return issues;
 }
 

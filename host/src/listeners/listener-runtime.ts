@@ -5,6 +5,7 @@ import type { ListenerConfig, RouteConfig } from "../config/schema.js";
 import { createBackend, type BackendRuntime } from "../proxy/backends.js";
 import type { AccessLogMetadata } from "../proxy/access-log-metadata.js";
 import type { FlowRunner } from "../proxy/flow-runner.js";
+import type { LoadShedder } from "../proxy/resilience/load-shedder.js";
 import type { UpstreamPools } from "../proxy/upstream-pools.js";
 import { compileRouteTable, type RouteTable } from "../routing/route-table.js";
 
@@ -21,6 +22,8 @@ export interface GatewayContext {
   onIdle: (() => void) | undefined;
   /** `logging.accessLog.metadata`, compiled; undefined when none is configured. */
   accessLogMetadata: AccessLogMetadata | undefined;
+  /** `loadShedding` and routes' maxInFlight. */
+  shedder: LoadShedder;
 }
 
 /** A listener's configuration compiled for serving. */

@@ -1,11 +1,17 @@
 import type { Pool } from "undici";
-import type { BackendConfig, RouteConfig } from "../config/schema.js";
+import type { BackendBaseConfig, BackendConfig, RouteConfig } from "../config/schema.js";
+import { Balancer, smoothWeighted, type BalancedTarget } from "./resilience/balancer.js";
+import { HealthChecker } from "./resilience/health-checker.js";
+import { RetryBudget } from "./resilience/retry-budget.js";
+import { OutlierDetector, TargetHealth } from "./resilience/target-health.js";
 import type { UpstreamPools } from "./upstream-pools.js";
 
 /** A route's (or operation's) backend, ready to serve. */
-export type BackendRuntime = UpstreamBackend | EchoBackend | DirectResponseBackend;
+export type BackendRuntime = UpstreamBackend | EchoBackend | DirectResponseBackend | SplitBackend;
 
-export interface UpstreamTarget {
+export interface UpstreamTarget extends BalancedTarget {
+  /** Position in the backend's targets (outlier detection keys on it). */
+  index: number;
   pool: Pool;
   /** scheme://host:port, for logs and WebSocket handshakes. */
   origin: string;
@@ -19,9 +25,15 @@ export interface UpstreamBackend {
   kind: "upstream";
   name: string | undefined;
   targets: UpstreamTarget[];
-  /** Round-robin cursor. */
-  next: number;
-  config: BackendConfig;
+  balancer: Balancer<UpstreamTarget>;
+  outliers: OutlierDetector;
+  budget: RetryBudget;
+  /** Methods that may be retried (retries.methods). */
+  retryMethods: ReadonlySet<string>;
+  config: BackendBaseConfig;
+  /** What answers when no target is available (undefined: 503 PCS_ERR_NO_HEALTHY_UPSTREAM). */
+  fallback: DirectResponseBackend | UpstreamBackend | undefined;
+  mirror: { backend: UpstreamBackend; share: number } | undefined;
   /** Prefix of the request path replaced by pathPrefixRewrite (undefined: whole path, for exact/regex routes). */
   rewrittenPrefix: string | undefined;
 }
@@ -39,38 +51,96 @@ export interface DirectResponseBackend {
   body: Buffer;
 }
 
+/** A weighted traffic split: each request goes to one of `choices` (smooth weighted round-robin). */
+export interface SplitBackend {
+  kind: "split";
+  name: string | undefined;
+  choices: Array<{ weight: number; currentWeight: number; backend: BackendRuntime }>;
+}
+
 export function createBackend(config: BackendConfig, route: RouteConfig, pools: UpstreamPools): BackendRuntime {
-  if (config.echo) return { kind: "echo", name: config.name };
-  if (config.directResponse) {
-    const { status, headers = {}, body = "" } = config.directResponse;
-    const flat = Object.entries(headers).flat();
-    return { kind: "direct", name: config.name, status, headers: flat, body: Buffer.from(body) };
+  if (config.split) {
+    const choices = config.split.map((choice) => ({
+      weight: choice.weight,
+      currentWeight: 0,
+      backend: createBackend(choice.backend, route, pools),
+    }));
+    return { kind: "split", name: config.name, choices };
   }
-  const urls = config.url !== undefined ? [config.url] : (config.targets ?? []).map((t) => t.url);
-  const targets = urls.map((raw): UpstreamTarget => {
-    const url = new URL(raw);
+  const plain = createPlainBackend(config, route, pools);
+  if (plain.kind !== "upstream") return plain;
+  if (config.fallback?.directResponse) plain.fallback = directBackend(config.fallback.directResponse, config.name);
+  else if (config.fallback?.backend) plain.fallback = createPlainBackend(config.fallback.backend, route, pools) as UpstreamBackend;
+  if (config.mirror) {
+    plain.mirror = { backend: createPlainBackend(config.mirror.backend, route, pools) as UpstreamBackend, share: config.mirror.share };
+  }
+  return plain;
+}
+
+function createPlainBackend(
+  config: BackendBaseConfig,
+  route: RouteConfig,
+  pools: UpstreamPools,
+): UpstreamBackend | EchoBackend | DirectResponseBackend {
+  if (config.echo) return { kind: "echo", name: config.name };
+  if (config.directResponse) return directBackend(config.directResponse, config.name);
+  const specs = config.url !== undefined ? [{ url: config.url, weight: 1, priority: 0 }] : (config.targets ?? []);
+  const targets = specs.map((spec, index): UpstreamTarget => {
+    const url = new URL(spec.url);
     return {
+      index,
       pool: pools.get(url.origin, config),
       origin: url.origin,
       basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""),
       authority: url.host,
+      weight: spec.weight,
+      priority: spec.priority,
+      health: new TargetHealth(),
+      active: 0,
+      currentWeight: 0,
     };
   });
+  const label = config.name ?? route.name;
+  const { logger } = pools;
+  const outliers = new OutlierDetector(config.outlierDetection, targets.map((t) => t.health), (index, forMs) =>
+    logger?.warn({ backend: label, target: targets[index]!.origin, forMs }, "upstream target ejected"),
+  );
+  if (config.healthCheck) {
+    const checker = new HealthChecker(config.healthCheck, targets, (target, healthy) =>
+      logger?.warn({ backend: label, target: (target as UpstreamTarget).origin, healthy }, "upstream target health changed"),
+    );
+    pools.addChecker(checker);
+  }
+  const { retries } = config;
   const path = route.match.path;
   return {
     kind: "upstream",
     name: config.name,
     targets,
-    next: 0,
+    balancer: new Balancer(targets, config.loadBalancing.policy, config.loadBalancing.hashKey),
+    outliers,
+    budget: new RetryBudget(retries.budget.ratio, retries.budget.minPerSecond, retries.budget.windowMs),
+    retryMethods: new Set(retries.methods.map((m) => m.toUpperCase())),
     config,
+    fallback: undefined,
+    mirror: undefined,
     rewrittenPrefix: path.prefix ?? (path.exact === undefined && path.regex === undefined ? "/" : undefined),
   };
 }
 
+function directBackend(config: NonNullable<BackendBaseConfig["directResponse"]>, name: string | undefined): DirectResponseBackend {
+  const { status, headers = {}, body = "" } = config;
+  return { kind: "direct", name, status, headers: Object.entries(headers).flat(), body: Buffer.from(body) };
+}
+
+/** The backend a split sends this request to (a split of splits is not configurable). */
+export function splitChoice(backend: SplitBackend): BackendRuntime {
+  return smoothWeighted(backend.choices).backend;
+}
+
+/** Any target, preferring an available one (WebSocket handshakes, which have no fallback). */
 export function pickTarget(backend: UpstreamBackend): UpstreamTarget {
-  const target = backend.targets[backend.next]!;
-  backend.next = (backend.next + 1) % backend.targets.length;
-  return target;
+  return backend.balancer.pick(undefined) ?? backend.targets[0]!;
 }
 
 /** The path (with query) to request from the target: base path + the request path after prefix rewriting. */

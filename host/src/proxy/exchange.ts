@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import type { ErrorCode } from "../errors.js";
 import { isTrusted, plainAddress, type ListenerRuntime, type RouteRuntime } from "../listeners/listener-runtime.js";
 import { headerValue, type RouteRequest } from "../routing/select-route.js";
-import type { BackendRuntime } from "./backends.js";
+import type { BackendRuntime, UpstreamTarget } from "./backends.js";
 import type { UpstreamAbort } from "./upstream-abort.js";
 
 /**
@@ -46,6 +46,16 @@ export class Exchange implements RouteRequest {
   totalTimer: NodeJS.Timeout | undefined = undefined;
   /** The total upstream timeout fired (so the abort it caused is reported as a timeout). */
   timedOut = false;
+  /** Retries so far (0 on the first try). */
+  attempt = 0;
+  /** The target of the try in flight, until the try ends. */
+  target: UpstreamTarget | undefined = undefined;
+  tryTimer: NodeJS.Timeout | undefined = undefined;
+  /** The per-try timeout aborted the try in flight. */
+  tryTimedOut = false;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
+  /** The request body can be sent again (none, or buffered by a policy): a condition of retries. */
+  replayable = false;
   /** The client went away before the response was complete. */
   clientGone = false;
   /** The request became a WebSocket tunnel. */

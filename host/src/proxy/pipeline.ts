@@ -6,11 +6,13 @@ import type { ListenerRuntime } from "../listeners/listener-runtime.js";
 import { canonicalPath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
 import { accessLogMetadataOf } from "./access-log-metadata.js";
-import { pickTarget, upstreamPath, type UpstreamBackend, type UpstreamTarget } from "./backends.js";
+import { splitChoice, upstreamPath, type UpstreamBackend, type UpstreamTarget } from "./backends.js";
 import { BodyLimit, BodyTooLargeError } from "./body-limit.js";
 import { echoPayload, readBody } from "./echo.js";
 import { defaultErrorResponse, faultOf } from "./error-response.js";
 import { Exchange } from "./exchange.js";
+import { sendMirror } from "./resilience/mirror.js";
+import { endTryWithBody, retryAfterError, retryAfterStatus, startTry } from "./resilience/upstream-tries.js";
 import type { ErrorResponse, FaultDetails, FlowDecision } from "./flow-runner.js";
 import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
 import { UpstreamAbort } from "./upstream-abort.js";
@@ -35,6 +37,8 @@ export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, r
   const ex = accept(listener, req, res);
   try {
     if (listener.gateway.draining) return fault(ex, "PCS_ERR_SHUTTING_DOWN");
+    const shed = listener.gateway.shedder.gatewayShed(listener.gateway.inFlight);
+    if (shed !== undefined) return fault(ex, "PCS_ERR_OVERLOADED", { detail: shed });
     if (!canonicalTarget(ex)) return;
     requestStages(ex, backendStage);
   } catch (error) {
@@ -103,6 +107,8 @@ function selectRouteStage(ex: Exchange, next: (ex: Exchange) => void): void {
   ex.route = route;
   ex.params = selection.params;
   ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
+  const shed = listener.gateway.shedder.routeShed(route, route.config.maxInFlight, ex.res);
+  if (shed !== undefined) return fault(ex, "PCS_ERR_OVERLOADED", { detail: shed });
   const pending = listener.gateway.flows.routeRequest(ex);
   if (pending === undefined) next(ex);
   else continueAfter(ex, pending, next);
@@ -132,8 +138,11 @@ export function backendStage(ex: Exchange): void {
   const limit = ex.route!.maxBodyBytes;
   const declared = headerValue(ex.rawHeaders, "content-length");
   if (declared !== undefined && Number(declared) > limit) return fault(ex, "PCS_ERR_BODY_TOO_LARGE");
-  const backend = ex.backend!;
+  let backend = ex.backend!;
+  if (backend.kind === "split") ex.backend = backend = splitChoice(backend);
   switch (backend.kind) {
+    case "split":
+      return fault(ex, "PCS_ERR_INTERNAL", { detail: "a split inside a split" }); // the schema rules it out
     case "upstream":
       return forwardUpstream(ex, backend, declared === undefined ? limit : -1);
     case "echo":
@@ -162,27 +171,47 @@ function sendAnswer(ex: Exchange, status: number, headers: readonly string[], bo
 
 /** `streamLimit` >= 0: the body has no Content-Length, so count it on the way (-1: Node enforces the length). */
 function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: number): void {
-  const target = pickTarget(backend);
+  const target = backend.balancer.pick(ex);
+  if (target === undefined) return noAvailableTarget(ex, backend, streamLimit);
   const { config } = backend;
-  const req = ex.req;
-  const replacedBody = ex.requestBody;
-  const headers = upstreamHeaders(ex, backend, target, undefined);
-  ex.upstreamAbort = new UpstreamAbort();
+  ex.replayable = ex.requestBody !== undefined || !hasRequestBody(ex);
+  backend.budget.recordRequest();
+  if (backend.mirror && ex.replayable && Math.random() < backend.mirror.share) sendMirror(ex, backend.mirror.backend);
   if (config.timeouts.totalMs !== undefined) ex.totalTimer = setTimeout(onTotalTimeout, config.timeouts.totalMs, ex);
   ex.upstreamStartedAt = performance.now();
+  const body = ex.requestBody ?? (!hasRequestBody(ex) ? null : streamLimit >= 0 ? ex.req.pipe(new BodyLimit(streamLimit)) : ex.req);
+  sendTry(ex, target, body);
+}
+
+/** One try at the upstream; retries (resilience/upstream-tries.ts) come back here with a replayable body. */
+function sendTry(ex: Exchange, target: UpstreamTarget, body: Dispatcher.DispatchOptions["body"] = ex.requestBody ?? null): void {
+  if (ex.clientGone || ex.res.writableEnded) return;
+  if (ex.timedOut) return fault(ex, "PCS_ERR_UPSTREAM_TIMEOUT", { detail: "total timeout between tries" });
+  const backend = ex.backend as UpstreamBackend;
+  ex.upstreamAbort = new UpstreamAbort();
+  startTry(ex, backend, target);
   target.pool.request(
     {
       path: upstreamPath(backend, target, ex.path, ex.query),
       method: ex.method as Dispatcher.HttpMethod,
-      headers,
-      body: replacedBody ?? (!hasRequestBody(ex) ? null : streamLimit >= 0 ? req.pipe(new BodyLimit(streamLimit)) : req),
-      headersTimeout: config.timeouts.headersMs,
-      bodyTimeout: config.timeouts.bodyMs,
+      headers: upstreamHeaders(ex, backend, target, undefined),
+      body,
+      headersTimeout: backend.config.timeouts.headersMs,
+      bodyTimeout: backend.config.timeouts.bodyMs,
       signal: ex.upstreamAbort,
       opaque: ex,
     },
     onUpstreamResult,
   );
+}
+
+/** Every target is ejected or unhealthy: the fallback answers, or a fast 503 rather than a wait on a dead target. */
+function noAvailableTarget(ex: Exchange, backend: UpstreamBackend, streamLimit: number): void {
+  const { fallback } = backend;
+  if (fallback === undefined) return fault(ex, "PCS_ERR_NO_HEALTHY_UPSTREAM", { detail: `backend ${backend.name ?? ex.route!.name}` });
+  ex.backend = fallback;
+  if (fallback.kind === "direct") sendAnswer(ex, fallback.status, fallback.headers, fallback.body);
+  else forwardUpstream(ex, fallback, streamLimit); // the fallback has no fallback of its own
 }
 
 /** The headers of the upstream request (or WebSocket handshake, with `upgrade`) for this exchange. */
@@ -212,8 +241,9 @@ function onTotalTimeout(ex: Exchange): void {
 function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exchange>): void {
   const ex = data.opaque;
   try {
-    if (error) upstreamFailed(ex, error);
-    else upstreamResponded(ex, data);
+    if (error) {
+      if (!retryAfterError(ex, error, sendTry)) upstreamFailed(ex, error);
+    } else if (!retryAfterStatus(ex, data.statusCode, data.body, sendTry)) upstreamResponded(ex, data);
   } catch (bug) {
     failed(ex, bug);
   }
@@ -223,6 +253,7 @@ function upstreamResponded(ex: Exchange, data: Dispatcher.ResponseData<Exchange>
   const { body } = data;
   (body as WithExchange<typeof body>)[EXCHANGE] = ex;
   body.on("error", onUpstreamBodyError);
+  endTryWithBody(ex, body);
   if (ex.clientGone) return void body.destroy();
   if (data.statusCode >= 500 && ex.backend!.kind === "upstream" && ex.backend!.config.faultOn5xx) {
     body.destroy();
@@ -278,7 +309,7 @@ function upstreamFailed(ex: Exchange, error: Error): void {
   ex.upstreamEndedAt = performance.now();
   clearTimeout(ex.totalTimer);
   if (ex.clientGone) return;
-  const code = error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : classifyUpstreamError(error, ex.timedOut);
+  const code = error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : classifyUpstreamError(error, ex.timedOut || ex.tryTimedOut);
   if (code === "PCS_ERR_INTERNAL") ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "upstream call failed");
   fault(ex, code, { detail: error.message });
 }

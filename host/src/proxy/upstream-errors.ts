@@ -12,6 +12,11 @@ const UNREACHABLE_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "ERR_TLS_CERT_ALTNAME_INVALID",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_UNTRUSTED",
+  "CERT_NOT_YET_VALID",
 ]);
 
 /** Maps an error from undici (or a socket) to the catalogue. `timedOut`: our total timeout caused the abort. */
@@ -27,4 +32,15 @@ export function classifyUpstreamError(error: Error, timedOut: boolean): HttpErro
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+/** How a failed upstream try failed, for retries (retries.on) and outlier detection. */
+export type TryFailure = "connect-failure" | "reset" | "timeout";
+
+/** `timedOut`: a per-try timeout aborted the try. */
+export function tryFailureOf(error: Error, timedOut: boolean): TryFailure {
+  if (timedOut) return "timeout";
+  const code = codeOf(error) ?? codeOf(error.cause);
+  if (code === "UND_ERR_CONNECT_TIMEOUT" || (code !== undefined && UNREACHABLE_CODES.has(code))) return "connect-failure";
+  return code !== undefined && TIMEOUT_CODES.has(code) ? "timeout" : "reset";
 }

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestGateway } from "../support/gateway.js";
+import { rawRequest, stopAll } from "../support/servers.js";
+import { answerName, answerStatus, eventually, load, recordingFaults, sleep, startFleetmate, tally } from "./support.js";
+
+afterEach(stopAll);
+
+function route(backend: string): string {
+  return `
+listeners:
+  - name: main
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: up
+        backend:
+${backend.replace(/^\n/, "").replace(/^/gm, "          ")}
+`;
+}
+
+describe("retries", () => {
+  it("three targets, one killed mid-load: every request answered, the dead target ejected", async () => {
+    const [a, b, c] = await Promise.all([startFleetmate("a"), startFleetmate("b"), startFleetmate("c")]);
+    const gateway = await startTestGateway(
+      route(`
+targets: [{ url: "${a.url}" }, { url: "${b.url}" }, { url: "${c.url}" }]
+outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 60000 }
+`),
+    );
+    const first = load(gateway.url("/x"), 300, 6);
+    await eventually(() => b.hits >= 20, 5_000);
+    await b.kill();
+    const results = [...(await first), ...(await load(gateway.url("/x"), 60, 6))];
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    const ejected = gateway.logs.filter((l) => l.msg === "upstream target ejected");
+    expect(ejected.map((l) => l.target)).toEqual([b.url]);
+    expect(ejected[0]!.forMs).toBe(60_000);
+    // After the ejection, only a and c answer.
+    const after = tally(await load(gateway.url("/x"), 30, 3));
+    expect(after.b).toBeUndefined();
+    expect((after.a ?? 0) + (after.c ?? 0)).toBe(30);
+  });
+
+  it("a target answering 503 is retried elsewhere, and ejected after consecutiveFailures tries", async () => {
+    const [a, b] = await Promise.all([startFleetmate("a"), startFleetmate("b")]);
+    const gateway = await startTestGateway(
+      route(`
+targets: [{ url: "${a.url}" }, { url: "${b.url}" }]
+outlierDetection: { consecutiveFailures: 4, baseEjectionMs: 60000 }
+`),
+    );
+    expect(tally(await load(gateway.url("/"), 10, 1))).toEqual({ a: 5, b: 5 });
+    b.handler = answerStatus(503);
+    const hitsBefore = b.hits;
+    const results = await load(gateway.url("/"), 40, 2);
+    expect(results.every((r) => r.status === 200 && r.body === "a")).toBe(true);
+    expect(b.hits - hitsBefore).toBe(4); // the threshold, then never again while ejected
+  });
+
+  it("never retries a POST by default; retries a GET up to attempts; retries a POST when its method is listed", async () => {
+    const failing = await startFleetmate("f", answerStatus(503));
+    const gateway = await startTestGateway(`
+listeners:
+  - name: main
+    host: 127.0.0.1
+    port: 0
+    routes:
+      - name: default
+        match: { path: { prefix: /default } }
+        backend: { url: "${failing.url}", retries: { backoff: { baseMs: 1, maxMs: 2 } } }
+      - name: posts
+        match: { path: { prefix: /posts } }
+        backend: { url: "${failing.url}", retries: { methods: [POST], attempts: 3, backoff: { baseMs: 1, maxMs: 2 } } }
+`);
+    expect((await rawRequest(gateway.url("/default"), { method: "POST", body: "x" })).status).toBe(503);
+    expect(failing.hits).toBe(1);
+    expect((await rawRequest(gateway.url("/default"), { method: "POST" })).status).toBe(503);
+    expect(failing.hits).toBe(2);
+    expect((await rawRequest(gateway.url("/default"))).status).toBe(503);
+    expect(failing.hits).toBe(2 + 3); // 1 + attempts (2)
+    expect((await rawRequest(gateway.url("/posts"), { method: "POST" })).status).toBe(503);
+    expect(failing.hits).toBe(5 + 4);
+    // A POST with a streamed body cannot be replayed, so it is not retried even when listed.
+    expect((await rawRequest(gateway.url("/posts"), { method: "POST", body: "payload" })).status).toBe(503);
+    expect(failing.hits).toBe(9 + 1);
+  });
+
+  it("a 100%-failing backend sees no more than (1 + budget ratio) x the offered load", async () => {
+    const failing = await startFleetmate("f", answerStatus(503));
+    const gateway = await startTestGateway(
+      route(`
+url: "${failing.url}"
+retries: { attempts: 3, backoff: { baseMs: 1, maxMs: 2 }, budget: { ratio: 0.2, minPerSecond: 0 } }
+`),
+    );
+    const results = await load(gateway.url("/"), 200, 4);
+    expect(results.length).toBe(200);
+    expect(results.every((r) => r.status === 503)).toBe(true);
+    expect(failing.hits).toBeLessThanOrEqual(200 * 1.2);
+    expect(failing.hits).toBeGreaterThanOrEqual(200 * 1.15); // the budget is used, not just refused
+  });
+
+  it("a per-try timeout moves a stalled try to another target, inside the total timeout", async () => {
+    const stalled = await startFleetmate("stalled", () => undefined);
+    const fast = await startFleetmate("fast", answerName("fast"));
+    const gateway = await startTestGateway(
+      route(`
+targets: [{ url: "${stalled.url}" }, { url: "${fast.url}" }]
+retries: { on: [timeout], perTryTimeoutMs: 100 }
+timeouts: { totalMs: 3000 }
+`),
+    );
+    const results = await load(gateway.url("/"), 6, 1);
+    expect(results).toEqual(Array.from({ length: 6 }, () => ({ status: 200, body: "fast" })));
+    expect(stalled.hits).toBeGreaterThanOrEqual(1);
+    expect(stalled.hits).toBeLessThanOrEqual(5); // ejected after 5 timeouts in a row
+  });
+
+  it("the total timeout bounds every try: 504, with no try started after it", async () => {
+    const a = await startFleetmate("a", () => undefined);
+    const b = await startFleetmate("b", () => undefined);
+    const gateway = await startTestGateway(
+      route(`
+targets: [{ url: "${a.url}" }, { url: "${b.url}" }]
+retries: { on: [timeout], perTryTimeoutMs: 150, attempts: 10, backoff: { baseMs: 1, maxMs: 1 } }
+timeouts: { totalMs: 400 }
+`),
+    );
+    const response = await rawRequest(gateway.url("/"));
+    expect(response.status).toBe(504);
+    expect(response.json().code).toBe("PCS_ERR_UPSTREAM_TIMEOUT");
+    await sleep(300);
+    expect(a.hits + b.hits).toBeGreaterThanOrEqual(2);
+    expect(a.hits + b.hits).toBeLessThanOrEqual(3);
+  });
+
+  it("never retries once response bytes reached the client", async () => {
+    const broken = await startFleetmate("broken", (_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("partial");
+      setTimeout(() => res.socket?.destroy(), 30);
+    });
+    const gateway = await startTestGateway(route(`url: "${broken.url}"`));
+    await expect(rawRequest(gateway.url("/"))).rejects.toThrow();
+    await sleep(100);
+    expect(broken.hits).toBe(1);
+  });
+
+  it("the fault flow sees only the final outcome, once per request", async () => {
+    const failing = await startFleetmate("f", (req) => req.socket.destroy());
+    const flows = recordingFaults();
+    const gateway = await startTestGateway(route(`url: "${failing.url}"\nretries: { backoff: { baseMs: 1, maxMs: 2 } }`), { flows });
+    const responses = await Promise.all([rawRequest(gateway.url("/")), rawRequest(gateway.url("/"))]);
+    expect(responses.map((r) => r.status)).toEqual([502, 502]);
+    expect(failing.hits).toBe(6); // 3 tries each
+    expect(flows.faults.map((f) => f.code)).toEqual(["PCS_ERR_UPSTREAM_RESET", "PCS_ERR_UPSTREAM_RESET"]);
+    expect(new Set(flows.faults.map((f) => f.requestId)).size).toBe(2);
+  });
+});
