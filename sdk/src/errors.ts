@@ -32,10 +32,17 @@ export class CapabilityNotGrantedError extends PortcullisSdkError {
   }
 }
 
-/** The guest trapped (crash, abort, out of memory); the instance cannot be used again. */
+/**
+ * The guest trapped (crash, abort, out of memory); the instance cannot be used again. `detail` is
+ * `message at file:line:column` when the trap came through abort (an assertion, an uncaught throw),
+ * else the engine's reason (`unreachable`, `memory access out of bounds`, ...).
+ */
 export class PolicyTrapError extends PortcullisSdkError {
-  constructor(readonly call: string, cause: unknown) {
-    super("PCS_ERR_POLICY_TRAPPED", `policy trapped in ${call}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  readonly detail: string;
+  constructor(readonly call: string, cause: unknown, abort?: string) {
+    const detail = abort ?? (cause instanceof Error ? cause.message : String(cause));
+    super("PCS_ERR_POLICY_TRAPPED", `policy trapped in ${call}: ${detail}`);
+    this.detail = detail;
     this.cause = cause;
   }
 }

@@ -3,7 +3,18 @@
 // A failed assertion or an uncaught `throw` traps; the gateway then discards
 // the instance and reports the policy as trapped.
 
+// Where abort() leaves what it was told, for the host to read after the trap
+// (src/component/trap-record.ts): below the build's --memoryBase, which no data
+// or heap object ever occupies. Layout: magic, message, file, line, column (u32 each).
+const TRAP_RECORD: usize = 16;
+const TRAP_MAGIC: u32 = 0x50435452; // "PCTR"
+
 export function policyAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  store<u32>(TRAP_RECORD, changetype<usize>(message), 4);
+  store<u32>(TRAP_RECORD, changetype<usize>(fileName), 8);
+  store<u32>(TRAP_RECORD, line, 12);
+  store<u32>(TRAP_RECORD, column, 16);
+  store<u32>(TRAP_RECORD, TRAP_MAGIC);
   unreachable();
 }
 

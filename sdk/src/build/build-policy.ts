@@ -12,6 +12,7 @@ import { SDK_ASSEMBLY_DIR, SDK_PACKAGE_NAME, SDK_WIT_FILE } from "../sdk-paths.j
 import { GUEST_INITIALIZE, guestExportName, guestPostReturnName, GUEST_REALLOC, WORLD_NAME } from "../codegen/names.js";
 import { CORE_CONTRACT } from "../component/generated-binding.js";
 import { stampWorld } from "../component/world-exports.js";
+import { RESERVED_LOW_MEMORY } from "../component/trap-record.js";
 import { ExportTransform } from "./export-transform.js";
 import { locateDiagnostic, type Diagnostic } from "./diagnostics.js";
 
@@ -90,6 +91,7 @@ export async function buildPolicy(dir: string, options: BuildOptions = {}): Prom
     "--use", `trace=${sdkAbort}policyTrace`,
     "--use", `seed=${sdkAbort}policySeed`,
     "--maximumMemory", String(maximumMemory),
+    "--memoryBase", String(RESERVED_LOW_MEMORY), // the trap record's room (component/trap-record.ts)
     "--noColors",
     "--baseDir", root,
     "--outFile", "policy.wasm",

@@ -12,6 +12,7 @@
 import { CapabilityNotGrantedError, InvalidComponentError, PolicyInstanceDeadError, PolicyTrapError } from "../errors.js";
 import { bindExports, bindImports, CORE_CONTRACT, type CoreExports } from "./generated-binding.js";
 import { GuestMemory } from "./guest-memory.js";
+import { describeAbort, readAbortRecord } from "./trap-record.js";
 import { CAPABILITY_NAMES, type CapabilityName, type Capabilities, type PolicyInstance } from "./types.js";
 import { componentCoreModules, coreModuleShape, type CoreModuleShape, type FuncSignature } from "./wasm-binary.js";
 import { wasm, type WasmModule } from "./wasm-api.js";
@@ -135,7 +136,8 @@ export function instantiatePolicy(
       return fn(...args);
     } catch (error) {
       dead = true;
-      throw new PolicyTrapError(call, error);
+      const abort = readAbortRecord(memory.memory?.buffer);
+      throw new PolicyTrapError(call, error, abort && describeAbort(abort));
     }
   };
   return {

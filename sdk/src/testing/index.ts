@@ -3,7 +3,8 @@
  * loading code the gateway uses, and call it with plain objects.
  */
 import { readFile } from "node:fs/promises";
-import { loadPolicy as loadComponent } from "../component/policy-component.js";
+import { compilePolicy, instantiatePolicy } from "../component/policy-component.js";
+import { PolicyTrapError } from "../errors.js";
 import type {
   Capabilities, ConfigError, Descriptor, FaultContext, Header, InitInfo, PolicyInstance, PolicyRequest, PolicyResponse,
   RequestDecision, RequestHead, ResponseDecision, Result, FlowError,
@@ -63,27 +64,66 @@ export function requestHead(input: RequestInput = {}): RequestHead {
 const metadataList = (metadata: Record<string, unknown> = {}) =>
   Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
 
+/**
+ * A built policy under test. After a trap the harness creates a fresh instance (initialised with
+ * the last accepted configuration), as the gateway does, and says so in the error it throws: one
+ * failing case does not break the next.
+ */
 export class TestPolicy {
   /** What the last accepted `init` said this configuration needs (undefined before one). */
   initInfo: InitInfo | undefined;
+  #instance: PolicyInstance;
+  /** The configuration JSON of the last accepted `init`. */
+  #config: string | undefined;
 
-  constructor(readonly instance: PolicyInstance, readonly fakes: Fakes) {}
+  constructor(instance: PolicyInstance, readonly fakes: Fakes, private readonly create: () => PolicyInstance) {
+    this.#instance = instance;
+  }
+
+  /** The current instance (a new one after each trap). */
+  get instance(): PolicyInstance {
+    return this.#instance;
+  }
 
   describe(): Descriptor {
-    return this.instance.describe();
+    return this.#guarded(() => this.#instance.describe());
   }
 
   /** Initialises with `config`: `ok` carries nothing; the body needs it declared go to `initInfo`. */
   init(config: unknown): Result<undefined, ConfigError> {
-    const result = this.instance.init(JSON.stringify(config));
+    const json = JSON.stringify(config);
+    const result = this.#guarded(() => this.#instance.init(json));
     if (result.tag === "err") return result;
     this.initInfo = result.val;
+    this.#config = json;
     return { tag: "ok", val: undefined };
+  }
+
+  #guarded<R>(call: () => R): R {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof PolicyTrapError) error.message += this.#renew();
+      throw error;
+    }
+  }
+
+  /** Replaces the trapped instance; returns what to tell the author about it. */
+  #renew(): string {
+    try {
+      this.#instance = this.create();
+      if (this.#config === undefined) return " (the harness created a fresh instance for the next call)";
+      const result = this.#instance.init(this.#config);
+      if (result.tag === "err") return ` (the harness created a fresh instance, but init refused the same configuration: ${JSON.stringify(result.val)})`;
+      return " (the harness created a fresh instance, initialised with the same configuration, for the next call)";
+    } catch (error) {
+      return ` (the harness could not create a fresh instance: ${(error as Error).message})`;
+    }
   }
 
   onRequest(input: RequestInput = {}): Result<RequestDecision, FlowError> {
     const request: PolicyRequest = { head: requestHead(input), body: bytes(input.body), metadata: metadataList(input.metadata) };
-    return this.instance.onRequest(request);
+    return this.#guarded(() => this.#instance.onRequest(request));
   }
 
   onResponse(input: ResponseInput = {}): Result<ResponseDecision, FlowError> {
@@ -93,11 +133,11 @@ export class TestPolicy {
       body: bytes(input.body),
       metadata: metadataList(input.metadata),
     };
-    return this.instance.onResponse(response);
+    return this.#guarded(() => this.#instance.onResponse(response));
   }
 
   onFault(fault: FaultContext): Result<ResponseDecision, FlowError> {
-    return this.instance.onFault(fault);
+    return this.#guarded(() => this.#instance.onFault(fault));
   }
 }
 
@@ -105,8 +145,9 @@ export class TestPolicy {
 export async function loadPolicy(wasmPath: string, options: LoadOptions = {}): Promise<TestPolicy> {
   const fakes = new Fakes();
   const capabilities = { ...fakes.capabilities(), ...options.capabilities };
-  const instance = await loadComponent(await readFile(wasmPath), capabilities);
-  const policy = new TestPolicy(instance, fakes);
+  const compiled = await compilePolicy(await readFile(wasmPath));
+  const create = () => instantiatePolicy(compiled, capabilities, { strict: true });
+  const policy = new TestPolicy(create(), fakes, create);
   if (options.init !== false) {
     const result = policy.init(options.config ?? {});
     if (result.tag === "err") throw new Error(`init refused the configuration: ${JSON.stringify(result.val)}`);

@@ -29,6 +29,7 @@ import { threadId } from "node:worker_threads";
 import { markRunning, markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
+import { trapMessage } from "./trap-message.js";
 
 /**
  * Runs one flow's whole chain inside a worker: one task per flow, never one per policy.
@@ -262,7 +263,7 @@ export class FlowExecutor {
       result = invoke(instance);
     } catch (error) {
       this.#instances.discard(step.instance);
-      return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", `trapped: ${describe(error)}`);
+      return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", trapMessage(error));
     }
     if (instance.memoryBytes() > this.#instances.memoryCap(step.instance)) {
       this.#instances.discard(step.instance);
