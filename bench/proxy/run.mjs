@@ -6,9 +6,8 @@
 // request (from /proc, Linux) is the steadier figure to compare.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { closedLoop } from "../lib/closed-loop.js";
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 50);
@@ -25,43 +24,9 @@ async function start(role, upstreamPort = "") {
   return { port: Number(String(data).split("\n", 1)[0]), pid: child.pid };
 }
 
-/** CPU time (user + system) a process used so far, in microseconds; undefined off Linux. */
-function cpuMicros(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks, USER_HZ = 100
-  } catch {
-    return undefined;
-  }
-}
-
 async function load(port, durationMs, pid) {
-  const cpuBefore = cpuMicros(pid);
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 });
-  const deadline = Date.now() + durationMs;
-  const latencies = [];
-  let errors = 0;
-  async function client() {
-    while (Date.now() < deadline) {
-      const started = performance.now();
-      try {
-        const { statusCode, body } = await pool.request({ path: "/bench", method: "GET" });
-        await body.dump();
-        if (statusCode !== 200) errors++;
-        latencies.push(performance.now() - started);
-      } catch {
-        errors++;
-      }
-    }
-  }
-  const began = performance.now();
-  await Promise.all(Array.from({ length: connections }, client));
-  const elapsed = (performance.now() - began) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(2);
-  const cpu = cpuMicros(pid) - cpuBefore;
-  return { rps: Math.round(latencies.length / elapsed), p50: at(0.5), p99: at(0.99), errors, cpuPerRequest: (cpu / latencies.length).toFixed(1) };
+  const run = await closedLoop(port, { durationMs, connections, pid });
+  return { rps: Math.round(run.rps), p50: run.p50?.toFixed(2), p99: run.p99?.toFixed(2), errors: run.errors, cpuPerRequest: run.cpuPerRequest.toFixed(1) };
 }
 
 try {

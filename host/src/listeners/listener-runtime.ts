@@ -5,6 +5,7 @@ import type { ListenerConfig, RouteConfig } from "../config/schema.js";
 import { createBackend, type BackendRuntime } from "../proxy/backends.js";
 import type { AccessLogMetadata } from "../proxy/access-log-metadata.js";
 import type { FlowRunner } from "../proxy/flow-runner.js";
+import type { RequestObserver } from "../observability/request-observer.js";
 import type { LoadShedder } from "../proxy/resilience/load-shedder.js";
 import type { UpstreamPools } from "../proxy/upstream-pools.js";
 import { compileRouteTable, type RouteTable } from "../routing/route-table.js";
@@ -22,6 +23,8 @@ export interface GatewayContext {
   onIdle: (() => void) | undefined;
   /** `logging.accessLog.metadata`, compiled; undefined when none is configured. */
   accessLogMetadata: AccessLogMetadata | undefined;
+  /** Metrics, traces and the live debug view (host/src/observability), told of each request's phases. */
+  observer?: RequestObserver;
   /** `loadShedding` and routes' maxInFlight. */
   shedder: LoadShedder;
 }

@@ -65,6 +65,7 @@ export function accept(listener: ListenerRuntime, req: IncomingMessage, res: Ser
   res.once("close", onResponseClose);
   return ex;
 }
+  listener.gateway.observer?.onRequestStart(ex);
 
 /**
  * Puts the request path in its canonical form (routing/normalize-path.ts) before anything reads it;
@@ -217,7 +218,7 @@ function noAvailableTarget(ex: Exchange, backend: UpstreamBackend, streamLimit: 
 /** The headers of the upstream request (or WebSocket handshake, with `upgrade`) for this exchange. */
 export function upstreamHeaders(ex: Exchange, backend: UpstreamBackend, target: UpstreamTarget, upgrade: string | undefined): string[] {
   const { config } = backend;
-  return buildUpstreamHeaders(ex.rawHeaders, {
+  const headers = buildUpstreamHeaders(ex.rawHeaders, {
     replacedBody: ex.requestBody !== undefined,
     trusted: ex.clientTrusted,
     clientIp: ex.clientIp,
@@ -228,6 +229,8 @@ export function upstreamHeaders(ex: Exchange, backend: UpstreamBackend, target: 
   });
 }
 
+  ex.listener.gateway.observer?.onUpstreamStart(ex, headers); // one call per try: observers may add trace context
+  return headers;
 function hasRequestBody(ex: Exchange): boolean {
   const length = headerValue(ex.rawHeaders, "content-length");
   return length === undefined ? headerValue(ex.rawHeaders, "transfer-encoding") !== undefined : length !== "0";
@@ -244,6 +247,7 @@ function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exc
     if (error) {
       if (!retryAfterError(ex, error, sendTry)) upstreamFailed(ex, error);
     } else if (!retryAfterStatus(ex, data.statusCode, data.body, sendTry)) upstreamResponded(ex, data);
+      ex.listener.gateway.observer?.onUpstreamError(ex, error);
   } catch (bug) {
     failed(ex, bug);
   }
@@ -302,7 +306,9 @@ function onUpstreamBodyEnd(this: WithExchange<Readable>): void {
 
 function onUpstreamBodyError(this: WithExchange<Readable>, error: Error): void {
   const ex = this[EXCHANGE]!;
-  if (!ex.clientGone && ex.upstreamBody === this) upstreamFailed(ex, error);
+  if (ex.clientGone || ex.upstreamBody !== this) return;
+  ex.listener.gateway.observer?.onUpstreamError(ex, error);
+  upstreamFailed(ex, error);
 }
 
 function upstreamFailed(ex: Exchange, error: Error): void {
@@ -408,6 +414,7 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
   );
   if (--gateway.inFlight === 0) gateway.onIdle?.();
 }
+  gateway.observer?.onRequestEnd(ex, ex.upgraded ? 101 : this.statusCode);
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;

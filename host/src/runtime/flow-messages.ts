@@ -11,6 +11,7 @@ import type { HttpErrorCode } from "../errors.js";
 import type { CapabilityGrants, PluginLimits } from "./config-schema.js";
 import type { PolicyPlan } from "./policy-plan.js";
 import type { ListenerConfig } from "../config/schema.js";
+import type { CallTiming } from "../observability/call-detail.js";
 
 /**
  * What crosses the thread boundary between the gateway (main thread) and a policy worker.
@@ -56,6 +57,8 @@ interface TaskBase {
   /** This task's slot in WorkerSetup.progress (-1: none), where the worker records when it started
    * and which policy it is running, so a flow that runs out of time is blamed on the right policy. */
   slot: number;
+  /** Describe each call's edits in its record (the live debug view is watching this request). */
+  callDetail?: boolean;
 }
 
 export interface RequestTask extends TaskBase {
@@ -122,6 +125,8 @@ export interface PolicyFailure {
 export interface CallRecord {
   instance: number;
   failure: PolicyFailure["code"] | undefined;
+  /** When it ran and what it decided, for metrics, traces and the debug view (absent when not called). */
+  timing?: CallTiming;
 }
 
 export interface FlowResultBase {

@@ -79,7 +79,8 @@ export class PolicyFlows implements FlowRunner {
       const refused = await this.#bufferRequestBody(ex, need);
       if (refused) return refused;
     }
-    const result = await this.runtime.run(
+    const result = await this.#run(
+      ex,
       {
         flow: "request",
         listener: ex.listener.name,
@@ -114,7 +115,8 @@ export class PolicyFlows implements FlowRunner {
       const refused = await this.#bufferRequestBody(ex, need);
       if (refused) return refused;
     }
-    const result = await this.runtime.run(
+    const result = await this.#run(
+      ex,
       {
         flow: "request",
         listener: ex.listener.name,
@@ -189,7 +191,8 @@ export class PolicyFlows implements FlowRunner {
         return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_RESPONSE_TOO_LARGE" : "PCS_ERR_UPSTREAM_RESET" };
       }
     }
-    const result = await this.runtime.run(
+    const result = await this.#run(
+      ex,
       {
         flow: "response",
         listener: ex.listener.name,
@@ -240,7 +243,8 @@ export class PolicyFlows implements FlowRunner {
     let shaped = response;
     if (chain.length > 0) {
       const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
-      const result = await this.runtime.run(
+      const result = await this.#run(
+        ex,
         {
           flow: "fault",
           listener: ex.listener.name,
@@ -266,7 +270,8 @@ export class PolicyFlows implements FlowRunner {
     const chain = this.#chains(ex).response;
     if (chain.length === 0) return response;
     const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
-    const result = await this.runtime.run(
+    const result = await this.#run(
+      ex,
       {
         flow: "response",
         listener: ex.listener.name,
@@ -281,6 +286,15 @@ export class PolicyFlows implements FlowRunner {
     );
     ex.metadata = result.metadata;
     return applyToGatewayAnswer(result, { ...response, body }, chain);
+  }
+
+  /** Runs one flow task; the gateway's observers (host/src/observability) hear what each policy did. */
+  async #run(ex: Exchange, task: Parameters<PolicyRuntime["run"]>[0], steps: PlanStep[], client: string): Promise<FlowResult> {
+    const observer = ex.listener.gateway.observer;
+    if (observer?.wantsCallDetail(ex)) task.callDetail = true;
+    const result = await this.runtime.run(task, steps, client);
+    observer?.onPolicyFlow(ex, task.flow, steps, result);
+    return result;
   }
 
   #chains(ex: Exchange) {

@@ -30,12 +30,14 @@ export interface MetricsLimits {
 export const HISTOGRAM_BUCKETS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** The gateway's own metrics (host/src/observability) are served beside these: policies cannot use their names. */
+const RESERVED_PREFIX = "portcullis_";
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * In-process metrics registry of the main thread, fed by workers' fire-and-forget
  * samples. Bounded: samples that would create a family or series beyond the
- * limits, or that reuse a name with another kind, are dropped and counted.
+ * limits, reuse a name with another kind or use a reserved name, are dropped and counted.
  */
 export class MetricsRegistry {
   readonly #families = new Map<string, Family>();
@@ -53,7 +55,7 @@ export class MetricsRegistry {
 
   record(sample: MetricSample): void {
     const { kind, name, value } = sample;
-    if (!NAME.test(name) || !Number.isFinite(value) || (kind === "counter" && value < 0)) return this.#drop();
+    if (!NAME.test(name) || name.startsWith(RESERVED_PREFIX) || !Number.isFinite(value) || (kind === "counter" && value < 0)) return this.#drop();
     if (!sample.labels.every((label) => LABEL_NAME.test(label.name) && !label.name.startsWith("__"))) return this.#drop();
     let family = this.#families.get(name);
     if (!family) {

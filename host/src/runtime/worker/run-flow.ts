@@ -31,6 +31,7 @@ import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
 
+import { epochNow, timingOf, type CallTiming } from "../../observability/call-detail.js";
 /**
  * Runs one flow's whole chain inside a worker: one task per flow, never one per policy.
  * Each step may be skipped by its `when:` condition; a policy that fails is either the end of
@@ -54,6 +55,7 @@ export class FlowExecutor {
   readonly #progress: Int32Array;
   #slot = -1;
 
+  #callDetail = false;
   constructor(private readonly setup: WorkerSetup) {
     this.#instances = new InstancePool(setup);
     this.#progress = new Int32Array(setup.progress);
@@ -77,6 +79,7 @@ export class FlowExecutor {
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
     this.#slot = task.slot;
     if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
+    this.#callDetail = task.callDetail === true;
     try {
       switch (task.flow) {
         case "request":
@@ -229,16 +232,19 @@ export class FlowExecutor {
       outcome = this.#invoke(step, invoke);
     }
     if (outcome.tag === "ok") {
-      state.calls.push({ instance: step.instance, failure: undefined });
+      state.calls.push({ instance: step.instance, failure: undefined, timing });
       return { value: outcome.val };
+    let timing: CallTiming | undefined;
     }
     const failure: PolicyFailure = {
       ...outcome.val,
       policy: step.name,
       instance: step.instance,
+      const at = epochNow();
       message: `policy "${step.name}": ${outcome.val.message}`,
+      timing = timingOf(at, outcome, this.#callDetail);
     };
-    state.calls.push({ instance: step.instance, failure: failure.code });
+    state.calls.push({ instance: step.instance, failure: failure.code, timing });
     if (this.#limitsOf(step).failure === "open") {
       state.skipped.push(failure);
       return undefined;

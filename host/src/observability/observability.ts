@@ -1,0 +1,54 @@
+import type { AdminRoutes } from "../admin/admin-server.js";
+import { DebugView } from "./debug-view.js";
+import { GatewayMetrics, type PoolGauges } from "./gateway-metrics.js";
+import type { ObservabilityConfig } from "./observability-schema.js";
+import { RequestTracing } from "./request-tracing.js";
+import { combineObservers, type PoolObserver, type RequestObserver } from "./request-observer.js";
+
+/** The policy runtime as observability sees it (host/src/runtime/policy-runtime.ts). */
+export interface ObservedPolicies extends PoolGauges {
+  poolObserver: PoolObserver | undefined;
+  /** The policies' own `metrics` capability output, Prometheus text. */
+  renderMetrics(): string;
+}
+
+/**
+ * A gateway's metrics, traces and live debug view, built from `observability:`. It outlives a policy
+ * runtime: call attachPolicies again when the runtime is replaced (hot reload) and counters go on.
+ */
+export class Observability {
+  readonly observer: RequestObserver;
+  readonly #metrics: GatewayMetrics | undefined;
+  readonly #tracing: RequestTracing | undefined;
+  readonly #debug: DebugView | undefined;
+  #policies: ObservedPolicies | undefined;
+
+  constructor(config: ObservabilityConfig) {
+    this.#metrics = config.metrics.enabled ? new GatewayMetrics() : undefined;
+    this.#tracing = config.traces.enabled ? new RequestTracing(config.traces) : undefined;
+    this.#debug = config.debug.enabled ? new DebugView(config.debug.maxClients) : undefined;
+    this.observer = combineObservers([this.#metrics, this.#tracing, this.#debug].filter((o) => o !== undefined));
+  }
+
+  /** The runtime whose pool the metrics watch and whose policies' metrics /metrics merges in. */
+  attachPolicies(policies: ObservedPolicies | undefined): void {
+    this.#policies = policies;
+    if (policies) policies.poolObserver = this.#metrics;
+    if (this.#metrics) this.#metrics.pool = policies;
+  }
+
+  /** /metrics (the gateway's and the policies' metrics) and /debug/requests (the live debug view). */
+  addAdminRoutes(routes: AdminRoutes): void {
+    routes.set("/metrics", async () => {
+      const own = this.#metrics ? await this.#metrics.registry.metrics() : "";
+      return { status: 200, body: own + (this.#policies?.renderMetrics() ?? ""), contentType: "text/plain; version=0.0.4; charset=utf-8" };
+    });
+    if (this.#debug) routes.set("/debug/requests", this.#debug.subscribe);
+  }
+
+  /** Ends debug streams and exports the spans still buffered. */
+  async close(): Promise<void> {
+    this.#debug?.close();
+    await this.#tracing?.close();
+  }
+}
