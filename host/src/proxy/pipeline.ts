@@ -63,9 +63,9 @@ export function accept(listener: ListenerRuntime, req: IncomingMessage, res: Ser
   (req.socket as WithExchange<typeof req.socket>)[EXCHANGE] = ex;
   listener.gateway.inFlight++;
   res.once("close", onResponseClose);
+  listener.gateway.observer?.onRequestStart(ex);
   return ex;
 }
-  listener.gateway.observer?.onRequestStart(ex);
 
 /**
  * Puts the request path in its canonical form (routing/normalize-path.ts) before anything reads it;
@@ -227,10 +227,10 @@ export function upstreamHeaders(ex: Exchange, backend: UpstreamBackend, target: 
     upstreamHost: config.preserveHost ? (ex.host ?? target.authority) : (config.hostRewrite ?? target.authority),
     upgrade,
   });
-}
-
   ex.listener.gateway.observer?.onUpstreamStart(ex, headers); // one call per try: observers may add trace context
   return headers;
+}
+
 function hasRequestBody(ex: Exchange): boolean {
   const length = headerValue(ex.rawHeaders, "content-length");
   return length === undefined ? headerValue(ex.rawHeaders, "transfer-encoding") !== undefined : length !== "0";
@@ -245,9 +245,9 @@ function onUpstreamResult(error: Error | null, data: Dispatcher.ResponseData<Exc
   const ex = data.opaque;
   try {
     if (error) {
+      ex.listener.gateway.observer?.onUpstreamError(ex, error);
       if (!retryAfterError(ex, error, sendTry)) upstreamFailed(ex, error);
     } else if (!retryAfterStatus(ex, data.statusCode, data.body, sendTry)) upstreamResponded(ex, data);
-      ex.listener.gateway.observer?.onUpstreamError(ex, error);
   } catch (bug) {
     failed(ex, bug);
   }
@@ -412,9 +412,9 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
     },
     "request",
   );
+  gateway.observer?.onRequestEnd(ex, ex.upgraded ? 101 : this.statusCode);
   if (--gateway.inFlight === 0) gateway.onIdle?.();
 }
-  gateway.observer?.onRequestEnd(ex, ex.upgraded ? 101 : this.statusCode);
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;

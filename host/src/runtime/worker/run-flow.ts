@@ -30,8 +30,8 @@ import { markRunning, markStarted } from "../flow-deadline.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
-
 import { epochNow, timingOf, type CallTiming } from "../../observability/call-detail.js";
+
 /**
  * Runs one flow's whole chain inside a worker: one task per flow, never one per policy.
  * Each step may be skipped by its `when:` condition; a policy that fails is either the end of
@@ -54,8 +54,8 @@ export class FlowExecutor {
   readonly #env: Record<string, string> = environmentSnapshot();
   readonly #progress: Int32Array;
   #slot = -1;
-
   #callDetail = false;
+
   constructor(private readonly setup: WorkerSetup) {
     this.#instances = new InstancePool(setup);
     this.#progress = new Int32Array(setup.progress);
@@ -78,8 +78,8 @@ export class FlowExecutor {
 
   run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
     this.#slot = task.slot;
-    if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
     this.#callDetail = task.callDetail === true;
+    if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
     try {
       switch (task.flow) {
         case "request":
@@ -224,25 +224,25 @@ export class FlowExecutor {
     invoke: (instance: PolicyInstance) => Result<T, FlowError>,
   ): { value: T } | { failure: PolicyFailure } | undefined {
     let outcome: Result<T, Omit<PolicyFailure, "policy" | "instance">>;
+    let timing: CallTiming | undefined;
     if (quarantined.includes(step.instance)) {
       outcome = fail("policy-failed", "PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
     } else {
       setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
       markRunning(this.#progress, this.#slot, step.instance);
+      const at = epochNow();
       outcome = this.#invoke(step, invoke);
+      timing = timingOf(at, outcome, this.#callDetail);
     }
     if (outcome.tag === "ok") {
       state.calls.push({ instance: step.instance, failure: undefined, timing });
       return { value: outcome.val };
-    let timing: CallTiming | undefined;
     }
     const failure: PolicyFailure = {
       ...outcome.val,
       policy: step.name,
       instance: step.instance,
-      const at = epochNow();
       message: `policy "${step.name}": ${outcome.val.message}`,
-      timing = timingOf(at, outcome, this.#callDetail);
     };
     state.calls.push({ instance: step.instance, failure: failure.code, timing });
     if (this.#limitsOf(step).failure === "open") {
