@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { checkBackends } from "./check-backends.js";
+import { checkClientCertificates } from "../listeners/client-certificates.js";
 import type { BackendConfig, GatewayConfig, RouteConfig } from "./schema.js";
 
 export interface ConfigIssue {
@@ -24,6 +25,7 @@ export function checkConfig(config: GatewayConfig, baseDir: string): ConfigIssue
         const file = resolve(baseDir, listener.tls[field]);
         if (!existsSync(file)) issues.push({ path: [...at, "tls", field], message: `file not found: ${file}` });
       }
+      issues.push(...checkClientCertificates(listener.tls.clientCertificates, at, baseDir));
     }
     if (listener.limits.headersTimeoutMs > listener.limits.requestTimeoutMs) {
       issues.push({ path: [...at, "limits", "headersTimeoutMs"], message: "must not be larger than requestTimeoutMs" });

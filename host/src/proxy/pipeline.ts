@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
+import { clientCertificateMetadata } from "../listeners/client-certificates.js";
 import type { ListenerRuntime } from "../listeners/listener-runtime.js";
 import { canonicalPath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
@@ -59,6 +60,7 @@ export function requestStages(ex: Exchange, next: (ex: Exchange) => void): void 
 /** Registers the exchange on its response and socket; shared with WebSocket upgrades. */
 export function accept(listener: ListenerRuntime, req: IncomingMessage, res: ServerResponse): Exchange {
   const ex = new Exchange(req, res, listener);
+  ex.metadata = clientCertificateMetadata(req.socket); // mTLS: the verified client certificate, else undefined
   (res as WithExchange<ServerResponse>)[EXCHANGE] = ex;
   (req.socket as WithExchange<typeof req.socket>)[EXCHANGE] = ex;
   listener.gateway.inFlight++;
