@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll, track } from "../support/servers.js";
 
 /** A CA, a server certificate it signed for `names`, and a client certificate, as files in a temp folder. */
@@ -100,14 +100,9 @@ async function tlsUpstream(certFile: string, keyFile: string, requireClientCert 
 }
 
 function routes(entries: Array<[string, string]>): string {
-  return `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-${entries.map(([name, backend]) => `      - name: ${name}\n        match: { path: { prefix: /${name} } }\n        backend: ${backend}`).join("\n")}
-`;
+  return routesYaml(
+    `${entries.map(([name, backend]) => `      - name: ${name}\n        match: { path: { prefix: /${name} } }\n        backend: ${backend}`).join("\n")}\n`,
+  );
 }
 
 async function call(url: string): Promise<[number, string]> {

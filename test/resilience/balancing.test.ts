@@ -1,22 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway.js";
 import { stopAll } from "../support/servers.js";
-import { eventually, load, startFleetmate, tally } from "./support.js";
+import { eventually, load, route, startFleetmate, tally } from "./support.js";
 
 afterEach(stopAll);
-
-function route(backend: string): string {
-  return `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend:
-${backend.replace(/^\n/, "").replace(/^/gm, "          ")}
-`;
-}
 
 const FAST_CHECKS = "healthCheck: { path: /health, intervalMs: 50, timeoutMs: 200, healthyThreshold: 1, unhealthyThreshold: 1 }";
 

@@ -1,22 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { answerName, answerStatus, eventually, load, sleep, startFleetmate, tally } from "./support.js";
+import { answerName, answerStatus, eventually, load, route, sleep, startFleetmate, tally } from "./support.js";
 
 afterEach(stopAll);
-
-function route(backend: string): string {
-  return `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend:
-${backend.replace(/^\n/, "").replace(/^/gm, "          ")}
-`;
-}
 
 const FAST_CHECKS = "healthCheck: { path: /health, intervalMs: 50, timeoutMs: 200, healthyThreshold: 2, unhealthyThreshold: 2 }";
 
@@ -66,12 +53,8 @@ describe("fallback when no target is healthy", () => {
     const a = await startFleetmate("a");
     const spare = await startFleetmate("spare");
     a.healthStatus = 500;
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+    const gateway = await startTestGateway(
+      routesYaml(`
       - name: direct
         match: { path: { prefix: /direct } }
         backend:
@@ -84,7 +67,8 @@ listeners:
           url: "${a.url}"
           ${FAST_CHECKS}
           fallback: { backend: { url: "${spare.url}" } }
-`);
+`),
+    );
     expect(await eventually(() => gateway.logs.filter((l) => l.healthy === false).length === 2, 3_000)).toBe(true);
     const direct = await rawRequest(gateway.url("/direct"));
     expect([direct.status, direct.headers["x-fallback"], direct.body.toString()]).toEqual([200, "yes", "degraded"]);
@@ -109,7 +93,6 @@ outlierDetection: { consecutiveFailures: 2, baseEjectionMs: 1000, maxEjectionMs:
     // 3 x 0.34 rounds down to 1: only one of the two failing targets is ejected at a time.
     expect(ejections().map((l) => l.forMs)).toEqual([1000]);
     const first = ejections()[0]!.target as string;
-    const firstMate = first === a.url ? a : b;
     const otherMate = first === a.url ? b : a;
     // While ejected, the other failing target keeps getting traffic but cannot be ejected too.
     expect(otherMate.hits).toBeGreaterThan(5);

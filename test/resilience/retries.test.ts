@@ -1,22 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { answerName, answerStatus, eventually, load, recordingFaults, sleep, startFleetmate, tally } from "./support.js";
+import { answerName, answerStatus, eventually, load, recordingFaults, route, sleep, startFleetmate, tally } from "./support.js";
 
 afterEach(stopAll);
-
-function route(backend: string): string {
-  return `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend:
-${backend.replace(/^\n/, "").replace(/^/gm, "          ")}
-`;
-}
 
 describe("retries", () => {
   it("three targets, one killed mid-load: every request answered, the dead target ejected", async () => {
@@ -59,19 +46,16 @@ outlierDetection: { consecutiveFailures: 4, baseEjectionMs: 60000 }
 
   it("never retries a POST by default; retries a GET up to attempts; retries a POST when its method is listed", async () => {
     const failing = await startFleetmate("f", answerStatus(503));
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+    const gateway = await startTestGateway(
+      routesYaml(`
       - name: default
         match: { path: { prefix: /default } }
         backend: { url: "${failing.url}", retries: { backoff: { baseMs: 1, maxMs: 2 } } }
       - name: posts
         match: { path: { prefix: /posts } }
         backend: { url: "${failing.url}", retries: { methods: [POST], attempts: 3, backoff: { baseMs: 1, maxMs: 2 } } }
-`);
+`),
+    );
     expect((await rawRequest(gateway.url("/default"), { method: "POST", body: "x" })).status).toBe(503);
     expect(failing.hits).toBe(1);
     expect((await rawRequest(gateway.url("/default"), { method: "POST" })).status).toBe(503);

@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestGateway } from "../support/gateway.js";
+import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { eventually, recordingFaults, startFleetmate } from "./support.js";
+import { eventually, recordingFaults, route, startFleetmate } from "./support.js";
 
 afterEach(stopAll);
 
@@ -10,7 +10,10 @@ afterEach(stopAll);
 async function holdingUpstream() {
   const held: Array<() => void> = [];
   const mate = await startFleetmate("held", (_req, res) => held.push(() => res.end("released")));
-  return Object.assign(mate, { held, release: () => held.splice(0).forEach((go) => go()) });
+  const release = () => {
+    for (const go of held.splice(0)) go();
+  };
+  return Object.assign(mate, { held, release });
 }
 
 describe("load shedding", () => {
@@ -18,12 +21,7 @@ describe("load shedding", () => {
     const upstream = await holdingUpstream();
     const flows = recordingFaults();
     const gateway = await startTestGateway(
-      `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
+      routesYaml(`
       - name: narrow
         match: { path: { prefix: /narrow } }
         maxInFlight: 2
@@ -31,7 +29,7 @@ listeners:
       - name: other
         match: { path: { prefix: /other } }
         backend: { echo: true }
-`,
+`),
       { flows },
     );
     const first = [rawRequest(gateway.url("/narrow")), rawRequest(gateway.url("/narrow"))];
@@ -55,18 +53,7 @@ listeners:
 
   it("sheds past the gateway's maxInFlight on every route", async () => {
     const upstream = await holdingUpstream();
-    const gateway = await startTestGateway(
-      `
-loadShedding: { maxInFlight: 3 }
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`,
-    );
+    const gateway = await startTestGateway(route(`url: "${upstream.url}"`, "loadShedding: { maxInFlight: 3 }"));
     const held = [1, 2, 3].map(() => rawRequest(gateway.url("/")));
     expect(await eventually(() => upstream.held.length === 3, 3_000)).toBe(true);
     const statuses = (await Promise.all([1, 2, 3].map(() => rawRequest(gateway.url("/"))))).map((r) => r.status);
@@ -79,18 +66,7 @@ listeners:
 
   it("sheds requests that arrive while the event loop lags past eventLoopLagMs, and serves again once it catches up", async () => {
     const upstream = await startFleetmate("up");
-    const gateway = await startTestGateway(
-      `
-loadShedding: { eventLoopLagMs: 100 }
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${upstream.url}" }
-`,
-    );
+    const gateway = await startTestGateway(route(`url: "${upstream.url}"`, "loadShedding: { eventLoopLagMs: 100 }"));
     const port = gateway.listeners[0]!.port;
     const socket = connect(port, "127.0.0.1");
     await new Promise((resolve) => socket.once("connect", resolve));

@@ -1,25 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { eventually, load, startFleetmate, tally } from "./support.js";
+import { eventually, load, route, startFleetmate, tally } from "./support.js";
 
 afterEach(stopAll);
 
 describe("traffic split", () => {
   it("splits requests between backends by weight", async () => {
     const [stable, canary] = await Promise.all([startFleetmate("stable"), startFleetmate("canary")]);
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend:
-          split:
-            - { weight: 9, backend: { url: "${stable.url}" } }
-            - { weight: 1, backend: { url: "${canary.url}" } }
-`);
+    const gateway = await startTestGateway(
+      route(`
+split:
+  - { weight: 9, backend: { url: "${stable.url}" } }
+  - { weight: 1, backend: { url: "${canary.url}" } }
+`),
+    );
     expect(tally(await load(gateway.url("/"), 100, 4))).toEqual({ stable: 90, canary: 10 });
   });
 });
@@ -35,15 +30,7 @@ describe("mirroring", () => {
         res.end("shadow");
       }, 50);
     });
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${primary.url}", mirror: { backend: { url: "${shadow.url}" } } }
-`);
+    const gateway = await startTestGateway(route(`url: "${primary.url}"\nmirror: { backend: { url: "${shadow.url}" } }`));
     const results = await load(gateway.url("/copy"), 20, 2);
     expect(results.every((r) => r.status === 200 && r.body === "primary")).toBe(true);
     expect(await eventually(() => shadow.hits === 20, 3_000)).toBe(true);
@@ -55,15 +42,7 @@ listeners:
 
   it("mirrors about `share` of the requests", async () => {
     const [primary, shadow] = await Promise.all([startFleetmate("primary"), startFleetmate("shadow")]);
-    const gateway = await startTestGateway(`
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    routes:
-      - name: up
-        backend: { url: "${primary.url}", mirror: { share: 0.25, backend: { url: "${shadow.url}" } } }
-`);
+    const gateway = await startTestGateway(route(`url: "${primary.url}"\nmirror: { share: 0.25, backend: { url: "${shadow.url}" } }`));
     await load(gateway.url("/"), 400, 4);
     await eventually(() => false, 200);
     expect(primary.hits).toBe(400);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FlowRunner } from "../../host/src/proxy/flow-runner.js";
+import { routesYaml } from "../support/gateway.js";
 import { track } from "../support/servers.js";
 
 /**
@@ -57,6 +58,15 @@ export async function startFleetmate(name: string, handler: RequestListener = an
   await mate.restart();
   track(() => mate.kill());
   return mate;
+}
+
+/**
+ * YAML for one listener on 127.0.0.1:0 with one route "up" whose backend is `backend` (block-style keys,
+ * one per line); `top` adds top-level keys, e.g. `loadShedding: { maxInFlight: 3 }`.
+ */
+export function route(backend: string, top = ""): string {
+  const indented = backend.replace(/^\n/, "").replace(/^/gm, "          ");
+  return `${top}\n${routesYaml(`      - name: up\n        backend:\n${indented}\n`)}`;
 }
 
 export function answerName(name: string): RequestListener {

@@ -25,7 +25,9 @@ export function checkBackends(config: GatewayConfig, baseDir: string): ConfigIss
 
 function checkBackend(backend: BackendConfig, at: Path, baseDir: string, issues: ConfigIssue[]): void {
   checkPlain(backend, at, baseDir, issues);
-  backend.split?.forEach((choice, i) => checkNested(choice.backend, [...at, "split", i, "backend"], baseDir, issues));
+  backend.split?.forEach((choice, i) => {
+    checkNested(choice.backend, [...at, "split", i, "backend"], baseDir, issues);
+  });
   if (backend.split && (backend.fallback || backend.mirror)) {
     issues.push({ path: at, message: "fallback and mirror go on the split's backends, not on the split" });
   }
