@@ -1,0 +1,135 @@
+import type { ServerResponse } from "node:http";
+import { Pool } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { loaderStats } from "../../host/src/runtime/plugin-loader.js";
+import { policyPath } from "../runtime/support/policies.js";
+import { routesYaml, singleRoute, startTestGateway } from "../support/gateway.js";
+import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
+import { startFileGateway, until } from "./reload-helpers.js";
+
+afterEach(stopAll);
+
+/** count (shared counter, passed upstream) then tag (label on request and response) in front of `upstream`. */
+function policyConfig(label: string, upstream: string, extra = ""): string {
+  return `${routesYaml(`
+      - name: up
+        policies: { request: [ { plugin: count }, { plugin: tag, with: { label: ${label} } } ], response: [ { plugin: tag, with: { label: ${label} } } ] }
+        backend: { url: "${upstream}" }`)}
+plugins:
+  count: { path: ${policyPath("count")}, capabilities: { counters: true } }
+  tag: { path: ${policyPath("tag")} }
+runtime: { workers: 1 }
+admin: { host: 127.0.0.1, port: 0 }
+reload: { watch: false }
+${extra}`;
+}
+
+/** Answers with the labels and count the policies passed; /slow waits until released. */
+async function labelEcho() {
+  const held: Array<() => void> = [];
+  const upstream = await startUpstream((req, res: ServerResponse) => {
+    const answer = () => res.end(JSON.stringify({ order: req.headers["x-order"], count: Number(req.headers["x-count"]) }));
+    if (req.url === "/slow") held.push(answer);
+    else answer();
+  });
+  return { url: upstream.url, held };
+}
+
+async function get(url: string) {
+  const res = await rawRequest(url);
+  return { status: res.status, response: res.headers["x-response-order"], ...res.json<{ order: string; count: number }>() };
+}
+
+describe("hot reload", () => {
+  it("a request started on the old configuration finishes on it; counters and compiled plugins survive a policy change", async () => {
+    const upstream = await labelEcho();
+    const { gateway, write } = await startFileGateway(policyConfig("A", upstream.url));
+    const url = (path: string) => `${gateway.listeners[0]!.url}${path}`;
+    expect(await get(url("/fast"))).toMatchObject({ status: 200, order: "A", response: "A", count: 1 });
+
+    const slow = get(url("/slow"));
+    await until(() => upstream.held.length === 1, 5_000, "the slow request upstream");
+    const compilations = loaderStats.compilations;
+    write(policyConfig("B", upstream.url));
+    const outcome = await gateway.reload();
+    expect(outcome).toMatchObject({ result: "applied", generation: 2, changes: { plugins: { reused: 2, loaded: 0 }, listeners: { kept: ["main"] } } });
+    expect(loaderStats.compilations).toBe(compilations);
+
+    // New requests see B; the shared counter went on (the slow request took 2).
+    expect(await get(url("/fast"))).toMatchObject({ status: 200, order: "B", response: "B", count: 3 });
+    // The slow request's response flow runs now, after the cutover, on the configuration it started on.
+    upstream.held[0]!();
+    expect(await slow).toMatchObject({ status: 200, order: "A", response: "A", count: 2 });
+
+    // Another store is another state: a reload that changes `stores` starts counting again.
+    write(policyConfig("B", upstream.url, "stores: { counterSlots: 2048 }\n"));
+    expect((await gateway.reload()).result).toBe("applied");
+    expect(await get(url("/fast"))).toMatchObject({ order: "B", count: 1 });
+  });
+
+  it("POST /reload opens added listeners, drains removed ones and keeps the unchanged one's keep-alive connection", async () => {
+    const listener = (name: string, body: string) =>
+      `  - name: ${name}\n    host: 127.0.0.1\n    port: 0\n    routes:\n      - name: all\n        backend: { directResponse: { status: 200, body: "${body}" } }\n`;
+    const config = (...listeners: string[]) => `listeners:\n${listeners.join("")}admin: { host: 127.0.0.1, port: 0 }\nreload: { watch: false }\n`;
+    const { gateway, admin, write } = await startFileGateway(config(listener("main", "main-1"), listener("extra", "extra")));
+    const extra = gateway.listeners.find((l) => l.name === "extra")!;
+    const main = new Pool(gateway.listeners[0]!.url, { connections: 1, keepAliveTimeout: 30_000 });
+    track(() => main.close());
+    let connects = 0;
+    main.on("connect", () => connects++);
+    const body = async () => (await main.request({ path: "/", method: "GET" })).body.text();
+    expect(await body()).toBe("main-1");
+    expect((await rawRequest(`${extra.url}/`)).body.toString()).toBe("extra");
+
+    write(config(listener("main", "main-2"), listener("third", "third")));
+    const answer = await rawRequest(`${admin}/reload`, { method: "POST" });
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toMatchObject({ result: "applied", trigger: "admin", changes: { listeners: { kept: ["main"], added: ["third"], removed: ["extra"] } } });
+
+    expect(await body()).toBe("main-2");
+    expect(connects).toBe(1);
+    const third = gateway.listeners.find((l) => l.name === "third")!;
+    expect((await rawRequest(`${third.url}/`)).body.toString()).toBe("third");
+    expect(gateway.listeners.map((l) => l.name)).toEqual(["main", "third"]);
+    await expect(rawRequest(`${extra.url}/`)).rejects.toThrow(/ECONNREFUSED/);
+    const config_ = (await rawRequest(`${admin}/config`)).json<{ listeners: Array<{ name: string }> }>();
+    expect(config_.listeners.map((l) => l.name)).toEqual(["main", "third"]);
+  });
+
+  it("a refused reload names the file's line on the admin API and in the log, and the running configuration keeps serving", async () => {
+    const upstream = await labelEcho();
+    const { gateway, file, logs, admin, write } = await startFileGateway(policyConfig("A", upstream.url));
+    const url = `${gateway.listeners[0]!.url}/x`;
+
+    // A typo in the schema: line 9 is the backend.
+    write(policyConfig("B", upstream.url).replace("backend: {", "backend: { retry: 2,"));
+    const typo = await rawRequest(`${admin}/reload`, { method: "POST" });
+    expect(typo.status).toBe(422);
+    expect(typo.json()).toMatchObject({
+      result: "refused",
+      code: "PCS_ERR_CONFIG_INVALID",
+      generation: 1,
+      issues: [{ file, line: 9, path: ["listeners", 0, "routes", 0, "backend", "retry"] }],
+    });
+
+    // A plugin that would load without a grant it needs: refused at load, pointing at its entry (line 11).
+    write(policyConfig("B", upstream.url).replace(", capabilities: { counters: true }", ""));
+    const denied = await rawRequest(`${admin}/reload`, { method: "POST" });
+    expect(denied.json()).toMatchObject({ code: "PCS_ERR_PLUGIN_CAPABILITY_DENIED", issues: [{ file, line: 11, path: ["plugins", "count"] }] });
+
+    const status = (await rawRequest(`${admin}/reload`)).json<Record<string, any>>();
+    expect(status).toMatchObject({ file, generation: 1, applied: 0, refused: 2, lastRefused: { code: "PCS_ERR_PLUGIN_CAPABILITY_DENIED" } });
+    const logged = logs.filter((l) => String(l.msg).startsWith("configuration reload refused"));
+    expect(logged.map((l) => l.code)).toEqual(["PCS_ERR_CONFIG_INVALID", "PCS_ERR_PLUGIN_CAPABILITY_DENIED"]);
+    expect(String(logged[0]!.msg)).toContain(`${file}:9:`);
+    expect(await get(url)).toMatchObject({ status: 200, order: "A", response: "A" });
+    expect(gateway.generation).toBe(1);
+  });
+
+  it("a gateway started from a configuration object has nothing to reload", async () => {
+    const gateway = await startTestGateway(singleRoute("{ echo: true }"));
+    expect(await gateway.reload()).toMatchObject({ result: "refused", code: "PCS_ERR_RELOAD_UNAVAILABLE", generation: 1 });
+    const answer = await rawRequest(`http://127.0.0.1:${gateway.admin!.port}/reload`, { method: "POST" });
+    expect(answer.status).toBe(409);
+  });
+});
