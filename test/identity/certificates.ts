@@ -11,7 +11,8 @@ import { join } from "node:path";
 export interface TestPki {
   dir: string;
   /** Absolute paths of the server's certificate and key, and of the client CA bundle and its CRL. */
-  files: { serverCert: string; serverKey: string; clientCa: string; crl: string };
+  /** `crl` revokes "revoked"; `laterCrl`, issued after it, revokes "alice" too. */
+  files: { serverCert: string; serverKey: string; clientCa: string; crl: string; laterCrl: string };
   /** PEM text of the server certificate (clients trust it). */
   serverCa: string;
   client(name: ClientName): { cert: string; key: string };
@@ -54,9 +55,12 @@ export function createTestPki(): TestPki {
   );
   run("ca", "-config", "ca.cnf", "-revoke", "revoked.pem");
   run("ca", "-config", "ca.cnf", "-gencrl", "-out", "client-ca.crl.pem");
+  run("ca", "-config", "ca.cnf", "-revoke", "alice.pem");
+  run("ca", "-config", "ca.cnf", "-gencrl", "-out", "client-ca-later.crl.pem");
   return {
     dir,
-    files: { serverCert: at("server.pem"), serverKey: at("server.key"), clientCa: at("client-ca.pem"), crl: at("client-ca.crl.pem") },
+    files: { serverCert: at("server.pem"), serverKey: at("server.key"), clientCa: at("client-ca.pem"), crl: at("client-ca.crl.pem"),
+      laterCrl: at("client-ca-later.crl.pem") },
     serverCa: readFileSync(at("server.pem"), "utf8"),
     client: (name) => ({ cert: readFileSync(at(`${name}.pem`), "utf8"), key: readFileSync(at(`${name}.key`), "utf8") }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
