@@ -102,13 +102,16 @@ function createPlainBackend(
   });
   const label = config.name ?? route.name;
   const { logger } = pools;
-  const outliers = new OutlierDetector(config.outlierDetection, targets.map((t) => t.health), (index, forMs) =>
-    logger?.warn({ backend: label, target: targets[index]!.origin, forMs }, "upstream target ejected"),
-  );
+  const balancer = new Balancer(targets, config.loadBalancing.policy, config.loadBalancing.hashKey);
+  const outliers = new OutlierDetector(config.outlierDetection, targets.map((t) => t.health), (index, forMs) => {
+    balancer.invalidate();
+    logger?.warn({ backend: label, target: targets[index]!.origin, forMs }, "upstream target ejected");
+  });
   if (config.healthCheck) {
-    const checker = new HealthChecker(config.healthCheck, targets, (target, healthy) =>
-      logger?.warn({ backend: label, target: (target as UpstreamTarget).origin, healthy }, "upstream target health changed"),
-    );
+    const checker = new HealthChecker(config.healthCheck, targets, (target, healthy) => {
+      balancer.invalidate();
+      logger?.warn({ backend: label, target: (target as UpstreamTarget).origin, healthy }, "upstream target health changed");
+    });
     pools.addChecker(checker);
   }
   const { retries } = config;
@@ -117,7 +120,7 @@ function createPlainBackend(
     kind: "upstream",
     name: config.name,
     targets,
-    balancer: new Balancer(targets, config.loadBalancing.policy, config.loadBalancing.hashKey),
+    balancer,
     outliers,
     budget: new RetryBudget(retries.budget.ratio, retries.budget.minPerSecond, retries.budget.windowMs),
     retryMethods: new Set(retries.methods.map((m) => m.toUpperCase())),

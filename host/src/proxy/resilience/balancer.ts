@@ -29,6 +29,9 @@ export class Balancer<T extends BalancedTarget> {
   readonly #ring: Array<{ point: number; target: T }> = [];
   readonly #hashKey: CompiledExpression | undefined;
   #cursor = 0;
+  /** The candidates, kept until a health change (invalidate) or the end of the earliest ejection. */
+  #candidatesCache: T[] | undefined;
+  #cacheValidUntil = 0;
 
   constructor(
     private readonly targets: T[],
@@ -59,10 +62,18 @@ export class Balancer<T extends BalancedTarget> {
     return smoothWeighted(candidates);
   }
 
+  /** A target's health changed: the next pick recomputes the candidates. */
+  invalidate(): void {
+    this.#candidatesCache = undefined;
+  }
+
   #candidates(now: number): T[] {
+    if (this.#candidatesCache !== undefined && now < this.#cacheValidUntil) return this.#candidatesCache;
     let best = Number.POSITIVE_INFINITY;
     let found: T[] = [];
+    let validUntil = Number.POSITIVE_INFINITY;
     for (const target of this.targets) {
+      if (target.health.ejected(now)) validUntil = Math.min(validUntil, target.health.ejectedUntil);
       if (!target.health.available(now) || target.priority > best) continue;
       if (target.priority < best) {
         best = target.priority;
@@ -70,6 +81,8 @@ export class Balancer<T extends BalancedTarget> {
       }
       found.push(target);
     }
+    this.#candidatesCache = found;
+    this.#cacheValidUntil = validUntil;
     return found;
   }
 
