@@ -103,16 +103,21 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
 
   /** Builds and checks the next generation beside the running one, then switches listeners and admin views to it at once. */
-  const apply = async (next: LoadedConfig): Promise<{ generation: number; changes: ReloadChanges }> => {
+  const refuseIfStopping = (): void => {
     if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
+  };
+  const apply = async (next: LoadedConfig): Promise<{ generation: number; changes: ReloadChanges }> => {
+    refuseIfStopping();
     const previous = current;
     const generation = await Generation.build(next, state, { number: previous.number + 1, flows: options.flows, previous });
     const drainMs = previous.config.shutdown.drainTimeoutMs;
-    let change: Awaited<ReturnType<ListenerSet["prepare"]>>;
+    let change: Awaited<ReturnType<ListenerSet["prepare"]>> | undefined;
     try {
-      if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
+      refuseIfStopping();
       change = await listeners.prepare(generation.runtimes, drainMs);
+      refuseIfStopping(); // the gateway may have been closed while listeners were bound
     } catch (error) {
+      await change?.abort();
       await generation.close(previous);
       throw error;
     }

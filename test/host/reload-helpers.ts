@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { startGateway, type Gateway } from "../../host/src/index.js";
 import { tempFile } from "../support/cli.js";
@@ -14,9 +15,13 @@ export interface FileGateway {
   write(yaml: string): void;
 }
 
-/** Starts a gateway from a real configuration file (so it can be reloaded), capturing its log; stopped by stopAll(). */
-export async function startFileGateway(yaml: string): Promise<FileGateway> {
-  const file = tempFile("gateway.yaml", yaml);
+/**
+ * Starts a gateway from a real configuration file (so it can be reloaded), written in `folder` or a new
+ * temporary one, capturing its log; stopped by stopAll().
+ */
+export async function startFileGateway(yaml: string, folder?: string): Promise<FileGateway> {
+  const file = folder ? join(folder, "gateway.yaml") : tempFile("gateway.yaml", yaml);
+  writeFileSync(file, yaml);
   const logs: Array<Record<string, unknown>> = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _encoding, callback) {

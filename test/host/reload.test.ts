@@ -1,9 +1,14 @@
+import { writeFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
+import { connect } from "node:tls";
+import { generate } from "selfsigned";
 import { Pool } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { loaderStats } from "../../host/src/runtime/plugin-loader.js";
 import { policyPath } from "../runtime/support/policies.js";
 import { routesYaml, singleRoute, startTestGateway } from "../support/gateway.js";
+import { tempFile } from "../support/cli.js";
 import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
 import { startFileGateway, until } from "./reload-helpers.js";
 
@@ -126,6 +131,19 @@ describe("hot reload", () => {
     expect(gateway.generation).toBe(1);
   });
 
+  it("a reload installs a TLS listener's renewed certificate on the same server", async () => {
+    const folder = dirname(await writeCertificates("first"));
+    const yaml = "listeners:\n  - { name: secure, host: 127.0.0.1, port: 0, tls: { cert: cert.pem, key: key.pem }, routes: [] }\nadmin: { port: 0 }\nreload: { watch: false }\n";
+    const { gateway, admin } = await startFileGateway(yaml, folder);
+    const port = gateway.listeners[0]!.port;
+    expect(await certificateName(port)).toBe("first");
+    await writeCertificates("second", folder);
+    const answer = await rawRequest(`${admin}/reload`, { method: "POST" });
+    expect(answer.json()).toMatchObject({ result: "applied", changes: { listeners: { kept: ["secure"], added: [] } } });
+    expect(gateway.listeners[0]!.port).toBe(port);
+    expect(await certificateName(port)).toBe("second");
+  });
+
   it("a gateway started from a configuration object has nothing to reload", async () => {
     const gateway = await startTestGateway(singleRoute("{ echo: true }"));
     expect(await gateway.reload()).toMatchObject({ result: "refused", code: "PCS_ERR_RELOAD_UNAVAILABLE", generation: 1 });
@@ -133,3 +151,23 @@ describe("hot reload", () => {
     expect(answer.status).toBe(409);
   });
 });
+
+/** Writes cert.pem and key.pem for `name` (a new temporary folder unless `folder`); returns the cert's path. */
+async function writeCertificates(name: string, folder?: string): Promise<string> {
+  const pems = await generate([{ name: "commonName", value: name }], { keySize: 2048, algorithm: "sha256" });
+  const cert = folder ? join(folder, "cert.pem") : tempFile("cert.pem", pems.cert);
+  writeFileSync(cert, pems.cert);
+  writeFileSync(join(dirname(cert), "key.pem"), pems.private);
+  return cert;
+}
+
+/** The common name of the certificate a TLS listener presents to a new connection. */
+function certificateName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      resolve(String(socket.getPeerCertificate().subject.CN));
+      socket.destroy();
+    });
+    socket.on("error", reject);
+  });
+}

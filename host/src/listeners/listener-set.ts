@@ -60,7 +60,7 @@ export class ListenerSet {
     try {
       for (const [name, runtime] of runtimes) {
         const open = this.#open.get(name);
-        if (open && sameAddress(open.slot.runtime.config, runtime.config)) kept.push([open, runtime, prepareServerUpdate(open.server, runtime, this.baseDir)]);
+        if (open && sameAddress(open.slot.runtime.config, runtime.config)) kept.push([open, runtime, this.#prepareUpdate(open, runtime)]);
         else added.set(name, await this.#bind(runtime));
       }
     } catch (error) {
@@ -109,11 +109,19 @@ export class ListenerSet {
     return [...[...this.#open.values()].map((open) => open.server), ...this.#closing];
   }
 
+  #prepareUpdate(open: OpenListener, runtime: ListenerRuntime): () => void {
+    try {
+      return prepareServerUpdate(open.server, runtime, this.baseDir);
+    } catch (error) {
+      throw new PortcullisError("PCS_ERR_LISTEN_FAILED", `listener "${runtime.name}" cannot use its TLS files: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   async #bind(runtime: ListenerRuntime): Promise<OpenListener> {
     const slot: ListenerSlot = { runtime };
-    const server = createListenerServer(slot, this.baseDir);
     const { host, port } = runtime.config;
     try {
+      const server = createListenerServer(slot, this.baseDir);
       const address = boundAddress(await listen(server, port, host), runtime.protocol);
       return { server, slot, address };
     } catch (error) {
