@@ -72,6 +72,9 @@ function sideTable(results) {
     add("instantiate one policy (bench/policy-call)", `${call.instantiateMilliseconds} ms`, "");
   }
   for (const [label, us] of Object.entries(side.capabilityBridge ?? {})) add(`capability bridge: ${label}`, `${us} us`, "bench/capabilities-bridge.js");
+  for (const [label, us] of Object.entries(side.observabilityHooks ?? {})) {
+    add(`observability: ${label}`, `${us} us per request`, "bench/observability/hooks.mjs: the hooks a policy-free request calls (goal: at most 5% of a request)");
+  }
   const load = side.pluginLoad;
   if (load) {
     const phases = (p) => `after spawn: plugin loaded ${formatSpread(p.pluginLoadedMs, 0)}, listening ${formatSpread(p.listeningMs, 0)}, first request ${formatSpread(p.firstRequestMs, 0)} ms`;

@@ -29,6 +29,14 @@ export async function capabilityBridgeFigures(logDir) {
   return figures;
 }
 
+/** CPU per request of the observability hooks (bench/observability/hooks.mjs): `{ metrics, "traces 1%" }` in us. */
+export async function observabilityHookFigures(logDir) {
+  const stdout = await runNodeScript("observability-hooks", "observability/hooks.mjs", ["200000"], logDir);
+  const figures = {};
+  for (const match of stdout.matchAll(/^\s{2}(\S.*?)\s+[\d.]+ us\s+\(hooks: ([\d.]+) us\)$/gm)) if (Number(match[2]) > 0) figures[match[1]] = Number(match[2]);
+  return figures;
+}
+
 /** A piscina round trip with no policy, under each atomics mode (bench/lib/pool-round-trip.js). */
 export async function poolRoundTripFigures(logDir, iterations) {
   return JSON.parse(await runNodeScript("pool-round-trip", "lib/pool-round-trip.js", [String(iterations)], logDir));
