@@ -73,10 +73,12 @@ describe("hot reload", () => {
   });
 
   it("POST /reload opens added listeners, drains removed ones and keeps the unchanged one's keep-alive connection", async () => {
+    const upstream = await labelEcho();
     const listener = (name: string, body: string) =>
       `  - name: ${name}\n    host: 127.0.0.1\n    port: 0\n    routes:\n      - name: all\n        backend: { directResponse: { status: 200, body: "${body}" } }\n`;
+    const extraListener = `  - name: extra\n    host: 127.0.0.1\n    port: 0\n    routes:\n      - name: all\n        backend: { url: "${upstream.url}" }\n`;
     const config = (...listeners: string[]) => `listeners:\n${listeners.join("")}admin: { host: 127.0.0.1, port: 0 }\nreload: { watch: false }\n`;
-    const { gateway, admin, write } = await startFileGateway(config(listener("main", "main-1"), listener("extra", "extra")));
+    const { gateway, admin, write } = await startFileGateway(config(listener("main", "main-1"), extraListener));
     const extra = gateway.listeners.find((l) => l.name === "extra")!;
     const main = new Pool(gateway.listeners[0]!.url, { connections: 1, keepAliveTimeout: 30_000 });
     track(() => main.close());
@@ -84,7 +86,9 @@ describe("hot reload", () => {
     main.on("connect", () => connects++);
     const body = async () => (await main.request({ path: "/", method: "GET" })).body.text();
     expect(await body()).toBe("main-1");
-    expect((await rawRequest(`${extra.url}/`)).body.toString()).toBe("extra");
+    // A request in flight on the listener about to be removed.
+    const inFlight = rawRequest(`${extra.url}/slow`);
+    await until(() => upstream.held.length === 1, 5_000, "the request on extra upstream");
 
     write(config(listener("main", "main-2"), listener("third", "third")));
     const answer = await rawRequest(`${admin}/reload`, { method: "POST" });
@@ -97,6 +101,9 @@ describe("hot reload", () => {
     expect((await rawRequest(`${third.url}/`)).body.toString()).toBe("third");
     expect(gateway.listeners.map((l) => l.name)).toEqual(["main", "third"]);
     await expect(rawRequest(`${extra.url}/`)).rejects.toThrow(/ECONNREFUSED/);
+    // ... finishes: removing a listener drains it.
+    upstream.held[0]!();
+    expect((await inFlight).status).toBe(200);
     const config_ = (await rawRequest(`${admin}/config`)).json<{ listeners: Array<{ name: string }> }>();
     expect(config_.listeners.map((l) => l.name)).toEqual(["main", "third"]);
   });
