@@ -44,7 +44,7 @@ function trustOptions(mtls: ClientCertificatesConfig, baseDir: string): SecureCo
 /** The metadata a request starts with: the verified client certificate of its connection, if any. */
 export function clientCertificateMetadata(socket: object): Array<[string, string]> | undefined {
   const entry = identities.get(socket)?.entry;
-  return entry ? [entry] : undefined;
+  return entry ? [[entry[0], entry[1]]] : undefined; // a fresh list per request: flows replace or edit it
 }
 
 /** Records what a new TLS connection proved; read back by the request handlers and clientCertificateMetadata. */
