@@ -13,6 +13,7 @@ export { Config, ConfigProblem } from "./api/config";
 export { JsonValue, JsonKind, isJsonContentType } from "./api/json";
 export { JsonPath, JsonMatch } from "./api/json-path";
 export { Base64, Base64Url } from "./api/base64";
+export { Hex } from "./api/hex";
 export { Utf8 } from "./api/utf8";
 export { QueryParam, parseQuery, formDecode, formEncode } from "./api/query";
 export { Wire } from "./api/wire";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fakeExpressions, loadPolicy, type RequestInput, type TestPolicy } from "../../sdk/src/testing/index.js";
 import { buildFixture } from "./support/fixtures.js";
@@ -49,6 +50,27 @@ describe("Base64 and Base64Url", () => {
     expect(run("base64", "+/8=")).toEqual({ decoded: "fbff", urlDecoded: null });
     expect(run("base64", "Q").urlDecoded).toBeNull();
     expect(run("base64", "QR").urlDecoded).toBeNull();
+  });
+});
+
+describe("Hex", () => {
+  it("encodes lower-case and decodes either case, matching Node", () => {
+    for (let length = 0; length <= 33; length++) {
+      const bytes = Buffer.from(Array.from({ length }, (_, i) => (i * 151 + 7) & 0xff));
+      expect(run("base64", bytes.toString("base64")).decoded).toBe(hex(bytes)); // Hex.encode of the decoded bytes
+      expect(run("hex", hex(bytes))).toEqual({ decoded: hex(bytes), lower: true });
+      expect(run("hex", hex(bytes).toUpperCase())).toEqual({ decoded: hex(bytes), lower: length === 0 || !/[a-f]/.test(hex(bytes)) });
+    }
+  });
+
+  it("refuses odd lengths and non-hex digits", () => {
+    for (const bad of ["a", "abc", "0g", "g0", " 0", "0x00", "éé"]) expect(run("hex", bad).decoded, bad).toBeNull();
+  });
+
+  it("Crypto.sha256Hex is the hex SHA-256 of the UTF-8 text", () => {
+    for (const text of ["", "abc", "café", "key\u0000client"]) {
+      expect(run("sha256-hex", text).digest).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+    }
   });
 });
 

@@ -122,10 +122,13 @@ describe("round trips through the echo policy", () => {
     });
   });
 
-  it("rejects a value outside an enum before calling the guest, and a broken instance stays broken", async () => {
+  it("rejects a value outside an enum before calling the guest; the broken instance stays broken, the harness moves on", async () => {
     const fresh = await loadPolicy(wasmPath);
+    const broken = fresh.instance;
     const fault = { request: requestHead(), fault: { kind: "nope" }, response: { status: 500, headers: [] }, body: new Uint8Array(), metadata: [] };
     expect(() => fresh.onFault(fault as never)).toThrow(PolicyTrapError);
-    expect(() => fresh.describe()).toThrow(PolicyInstanceDeadError);
+    expect(() => broken.describe()).toThrow(PolicyInstanceDeadError);
+    expect(fresh.instance).not.toBe(broken);
+    expect(fresh.describe()).toMatchObject({ name: "echo", version: "1.2.3" }); // on the fresh instance
   });
 });

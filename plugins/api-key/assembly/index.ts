@@ -33,17 +33,9 @@ const SCHEMA = `{
   "additionalProperties": false
 }`;
 
-const HEX = "0123456789abcdef";
-
-function hexOf(bytes: Uint8Array): string {
-  const out = new Array<string>(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = HEX.charAt(bytes[i] >> 4) + HEX.charAt(bytes[i] & 15);
-  return out.join("");
-}
-
 /** Lower-case hex SHA-256 of `text`, as UTF-8 bytes ready for a constant-time comparison. */
 function digestOf(text: string): Uint8Array {
-  return Utf8.encode(hexOf(Crypto.sha256(Utf8.encode(text))));
+  return Utf8.encode(Crypto.sha256Hex(text));
 }
 
 class ApiKeyEntry {

@@ -2,7 +2,6 @@
 // queries or consumer names, and keys have one length whatever the request.
 import { Crypto, Headers } from "@portcullis/sdk";
 
-const HEX = "0123456789abcdef";
 /** Separates key parts; cannot occur in a method, path, query or JSON text from CEL. */
 const SEPARATOR = "\u0000";
 /** Stands for an absent header in a variant key (an empty one is "" and must differ). */
@@ -11,16 +10,9 @@ const ABSENT = "\u0001";
 /** Prefix of every key this policy writes (v1: the value format of entry.ts). */
 const PREFIX = "cache:v1:";
 
-function digestHex(text: string): string {
-  const digest = Crypto.sha256(Uint8Array.wrap(String.UTF8.encode(text)));
-  const out = new Array<string>(digest.length);
-  for (let i = 0; i < digest.length; i++) out[i] = HEX.charAt(digest[i] >> 4) + HEX.charAt(digest[i] & 15);
-  return out.join("");
-}
-
 /** The key of the request without Vary: scope, method, path, query and the configured parts (JSON texts). */
 export function primaryKey(scope: string, method: string, path: string, query: string, parts: Array<string>): string {
-  return PREFIX + digestHex([scope, method, path, query].concat(parts).join(SEPARATOR));
+  return PREFIX + Crypto.sha256Hex([scope, method, path, query].concat(parts).join(SEPARATOR));
 }
 
 /** The key of one variant: the primary key and the request's values of the fields the response varies on. */
@@ -30,7 +22,7 @@ export function variantKey(primary: string, names: Array<string>, headers: Heade
     const values = headers.getAll(names[i]);
     parts.push(names[i] + SEPARATOR + (values.length == 0 ? ABSENT : values.join(", ")));
   }
-  return PREFIX + digestHex(parts.join(SEPARATOR));
+  return PREFIX + Crypto.sha256Hex(parts.join(SEPARATOR));
 }
 
 /** The field names of every `Vary` header, lower-case, deduplicated and sorted ("*" kept as is). */

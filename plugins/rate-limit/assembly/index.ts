@@ -13,7 +13,6 @@ import { CONFIG_SCHEMA } from "./schema";
 
 /** Metadata key of the current state, for the response flow, later policies and expressions. */
 const METADATA_KEY = "rateLimit";
-const HEX = "0123456789abcdef";
 
 class RateLimit extends Policy {
   keyExpression: u32 = 0;
@@ -130,10 +129,7 @@ function evaluateText(handle: u32): string | null {
 /** Keys may be secrets (API keys) or long (claims): counters see a SHA-256 of them, never the value. */
 function clientKey(key: string | null, clientAddress: string): string {
   const text = key === null ? "address\u0000" + clientAddress : "key\u0000" + key;
-  const digest = Crypto.sha256(Uint8Array.wrap(String.UTF8.encode(text)));
-  const out = new Array<string>();
-  for (let i = 0; i < 16; i++) out.push(HEX.charAt(digest[i] >> 4) + HEX.charAt(digest[i] & 15));
-  return out.join("");
+  return Crypto.sha256Hex(text).substring(0, 32); // the first 16 bytes are plenty to tell clients apart
 }
 
 function metadataOf(state: LimitState, tier: string, headers: Array<Header>): JsonValue {

@@ -1,5 +1,6 @@
 // W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/#traceparent-header):
 // version "-" trace-id "-" parent-id "-" trace-flags, all lower-case hex.
+import { Hex } from "@portcullis/sdk";
 
 export class TraceParent {
   constructor(public traceId: string, public parentId: string, public sampled: bool) {}
@@ -20,15 +21,15 @@ const VERSION_00_LENGTH = 55;
 export function parseTraceparent(value: string): TraceParent | null {
   if (value.length < VERSION_00_LENGTH) return null;
   const version = value.substring(0, 2);
-  if (!isLowerHex(version) || version == "ff") return null;
+  if (!Hex.isLowerHex(version) || version == "ff") return null;
   if (value.length > VERSION_00_LENGTH && (version == "00" || value.charCodeAt(VERSION_00_LENGTH) != 0x2d)) return null;
   if (value.charCodeAt(2) != 0x2d || value.charCodeAt(35) != 0x2d || value.charCodeAt(52) != 0x2d) return null;
   const traceId = value.substring(3, 35);
   const parentId = value.substring(36, 52);
   const flags = value.substring(53, 55);
-  if (!isLowerHex(traceId) || !isLowerHex(parentId) || !isLowerHex(flags)) return null;
+  if (!Hex.isLowerHex(traceId) || !Hex.isLowerHex(parentId) || !Hex.isLowerHex(flags)) return null;
   if (isAllZero(traceId) || isAllZero(parentId)) return null;
-  return new TraceParent(traceId, parentId, (hexDigit(flags.charCodeAt(1)) & 1) != 0);
+  return new TraceParent(traceId, parentId, (Hex.digit(flags.charCodeAt(1)) & 1) != 0);
 }
 
 /**
@@ -36,21 +37,8 @@ export function parseTraceparent(value: string): TraceParent | null {
  * last digit becomes 1 rather than drawing again.
  */
 export function idFrom(bytes: Uint8Array, from: i32, to: i32): string {
-  const digits = "0123456789abcdef";
-  let id = "";
-  for (let i = from; i < to; i++) id += digits.charAt(bytes[i] >> 4) + digits.charAt(bytes[i] & 15);
+  const id = Hex.encode(bytes.subarray(from, to));
   return isAllZero(id) ? id.substring(0, id.length - 1) + "1" : id;
-}
-
-function isLowerHex(text: string): bool {
-  for (let i = 0; i < text.length; i++) if (hexDigit(text.charCodeAt(i)) < 0) return false;
-  return true;
-}
-
-function hexDigit(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
 }
 
 function isAllZero(text: string): bool {

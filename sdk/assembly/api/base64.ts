@@ -52,6 +52,7 @@ function decodeWith(text: string, length: i32, c62: i32, c63: i32): Uint8Array |
   return out;
 }
 
+/** Base64 with the standard alphabet and padding (RFC 4648 section 4); decoding accepts only canonical text. */
 export namespace Base64 {
   /** Standard alphabet with `=` padding. */
   export function encode(bytes: Uint8Array): string {
@@ -68,6 +69,7 @@ export namespace Base64 {
   }
 }
 
+/** Base64url without padding (RFC 4648 section 5, as JWS uses it); decoding accepts only canonical text. */
 export namespace Base64Url {
   /** URL-safe alphabet without padding (RFC 7515 section 2). */
   export function encode(bytes: Uint8Array): string {

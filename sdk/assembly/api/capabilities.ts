@@ -11,6 +11,8 @@ import {
   JsonSchemaValidateResult, KvDeleteResult, KvGetResult, KvSetResult,
 } from "../bindings/generated";
 import { Box } from "../runtime/abi";
+import { Hex } from "./hex";
+import { Utf8 } from "./utf8";
 
 export {
   BucketState, CountersTakeResult as TakeResult,
@@ -24,6 +26,7 @@ export {
 
 const NO_FIELDS: Array<LogField> = [];
 
+/** The `log` capability: structured log lines at the gateway's configured level. */
 export namespace Log {
   export function write(level: LogLevel, message: string, fields: Array<LogField> = NO_FIELDS): void {
     logWrite(level, message, fields);
@@ -35,6 +38,7 @@ export namespace Log {
   export function field(name: string, value: string): LogField { return new LogField(name, value); }
 }
 
+/** The `clock` capability: wall-clock and monotonic time. */
 export namespace Clock {
   /** Wall-clock milliseconds since the Unix epoch. */
   export function nowMs(): u64 { return clockNowMs(); }
@@ -42,14 +46,18 @@ export namespace Clock {
   export function monotonicNs(): u64 { return clockMonotonicNs(); }
 }
 
+/** The `random` capability: cryptographically secure random bytes. */
 export namespace Random {
   /** `length` cryptographically secure random bytes (at most 65,536). */
   export function bytes(length: u32): Uint8Array { return randomBytes(length); }
 }
 
+/** The `crypto` capability: hashes, HMAC, constant-time comparison and signature and password checks by the host. */
 export namespace Crypto {
   export function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array { return cryptoHash(algorithm, data); }
   export function sha256(data: Uint8Array): Uint8Array { return cryptoHash(HashAlgorithm.Sha256, data); }
+  /** Lower-case hex SHA-256 of `text`'s UTF-8 bytes: store keys that never hold the value itself. */
+  export function sha256Hex(text: string): string { return Hex.encode(cryptoHash(HashAlgorithm.Sha256, Utf8.encode(text))); }
   export function hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
     return cryptoHmac(algorithm, key, data);
   }
@@ -65,6 +73,7 @@ export namespace Crypto {
   }
 }
 
+/** The `counters` capability: shared counters and token buckets, atomic in the store. */
 export namespace Counters {
   /** Adds `delta` in a fixed window of `windowMs` and returns the new value and time to reset. */
   export function increment(key: string, delta: i64, windowMs: u64): CountersIncrementResult {
@@ -80,12 +89,14 @@ export namespace Counters {
   }
 }
 
+/** The `kv` capability: a shared key-value store with expiry. */
 export namespace Kv {
   export function get(key: string): KvGetResult { return kvGet(key); }
   export function set(key: string, value: Uint8Array, ttlMs: u64): KvSetResult { return kvSet(key, value, ttlMs); }
   export function remove(key: string): KvDeleteResult { return kvDelete(key); }
 }
 
+/** The `http` capability: outbound HTTP calls to hosts the operator allows. */
 export namespace Http {
   /** Sends a request to an allow-listed host and waits for the whole response. */
   export function fetch(method: string, url: string, headers: Array<Header> = [], body: Uint8Array | null = null, timeoutMs: u32 = 5000): HttpFetchResult {
@@ -93,6 +104,7 @@ export namespace Http {
   }
 }
 
+/** The `metrics` capability: counters, gauges and histograms in the gateway's metrics. */
 export namespace Metrics {
   export function counterAdd(name: string, value: f64, labels: Array<MetricsLabel> = []): void { metricsCounterAdd(name, labels, value); }
   export function gaugeSet(name: string, value: f64, labels: Array<MetricsLabel> = []): void { metricsGaugeSet(name, labels, value); }
@@ -100,6 +112,7 @@ export namespace Metrics {
   export function label(name: string, value: string): MetricsLabel { return new MetricsLabel(name, value); }
 }
 
+/** The `expression` capability: CEL expressions compiled once and evaluated per request. */
 export namespace Expression {
   /** Compiles a CEL expression once (in `configure`); keep the handle. */
   export function compile(source: string): ExpressionCompileResult { return expressionCompile(source); }
@@ -107,16 +120,19 @@ export namespace Expression {
   export function evaluate(handle: u32): ExpressionEvaluateResult { return expressionEvaluate(handle); }
 }
 
+/** The `files` capability: read files the operator grants. */
 export namespace Files {
   /** The content of an allow-listed file. */
   export function read(path: string): FilesReadResult { return filesRead(path); }
 }
 
+/** The `geo` capability: the country of an IP address from the operator's database. */
 export namespace Geo {
   /** ISO 3166-1 alpha-2 country of an IP address (`ok` null when unknown). */
   export function country(address: string): GeoCountryResult { return geoCountry(address); }
 }
 
+/** The `json-schema` capability: JSON Schema compiled once and validated by the host. */
 export namespace JsonSchema {
   export function compile(schema: string): JsonSchemaCompileResult { return jsonSchemaCompile(schema); }
   /** An empty list of violations means valid. */

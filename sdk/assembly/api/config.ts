@@ -12,6 +12,7 @@ export class ConfigProblem {
   unsupported: bool = false;
 }
 
+/** A policy's `with:` block as `configure` reads it: typed getters that record the first problem for `init` to report. */
 export class Config {
   constructor(
     public readonly json: JsonValue,

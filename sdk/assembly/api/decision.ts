@@ -16,6 +16,7 @@ enum Outcome {
   Internal,
 }
 
+/** What a flow function returns: go on (with edits) or answer the client directly. */
 export class Decision {
   private outcome: Outcome = Outcome.Next;
   private status: i32 = -1;

@@ -4,6 +4,7 @@ import { Expression } from "./capabilities";
 import { Config } from "./config";
 import { JsonValue } from "./json";
 
+/** A configuration value that is either a literal or a CEL expression evaluated per request. */
 export class DynamicValue {
   private constructor(public readonly literal: string, private readonly expression: i64) {}
 

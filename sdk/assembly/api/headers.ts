@@ -2,6 +2,7 @@
 // Lookups ignore case; the gateway already sends names in lower case.
 import { Header } from "../bindings/generated";
 
+/** A message's headers: case-insensitive, multi-valued, in the order received. */
 export class Headers {
   constructor(public readonly list: Array<Header> = []) {}
 

@@ -6,6 +6,7 @@ const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS_IN_MONTH: Array<i32> = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** HTTP dates (IMF-fixdate, RFC 9110 section 5.6.7) as milliseconds since the epoch. */
 export class HttpDate {
   /** Milliseconds since the Unix epoch of an IMF-fixdate, or -1 when `text` is not one. */
   static parse(text: string): i64 {

@@ -80,6 +80,7 @@ function readIpv6(text: string, out: Uint8Array): bool {
   return true;
 }
 
+/** An IPv4 or IPv6 address (IPv4 held IPv4-mapped), parsed strictly. */
 export class IpAddress {
   /** 16 bytes; IPv4 in its IPv4-mapped form. */
   constructor(public readonly bytes: Uint8Array) {}
@@ -133,6 +134,7 @@ export class IpAddress {
   }
 }
 
+/** An address range in CIDR notation whose host bits are zero. */
 export class CidrRange {
   /** `prefix` counts bits of the 16-byte form (an IPv4 /8 is 104 here). */
   constructor(public readonly network: Uint8Array, public readonly prefix: i32) {}
@@ -182,6 +184,7 @@ export class CidrParse {
   constructor(public readonly range: CidrRange | null, public readonly error: string) {}
 }
 
+/** A list of CIDR ranges read from configuration, for allow and deny lists. */
 export class CidrList {
   constructor(public readonly ranges: Array<CidrRange> = []) {}
 

@@ -39,6 +39,7 @@ export class JsonMatch {
 
 let lastError = "";
 
+/** A compiled JSONPath (a subset of RFC 9535) that finds, sets, removes and renames places in a JsonValue. */
 export class JsonPath {
   private constructor(public readonly text: string, private readonly segments: Array<Segment>) {}
 

@@ -15,6 +15,7 @@ export enum JsonKind {
   Object,
 }
 
+/** A JSON document or value: parse, build, read and edit, serialised faithfully. */
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;

@@ -51,6 +51,7 @@ export class RequestInfo {
   }
 }
 
+/** The request as a request-flow policy sees it: the head, the body when declared, and metadata. */
 export class Request extends RequestInfo {
   readonly metadata: Metadata;
   constructor(public readonly data: PolicyRequest) {
@@ -66,6 +67,7 @@ export class Request extends RequestInfo {
   }
 }
 
+/** The upstream's response as a response-flow policy sees it. */
 export class Response {
   readonly headers: Headers;
   readonly request: RequestInfo;

@@ -2,6 +2,7 @@
 import { MetadataEntry } from "../bindings/generated";
 import { JsonValue } from "./json";
 
+/** JSON values earlier policies attached to the exchange, by key. */
 export class Metadata {
   constructor(public readonly entries: Array<MetadataEntry> = []) {}
 

@@ -10,6 +10,7 @@ import { Fault, Request, Response } from "./messages";
 
 export { BodyNeed, Flow };
 
+/** The base class of every policy: its descriptor fields and the flow functions to override. */
 export abstract class Policy {
   /** The flows this policy handles; the gateway refuses to attach it to others. */
   flows: Array<Flow> = [Flow.Request];
@@ -34,14 +35,17 @@ export abstract class Policy {
   /** Reads the configuration once per instance; report problems through `config.invalid()`. */
   configure(config: Config): void {}
 
+  /** The request flow: inspect or edit the request, or answer it (default: go on). */
   onRequest(request: Request): Decision {
     return Decision.next();
   }
 
+  /** The response flow: inspect or edit the upstream's response, or replace it (default: go on). */
   onResponse(response: Response): Decision {
     return Decision.next();
   }
 
+  /** The fault flow: reshape an error response the gateway or a policy produced (default: go on). */
   onFault(fault: Fault): Decision {
     return Decision.next();
   }

@@ -4,6 +4,7 @@
 
 const REPLACEMENT: i32 = 0xfffd;
 
+/** UTF-8 encoding and decoding of strings (invalid input replaced or refused). */
 export namespace Utf8 {
   /** `text` as UTF-8 bytes. */
   export function encode(text: string): Uint8Array {

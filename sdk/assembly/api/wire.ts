@@ -6,6 +6,7 @@ const TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
 /** Headers that frame the message or the connection: the gateway owns them. */
 const FRAMING = ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"];
 
+/** Checks of header names and values against HTTP's grammar, and the headers the gateway owns. */
 export namespace Wire {
   /** A non-empty RFC 9110 token: letters, digits and ``!#$%&'*+-.^_`|~``, e.g. a header name. */
   export function isToken(text: string): bool {

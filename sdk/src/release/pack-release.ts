@@ -61,7 +61,8 @@ export async function packRelease(outDir: string): Promise<string> {
     for (const item of SHIPPED) await cp(join(sdkRoot, item), join(stage, item), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
     });
-    await rm(join(stage, "dist/release"), { recursive: true, force: true });
+    // Repository tools: the release script itself and the reference generator (needs typescript).
+    for (const tool of ["dist/release", "dist/reference"]) await rm(join(stage, tool), { recursive: true, force: true });
     const { scripts: _scripts, ...published } = sdk;
     await writeFile(join(stage, "package.json"), `${JSON.stringify({
       ...published,
