@@ -1,13 +1,12 @@
-import type { Server } from "node:http";
 import { dirname, resolve } from "node:path";
 import type { DestinationStream, Logger } from "pino";
-import { createAdminServer, type AdminRoutes } from "./admin/admin-server.js";
+import { AdminListener } from "./admin/admin-listener.js";
+import type { AdminRoutes } from "./admin/admin-server.js";
 import { addReloadRoutes, configRoute, defaultAdminRoutes } from "./admin/default-routes.js";
 import { parseConfigObject, parseConfigText, type LoadedConfig } from "./config/load-config.js";
 import type { GatewayConfig, GatewayConfigInput } from "./config/schema.js";
 import { PortcullisError } from "./errors.js";
-import { boundAddress, ListenerSet, type BoundAddress } from "./listeners/listener-set.js";
-import { listen } from "./listeners/listener-server.js";
+import { ListenerSet, type BoundAddress } from "./listeners/listener-set.js";
 import { createLogger } from "./logging.js";
 import { Observability } from "./observability/observability.js";
 import type { FlowRunner } from "./proxy/flow-runner.js";
@@ -36,7 +35,8 @@ export interface Gateway {
   logger: Logger;
   /** The listeners open now. */
   readonly listeners: Array<BoundAddress & { name: string }>;
-  admin: BoundAddress | undefined;
+  /** The admin listener's address now (a reload may move it). */
+  readonly admin: BoundAddress | undefined;
   /** The admin endpoints answering GET; add a path here to serve it. */
   adminRoutes: AdminRoutes;
   /** The admin endpoints answering POST (POST /reload). */
@@ -65,7 +65,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const loaded = startText === undefined ? withAdmin(resolveConfig(input), options.admin) : read(startText);
   const { config, baseDir } = loaded;
   const logger = options.logger ?? createLogger(config.logging, options.logDestination);
-  const observability = new Observability(config.observability);
+  const observability = new Observability(config.observability, logger);
   const state: GatewayState = { logger, observer: observability.observer, draining: false, inFlight: 0, tunnels: new Set(), onIdle: undefined };
   let current: Generation;
   try {
@@ -79,8 +79,8 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const retiring = new Set<Generation>();
   let ready = false;
   let closed = false;
-  let adminServer: Server | undefined;
   let stopWatching = (): void => undefined;
+  let watching = false;
 
   const adminRoutes = defaultAdminRoutes(
     config,
@@ -98,6 +98,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     pluginSchemasOf(current),
   );
   const adminActions: AdminRoutes = new Map();
+  const admin = new AdminListener(adminRoutes, adminActions);
   observability.attachPolicies(current.policies);
   observability.addAdminRoutes(adminRoutes);
   adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
@@ -112,17 +113,20 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     const generation = await Generation.build(next, state, { number: previous.number + 1, flows: options.flows, previous });
     const drainMs = previous.config.shutdown.drainTimeoutMs;
     let change: Awaited<ReturnType<ListenerSet["prepare"]>> | undefined;
+    let adminChange: Awaited<ReturnType<AdminListener["prepare"]>>;
     try {
       refuseIfStopping();
       change = await listeners.prepare(generation.runtimes, drainMs);
+      adminChange = await admin.prepare(previous.config.admin, next.config.admin, drainMs);
       refuseIfStopping(); // the gateway may have been closed while listeners were bound
     } catch (error) {
-      await change?.abort();
+      await Promise.all([change?.abort(), adminChange?.abort()]);
       await generation.close(previous);
       throw error;
     }
     // The cutover: synchronous, so every request accepted from here on is served by the new generation.
     change.apply();
+    adminChange?.apply();
     current = generation;
     observability.attachPolicies(generation.policies);
     adminRoutes.set("/config", configRoute(next.config, pluginSchemasOf(generation)));
@@ -140,28 +144,24 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const watch = (settings: GatewayConfig): void => {
     stopWatching();
     const { watch: enabled, debounceMs } = settings.reload;
-    stopWatching = file !== undefined && enabled ? watchConfigFile(file, debounceMs, () => void reloader.reload("file"), logger) : () => undefined;
+    watching = file !== undefined && enabled;
+    stopWatching = watching ? watchConfigFile(file!, debounceMs, () => void reloader.reload("file"), logger) : () => undefined;
   };
-  let watching = false;
   addReloadRoutes(adminRoutes, adminActions, reloader, () => watching);
 
   const closeNow = async (): Promise<void> => {
     closed = true;
     stopWatching();
     for (const socket of state.tunnels) socket.destroy();
-    await Promise.all([listeners.close(), adminServer && closeServer(adminServer)]);
+    await Promise.all([listeners.close(), admin.close()]);
     await Promise.all([...retiring].map((old) => old.close(current)));
     await current.close();
     await observability.close();
   };
 
-  let admin: BoundAddress | undefined;
   try {
     await listeners.open(current.runtimes);
-    if (config.admin.enabled) {
-      adminServer = createAdminServer(adminRoutes, adminActions);
-      admin = boundAddress(await bindAdmin(adminServer, config.admin.port, config.admin.host), "http");
-    }
+    await admin.open(config.admin);
   } catch (error) {
     await closeNow();
     if (error instanceof PortcullisError) throw error;
@@ -169,14 +169,12 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   }
   ready = true;
   watch(config);
-  watching = file !== undefined && config.reload.watch;
 
   const drain = async (deadlineMs: number): Promise<void> => {
     state.draining = true;
     stopWatching();
     listeners.stopAccepting();
-    adminServer?.close();
-    adminServer?.closeIdleConnections();
+    admin.stopAccepting();
     if (state.inFlight > 0) {
       await new Promise<void>((resolveIdle) => {
         const timer = setTimeout(resolveIdle, deadlineMs);
@@ -197,7 +195,9 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     get listeners() {
       return listeners.addresses;
     },
-    admin,
+    get admin() {
+      return admin.address;
+    },
     adminRoutes,
     adminActions,
     get generation() {
@@ -230,23 +230,8 @@ function pluginSchemasOf(generation: Generation): Map<string, Record<string, unk
 
 /** Settings a reload cannot apply to a running process: they keep their value until the next start. */
 function needRestart(before: GatewayConfig, after: GatewayConfig): string[] {
-  const fixed = { admin: (c: GatewayConfig) => c.admin, "logging.format": (c: GatewayConfig) => c.logging.format, observability: (c: GatewayConfig) => c.observability };
+  const fixed = { "logging.format": (c: GatewayConfig) => c.logging.format, observability: (c: GatewayConfig) => c.observability };
   return Object.entries(fixed)
     .filter(([, of]) => JSON.stringify(of(before)) !== JSON.stringify(of(after)))
     .map(([name]) => name);
-}
-
-async function bindAdmin(server: Server, port: number, host: string) {
-  try {
-    return await listen(server, port, host);
-  } catch (error) {
-    throw new PortcullisError("PCS_ERR_LISTEN_FAILED", `admin server cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function closeServer(server: Server): Promise<void> {
-  const closed = server.listening ? new Promise((resolveClose) => server.once("close", resolveClose)) : undefined;
-  server.close();
-  server.closeAllConnections();
-  await closed;
 }

@@ -9,7 +9,7 @@ import { loaderStats } from "../../host/src/runtime/plugin-loader.js";
 import { policyPath } from "../runtime/support/policies.js";
 import { routesYaml, singleRoute, startTestGateway } from "../support/gateway.js";
 import { tempFile } from "../support/cli.js";
-import { rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
+import { deadPort, rawRequest, startUpstream, stopAll, track } from "../support/servers.js";
 import { startFileGateway, until } from "./reload-helpers.js";
 
 afterEach(stopAll);
@@ -149,6 +149,18 @@ describe("hot reload", () => {
     expect(answer.json()).toMatchObject({ result: "applied", changes: { listeners: { kept: ["secure"], added: [] } } });
     expect(gateway.listeners[0]!.port).toBe(port);
     expect(await certificateName(port)).toBe("second");
+  });
+
+  it("a reload that moves the admin listener answers on the old address, then serves on the new one only", async () => {
+    const yaml = (admin: string) => `listeners:\n  - { name: main, host: 127.0.0.1, port: 0, routes: [] }\nadmin: ${admin}\nreload: { watch: false }\n`;
+    const { gateway, admin, write } = await startFileGateway(yaml("{ host: 127.0.0.1, port: 0 }"));
+    const port = await deadPort();
+    write(yaml(`{ host: 127.0.0.1, port: ${port} }`));
+    const answer = await rawRequest(`${admin}/reload`, { method: "POST" });
+    expect(answer.json()).toMatchObject({ result: "applied", changes: { needRestart: [] } });
+    expect(gateway.admin!.port).toBe(port);
+    expect((await rawRequest(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    await until(() => rawRequest(`${admin}/healthz`).then(() => false, () => true), 5_000, "the old admin address to close");
   });
 
   it("a gateway started from a configuration object has nothing to reload", async () => {

@@ -79,7 +79,7 @@ export class ListenerSet {
           open.slot.runtime = runtime;
         }
         for (const name of removed) {
-          this.#closeGracefully(this.#open.get(name)!.server, drainMs);
+          closeGracefully(this.#open.get(name)!.server, drainMs, this.#closing);
           this.#open.delete(name);
         }
         for (const [name, open] of added) this.#open.set(name, open);
@@ -131,26 +131,30 @@ export class ListenerSet {
     }
   }
 
-  /** A removed listener: no new connections; keep-alive ones close as soon as they are idle, all by `drainMs`. */
-  #closeGracefully(server: Server, drainMs: number): void {
-    this.#closing.add(server);
-    server.close();
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
-    server.closeIdleConnections();
-    server.once("close", () => {
-      clearInterval(idle);
-      clearTimeout(deadline);
-      this.#closing.delete(server);
-    });
-  }
+}
+
+/**
+ * A server a reload removed: no new connections; keep-alive ones close as soon as they are idle, all by
+ * `drainMs`. It stays in `closing` until closed, so that closing the gateway can cut it short.
+ */
+export function closeGracefully(server: Server, drainMs: number, closing: Set<Server>): void {
+  closing.add(server);
+  server.close();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+  server.closeIdleConnections();
+  server.once("close", () => {
+    clearInterval(idle);
+    clearTimeout(deadline);
+    closing.delete(server);
+  });
 }
 
 function sameAddress(a: ListenerConfig, b: ListenerConfig): boolean {
   return a.host === b.host && a.port === b.port && Boolean(a.tls) === Boolean(b.tls);
 }
 
-async function closeNow(server: Server): Promise<void> {
+export async function closeNow(server: Server): Promise<void> {
   const closed = server.listening ? new Promise((resolve) => server.once("close", resolve)) : undefined;
   server.close();
   server.closeAllConnections();
