@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { answerName, answerStatus, eventually, load, recordingFaults, route, sleep, startFleetmate, tally } from "./support.js";
+import { answerName, answerStatus, chunks, eventually, load, recordingFaults, route, sleep, startFleetmate, tally } from "./support.js";
 
 afterEach(stopAll);
 
@@ -45,7 +45,15 @@ outlierDetection: { consecutiveFailures: 4, baseEjectionMs: 60000 }
   });
 
   it("never retries a POST by default; retries a GET up to attempts; retries a POST when its method is listed", async () => {
-    const failing = await startFleetmate("f", answerStatus(503));
+    const bodies: string[] = [];
+    const failing = await startFleetmate("f", (req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        bodies.push(body);
+        answerStatus(503)(req, res);
+      });
+    });
     const gateway = await startTestGateway(
       routesYaml(`
       - name: default
@@ -64,9 +72,16 @@ outlierDetection: { consecutiveFailures: 4, baseEjectionMs: 60000 }
     expect(failing.hits).toBe(2 + 3); // 1 + attempts (2)
     expect((await rawRequest(gateway.url("/posts"), { method: "POST" })).status).toBe(503);
     expect(failing.hits).toBe(5 + 4);
-    // A POST with a streamed body cannot be replayed, so it is not retried even when listed.
+    // A small declared body is read first, and every try sends it whole.
+    bodies.length = 0;
     expect((await rawRequest(gateway.url("/posts"), { method: "POST", body: "payload" })).status).toBe(503);
-    expect(failing.hits).toBe(9 + 1);
+    expect(failing.hits).toBe(9 + 4);
+    expect(bodies).toEqual(["payload", "payload", "payload", "payload"]);
+    // A chunked body, or one over retries.bufferBytes, is streamed: it cannot be replayed, so it is not retried.
+    expect((await rawRequest(gateway.url("/posts"), { method: "POST", body: chunks("a", "b") })).status).toBe(503);
+    expect(failing.hits).toBe(13 + 1);
+    expect((await rawRequest(gateway.url("/posts"), { method: "POST", body: "x".repeat(70_000) })).status).toBe(503);
+    expect(failing.hits).toBe(14 + 1);
   });
 
   it("a 100%-failing backend sees no more than (1 + budget ratio) x the offered load", async () => {
@@ -139,5 +154,9 @@ timeouts: { totalMs: 400 }
     expect(failing.hits).toBe(6); // 3 tries each
     expect(flows.faults.map((f) => f.code)).toEqual(["PCS_ERR_UPSTREAM_RESET", "PCS_ERR_UPSTREAM_RESET"]);
     expect(new Set(flows.faults.map((f) => f.requestId)).size).toBe(2);
+    expect(gateway.logs.filter((l) => l.msg === "request").map((l) => [l.status, l.tries])).toEqual([
+      [502, 3],
+      [502, 3],
+    ]);
   });
 });

@@ -80,6 +80,11 @@ export function answerStatus(status: number): RequestListener {
   };
 }
 
+/** A request body sent chunked (no Content-Length), for rawRequest. */
+export async function* chunks(...parts: string[]): AsyncIterable<Buffer> {
+  for (const part of parts) yield Buffer.from(part);
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` every 20 ms for up to `withinMs`; returns whether it became true. */

@@ -24,6 +24,12 @@ export const retrySchema = z
       .default(["connect-failure", "reset"])
       .describe("Failures that are retried: connect-failure (refused, unreachable, TLS), reset (closed before the head), timeout (per try)."),
     statuses: z.array(z.number().int().min(400).max(599)).default([502, 503]).describe("Upstream statuses that are retried."),
+    bufferBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(65_536)
+      .describe("Request bodies up to this size (declared Content-Length) are read first so they can be retried or mirrored; 0: never."),
     perTryTimeoutMs: positiveMs.optional().describe("Each try must get the response head within this; the backend's totalMs still bounds them all."),
     backoff: z
       .strictObject({

@@ -13,7 +13,7 @@ import { echoPayload, readBody } from "./echo.js";
 import { defaultErrorResponse, faultOf } from "./error-response.js";
 import { Exchange } from "./exchange.js";
 import { sendMirror } from "./resilience/mirror.js";
-import { endTryWithBody, retryAfterError, retryAfterStatus, startTry } from "./resilience/upstream-tries.js";
+import { bufferBodyFirst, endTryWithBody, retryAfterError, retryAfterStatus, startTry } from "./resilience/upstream-tries.js";
 import type { ErrorResponse, FaultDetails, FlowDecision } from "./flow-runner.js";
 import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
 import { UpstreamAbort } from "./upstream-abort.js";
@@ -174,6 +174,14 @@ function sendAnswer(ex: Exchange, status: number, headers: readonly string[], bo
 
 /** `streamLimit` >= 0: the body has no Content-Length, so count it on the way (-1: Node enforces the length). */
 function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: number): void {
+  if (ex.requestBody === undefined && bufferBodyFirst(ex, backend, headerValue(ex.rawHeaders, "content-length"))) {
+    return void readBody(ex.req, backend.config.retries.bufferBytes)
+      .then((bytes) => {
+        ex.requestBody = bytes;
+        forwardUpstream(ex, backend, streamLimit);
+      }, (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"))
+      .catch((error: unknown) => failed(ex, error));
+  }
   const target = backend.balancer.pick(ex);
   if (target === undefined) return noAvailableTarget(ex, backend, streamLimit);
   const { config } = backend;
@@ -407,6 +415,7 @@ function onResponseClose(this: WithExchange<ServerResponse>): void {
       bytes: ex.bytesSent,
       durationMs: round(performance.now() - ex.startedAt),
       upstreamMs: round(ex.upstreamMs),
+      tries: ex.attempt > 0 ? ex.attempt + 1 : undefined,
       error: ex.faultCode,
       detail: ex.faultDetail,
       aborted: ex.clientGone || undefined,

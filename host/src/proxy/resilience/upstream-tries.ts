@@ -11,6 +11,17 @@ import { tryFailureOf } from "../upstream-errors.js";
 
 export type Resend = (ex: Exchange, target: UpstreamTarget) => void;
 
+/**
+ * Whether to read the request body into memory before the first try, so it can be retried or mirrored:
+ * only a declared body of at most retries.bufferBytes, on a method this backend may retry (or mirror).
+ */
+export function bufferBodyFirst(ex: Exchange, backend: UpstreamBackend, contentLength: string | undefined): boolean {
+  if (contentLength === undefined || contentLength === "0") return false;
+  const { retries } = backend.config;
+  const useful = backend.mirror !== undefined || (retries.attempts > 0 && backend.retryMethods.has(ex.method));
+  return useful && Number(contentLength) <= retries.bufferBytes;
+}
+
 export function startTry(ex: Exchange, backend: UpstreamBackend, target: UpstreamTarget): void {
   ex.target = target;
   ex.tryTimedOut = false;
