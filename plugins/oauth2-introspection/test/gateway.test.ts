@@ -124,6 +124,30 @@ ${routesYaml(`
     expect((await rawRequest(gateway.url("/"), bearer("late"))).json()).toMatchObject({ code: "TOKEN_EXPIRED" });
   });
 
+  it("puts the claims in metadata oauth2 by default, where CEL reads them", async () => {
+    const endpoint = await introspectionEndpoint({ t: { active: true, sub: "alice", client_id: "batch", exp: now() + 600 } });
+    const upstream = await echoUpstream();
+    const gateway = await startTestGateway(`
+plugins:
+  oauth2-introspection:
+    path: ${builtPolicy("oauth2-introspection")}
+    capabilities: { http: { allow: ["${new URL(endpoint.url).host}"] }, kv: true, clock: true, crypto: true }
+    limits: { timeoutMs: 3000 }
+  headers: { path: ${builtPolicy("headers")}, capabilities: { expression: true } }
+${routesYaml(`
+      - name: all
+        policies:
+          request:
+            - plugin: oauth2-introspection
+              with: { endpoint: "${endpoint.url}/introspect", clientId: gateway, clientSecret: "${SECRET}" }
+            - plugin: headers
+              when: 'metadata.oauth2.client_id == "batch"'
+              with: { set: { x-subject: { expression: metadata.oauth2.sub } } }
+        backend: { url: ${upstream.url} }
+`)}`);
+    expect((await rawRequest(gateway.url("/"), bearer("t"))).json<Seen>().headers["x-subject"]).toBe("alice");
+  });
+
   it("sends the credentials in the form with clientAuth: post", async () => {
     const endpoint = await introspectionEndpoint({ t: { active: true, sub: "alice" } });
     const upstream = await echoUpstream();
