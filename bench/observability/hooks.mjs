@@ -1,9 +1,8 @@
 // CPU time of the observability hooks alone, per request, in this process (less sensitive to a busy
-// machine than the load run): the metrics observer, and tracing at 1% sampling (an unsampled request
-// still extracts and injects trace context), each driven through the hooks a policy-free proxied
-// request calls. Usage: node bench/observability/hooks.mjs [requests=200000]   (build first)
-import { GatewayMetrics } from "../../host/dist/observability/gateway-metrics.js";
-import { RequestTracing } from "../../host/dist/observability/request-tracing.js";
+// machine than the load run): the gateway's observer with metrics on (and the debug view with no
+// client, as by default), and with tracing alone at 1% sampling (an unsampled request still extracts
+// and injects trace context), driven through the hooks a policy-free proxied request calls. Usage: node bench/observability/hooks.mjs [requests=200000]   (build first)
+import { Observability } from "../../host/dist/observability/observability.js";
 
 const requests = Number(process.argv[2] ?? 200_000);
 const listener = { name: "bench" };
@@ -24,9 +23,9 @@ function measure(label, observer) {
   const run = (n) => {
     for (let i = 0; i < n; i++) {
       const ex = exchange(i);
-      observer?.onRequestStart(ex);
-      observer?.onUpstreamStart(ex, ["host", "upstream", "x-request-id", ex.requestId]);
-      observer?.onRequestEnd(ex, 200);
+      observer.onRequestStart(ex);
+      observer.onUpstreamStart(ex, ["host", "upstream", "x-request-id", ex.requestId]);
+      observer.onRequestEnd(ex, 200);
     }
   };
   run(20_000); // warm-up
@@ -36,9 +35,14 @@ function measure(label, observer) {
   return { label, usPerRequest: (used.user + used.system) / requests };
 }
 
-const tracing = new RequestTracing({ endpoint: "http://127.0.0.1:9/v1/traces", headers: {}, sampling: 0.01, serviceName: "bench", batchDelayMs: 60_000, exportTimeoutMs: 1_000 });
-const results = [measure("none (loop and exchange only)", undefined), measure("metrics", new GatewayMetrics()), measure("traces 1%", tracing)];
-await tracing.close().catch(() => undefined);
+/** The gateway's observer for these settings, as startGateway builds it (debug view on, no client). */
+function observability({ metrics = false, traces = false, debug = false }) {
+  const tracesConfig = { enabled: traces, endpoint: "http://127.0.0.1:9/v1/traces", headers: {}, sampling: 0.01, serviceName: "bench", batchDelayMs: 60_000, exportTimeoutMs: 1_000 };
+  return new Observability({ metrics: { enabled: metrics }, traces: tracesConfig, debug: { enabled: debug, maxClients: 4 } });
+}
+const hubs = [observability({}), observability({ metrics: true, debug: true }), observability({ traces: true })];
+const results = [measure("none (loop and exchange only)", hubs[0].observer), measure("metrics", hubs[1].observer), measure("traces 1%", hubs[2].observer)];
+await Promise.all(hubs.map((hub) => hub.close().catch(() => undefined)));
 const base = results[0].usPerRequest;
 console.log(`observability hooks, ${requests} requests, CPU per request (node ${process.version})`);
 for (const r of results) console.log(`  ${r.label.padEnd(30)} ${r.usPerRequest.toFixed(2)} us   (hooks: ${(r.usPerRequest - base).toFixed(2)} us)`);

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { AdminRoutes } from "../admin/admin-server.js";
 import { DebugView } from "./debug-view.js";
 import { GatewayMetrics, type PoolGauges } from "./gateway-metrics.js";
@@ -23,11 +24,19 @@ export class Observability {
   readonly #debug: DebugView | undefined;
   #policies: ObservedPolicies | undefined;
 
-  constructor(config: ObservabilityConfig) {
+  /** `logger` hears of an observer that threw (once per kind of error, not per request). */
+  constructor(config: ObservabilityConfig, logger?: Logger) {
     this.#metrics = config.metrics.enabled ? new GatewayMetrics() : undefined;
     this.#tracing = config.traces.enabled ? new RequestTracing(config.traces) : undefined;
     this.#debug = config.debug.enabled ? new DebugView(config.debug.maxClients) : undefined;
-    this.observer = combineObservers([this.#metrics, this.#tracing, this.#debug].filter((o) => o !== undefined));
+    const reported = new Set<string>();
+    const failed = (error: unknown): void => {
+      const key = String(error);
+      if (reported.has(key)) return;
+      reported.add(key);
+      logger?.error({ err: error }, "an observability hook failed (the request goes on unobserved there)");
+    };
+    this.observer = combineObservers([this.#metrics, this.#tracing, this.#debug].filter((o) => o !== undefined), failed);
   }
 
   /** The runtime whose pool the metrics watch and whose policies' metrics /metrics merges in. */

@@ -42,17 +42,32 @@ export const NO_OBSERVER: RequestObserver = Object.freeze({
   wantsCallDetail: () => false,
 });
 
-/** One observer standing for several, called in order. */
-export function combineObservers(observers: readonly RequestObserver[]): RequestObserver {
+/**
+ * One observer standing for several, called in order. A hook that throws (a bug) is reported to
+ * `failed` and goes no further: observing a request must never fail it, nor the process.
+ */
+export function combineObservers(observers: readonly RequestObserver[], failed: (error: unknown) => void): RequestObserver {
   if (observers.length === 0) return NO_OBSERVER;
-  if (observers.length === 1) return observers[0]!;
+  const each = (call: (o: RequestObserver) => void): void => {
+    for (const observer of observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        failed(error);
+      }
+    }
+  };
   return {
-    onRequestStart: (ex) => observers.forEach((o) => o.onRequestStart(ex)),
-    onUpstreamStart: (ex, headers) => observers.forEach((o) => o.onUpstreamStart(ex, headers)),
-    onUpstreamError: (ex, error) => observers.forEach((o) => o.onUpstreamError(ex, error)),
-    onPolicyFlow: (ex, flow, steps, result) => observers.forEach((o) => o.onPolicyFlow(ex, flow, steps, result)),
-    onRequestEnd: (ex, status) => observers.forEach((o) => o.onRequestEnd(ex, status)),
-    wantsCallDetail: (ex) => observers.some((o) => o.wantsCallDetail(ex)),
+    onRequestStart: (ex) => each((o) => o.onRequestStart(ex)),
+    onUpstreamStart: (ex, headers) => each((o) => o.onUpstreamStart(ex, headers)),
+    onUpstreamError: (ex, error) => each((o) => o.onUpstreamError(ex, error)),
+    onPolicyFlow: (ex, flow, steps, result) => each((o) => o.onPolicyFlow(ex, flow, steps, result)),
+    onRequestEnd: (ex, status) => each((o) => o.onRequestEnd(ex, status)),
+    wantsCallDetail: (ex) => {
+      let wanted = false;
+      each((o) => (wanted ||= o.wantsCallDetail(ex)));
+      return wanted;
+    },
   };
 }
 
