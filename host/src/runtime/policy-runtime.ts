@@ -27,7 +27,7 @@ import type { QuarantineScope } from "./quarantine.js";
 import { validatePlan } from "./validate-plan.js";
 import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js";
 import type { PoolObserver } from "../observability/request-observer.js";
-import { PolicyChannel, type ChannelFailure } from "./channel/policy-channel.js";
+import { PolicyChannel, type ChannelFailure, type ChannelStats } from "./channel/policy-channel.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -281,6 +281,11 @@ export class PolicyRuntime {
   }
 
   renderMetrics(): string {
+  /** What the direct channel has carried (undefined with piscina). */
+  channelStats(): ChannelStats | undefined {
+    return this.#channel?.stats;
+  }
+
     return this.services.renderPrometheus();
   }
 
@@ -293,11 +298,11 @@ export class PolicyRuntime {
 
 /**
  * Which channel carries flows to the workers: the configuration's, else PORTCULLIS_TEST_CHANNEL
- * (so the test suites can run against either), else piscina.
+ * (so the test suites can run against either), else the direct channel.
  */
 function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
-  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
+  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "direct");
 }
 
 /** Runs of a flow whose worker died before it started: the first and one more. */

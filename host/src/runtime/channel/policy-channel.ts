@@ -1,13 +1,17 @@
 import { Worker } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WorkerSetup } from "../flow-messages.js";
 import type { ProgressSlots } from "../flow-deadline.js";
-import { isAnswer, WARM_UP_SLOT, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { isAnswer, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { ResultRing } from "./result-ring.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./channel-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
 
 /** How often the one deadline scanner looks at the flows in progress (budgets and queue timeouts). */
 const SCAN_MS = 5;
+
+/** Each worker's ResultRing: room for hundreds of answers the gateway has not drained yet. */
+const RING_BYTES = 256 * 1024;
 
 /** Runs of a flow whose worker died before it started: the first and one more. */
 const MAX_ATTEMPTS = 2;
@@ -24,6 +28,16 @@ export interface ChannelOptions {
   onMessage: (message: unknown) => void;
   onWorkerReplaced: () => void;
   onError: (error: unknown) => void;
+}
+
+/** What the channel has carried since it started (tests and benchmarks read it). */
+export interface ChannelStats {
+  flows: number;
+  /** Messages that carried flows to workers: fewer than flows when flows arrive together. */
+  batches: number;
+  /** Answers taken from the workers' rings, and answers posted instead (large bodies, moved). */
+  ringAnswers: number;
+  portAnswers: number;
 }
 
 /** A flow that did not complete: given up on (reason) or lost with its worker (error). */
@@ -46,13 +60,16 @@ interface Flow {
 /** One worker thread and the flows sent to it, by slot. */
 interface Lane {
   worker: Worker;
+  ring: ResultRing;
   flows: Map<number, Flow>;
   stopping: boolean;
+  exited: boolean;
 }
 
 /**
  * The channel between the gateway and its policy workers, in place of a piscina pool: its own
- * threads, each fed the flows that arrived in one event-loop turn as one message; one interval
+ * threads, each fed the flows that arrived in one event-loop turn as one message, each answering
+ * through a ring in shared memory that the gateway drains several answers at a time; one interval
  * timer watching every flow's progress slot for its budget and queue timeout instead of a timer per
  * flow. A flow past its budget terminates its worker (replaced at once); flows sent to that worker
  * that never started run again elsewhere.
@@ -63,6 +80,7 @@ export class PolicyChannel {
   #flushing = false;
   #scanner: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly stats: ChannelStats = { flows: 0, batches: 0, ringAnswers: 0, portAnswers: 0 };
   #warmUp: { resolve: (report: WarmUpReport) => void; reject: (error: Error) => void; lane: Lane } | undefined;
 
   constructor(private readonly options: ChannelOptions) {
@@ -108,12 +126,28 @@ export class PolicyChannel {
   }
 
   #spawn(): Lane {
-    const worker = new Worker(WORKER_FILE, { workerData: this.options.setup });
-    const lane: Lane = { worker, flows: new Map(), stopping: false };
-    worker.on("message", (message: unknown) => (isAnswer(message) ? this.#answer(lane, message) : this.options.onMessage(message)));
+    const ring = new ResultRing(RING_BYTES);
+    const worker = new Worker(WORKER_FILE, { workerData: { setup: this.options.setup, ring: ring.buffer } satisfies ChannelWorkerData });
+    const lane: Lane = { worker, ring, flows: new Map(), stopping: false, exited: false };
+    worker.on("message", (message: unknown) => {
+      if (!isAnswer(message)) return this.options.onMessage(message);
+      if (message[0] !== WARM_UP_SLOT) this.stats.portAnswers++;
+      this.#answer(lane, message);
+    });
     worker.on("error", (error) => this.options.onError(error));
     worker.on("exit", () => this.#lost(lane));
+    this.#drain(lane);
     return lane;
+  }
+
+  /** Takes the answers in the lane's ring, then waits for more while the worker lives. */
+  #drain(lane: Lane): void {
+    for (;;) {
+      this.#take(lane);
+      if (lane.exited) return;
+      const next = lane.ring.nextWrite();
+      if (next) return void next.then(() => this.#drain(lane));
+    }
   }
 
   #answer(lane: Lane, [slot, answer, error]: FromWorker): void {
@@ -132,11 +166,21 @@ export class PolicyChannel {
     if (this.#queue.length > 0) this.#schedule();
   }
 
+  #take(lane: Lane): void {
+    lane.ring.drain((answer) => {
+      this.stats.ringAnswers++;
+      this.#answer(lane, answer as FromWorker);
+    });
+  }
+
   /** A worker exited (terminated for a budget, or crashed): its unstarted flows run again elsewhere. */
   #lost(lane: Lane): void {
+    lane.exited = true;
+    this.#drain(lane); // answers it wrote before it ended still count
+    lane.ring.wake();
     const index = this.#lanes.indexOf(lane);
     if (index >= 0) this.#lanes.splice(index, 1);
-    this.#warmUp?.lane === lane && this.#warmUp.reject(new Error("the policy worker exited during warm-up"));
+    if (this.#warmUp?.lane === lane) this.#warmUp.reject(new Error("the policy worker exited during warm-up"));
     const { slots } = this.options;
     const rerun: Flow[] = [];
     for (const [slot, flow] of lane.flows) {
@@ -178,7 +222,11 @@ export class PolicyChannel {
       if (batch) batch.push(flow.task);
       else batches.set(lane, [flow.task]);
     }
-    for (const [lane, batch] of batches) lane.worker.postMessage(batch satisfies ToWorker);
+    for (const [lane, batch] of batches) {
+      lane.worker.postMessage(batch satisfies ToWorker);
+      this.stats.batches++;
+      this.stats.flows += batch.length;
+    }
   };
 
   /** The one deadline timer: queue timeouts of waiting flows, budgets of running ones. */
@@ -193,6 +241,8 @@ export class PolicyChannel {
       flow.resolve(failure("queue", -1, undefined));
     }
     for (const lane of this.#lanes) {
+      // Answers are normally taken when the ring's wait wakes; this bounds a missed wake to one scan.
+      if (lane.flows.size > 0) this.#take(lane);
       for (const [slot, flow] of lane.flows) {
         let state = slots.state(slot);
         if (state === 0 && now - flow.queuedAt >= queueTimeoutMs) {
