@@ -121,7 +121,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
       refuseIfStopping(); // the gateway may have been closed while listeners were bound
     } catch (error) {
       await Promise.all([change?.abort(), adminChange?.abort()]);
-      await generation.close(previous);
+      await generation.close([previous, ...retiring]);
       throw error;
     }
     // The cutover: synchronous, so every request accepted from here on is served by the new generation.
@@ -134,7 +134,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     if (JSON.stringify(previous.config.reload) !== JSON.stringify(next.config.reload)) watch(next.config);
     retiring.add(previous);
     previous
-      .retire(drainMs, generation)
+      .retire(drainMs, () => [current, ...retiring])
       .catch((error: unknown) => logger.error({ err: error, generation: previous.number }, "error while closing a replaced configuration"))
       .finally(() => retiring.delete(previous));
     const { kept, added, removed } = change;
@@ -154,7 +154,9 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     stopWatching();
     for (const socket of state.tunnels) socket.destroy();
     await Promise.all([listeners.close(), admin.close()]);
-    await Promise.all([...retiring].map((old) => old.close(current)));
+    // One at a time, each keeping what a later one shares: the last user of a runtime or store closes it.
+    const older = [...retiring];
+    for (const [i, old] of older.entries()) await old.close([current, ...older.slice(i + 1)]);
     await current.close();
     await observability.close();
   };

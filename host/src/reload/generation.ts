@@ -117,9 +117,9 @@ export class Generation {
 
   /**
    * After a reload: waits for this generation's requests to end (at most `deadlineMs`; past it they are
-   * cut like at shutdown), then closes it. `next` keeps the services it took over.
+   * cut like at shutdown), then closes what no generation still in service (`live()`) shares.
    */
-  async retire(deadlineMs: number, next: Generation): Promise<void> {
+  async retire(deadlineMs: number, live: () => readonly Generation[]): Promise<void> {
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadlineMs);
@@ -129,25 +129,27 @@ export class Generation {
         };
       });
     }
-    await this.close(next);
+    await this.close(live().filter((generation) => generation !== this));
   }
 
   /**
-   * Closes the pools and the policy runtime (once; later calls wait for the first), except what `other`
-   * (the generation that replaced this one, or the running one when this one was refused) still uses.
+   * Closes the pools and the policy runtime (once; later calls wait for the first), except the runtime or
+   * capability services that one of `others` (generations still in service) shares.
    */
-  close(other?: Generation): Promise<void> {
+  close(others: readonly Generation[] = []): Promise<void> {
     this.#closed ??= (async () => {
       this.context.shedder.stop();
       await this.pools.close();
-      if (this.policies !== other?.policies) await this.policies?.close(sharesServices(this.policies, other));
+      const { policies } = this;
+      if (!policies || others.some((other) => other.policies === policies)) return;
+      await policies.close(others.some((other) => sharesServices(policies, other)));
     })();
     return this.#closed;
   }
 }
 
 /** Whether `policies` uses the same capability services as `other`'s (handed over at a reload). */
-export function sharesServices(policies: PolicyRuntime | undefined, other: Generation | undefined): boolean {
+function sharesServices(policies: PolicyRuntime | undefined, other: Generation | undefined): boolean {
   return policies !== undefined && policies.services === other?.policies?.services;
 }
 
