@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plugin } from "../runtime/support/policies.js";
 import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
 import { recordingUpstream, type RecordingUpstream } from "../support/recording-upstream.js";
-import { rawRequest, stopAll } from "../support/servers.js";
+import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver.js";
 import { waitFor } from "./support.js";
 
@@ -91,6 +91,32 @@ describe("traces over OTLP/HTTP", () => {
     const server = only(spans, (s) => s.kind === SERVER);
     expect(server.parentSpanId).toBe("");
     expect(only(spans, (s) => s.kind === CLIENT).spanId).toBe(spanId);
+  });
+
+  it("makes a span per upstream try: a reset first try, then the retry the upstream answers", async () => {
+    let tries = 0;
+    const seen: Array<string | undefined> = [];
+    const flaky = await startUpstream((req, res) => {
+      seen.push(req.headers.traceparent as string | undefined);
+      if (++tries === 1) return void req.socket.destroy(); // reset before any answer: GET is retried
+      res.end("second try");
+    });
+    const retrying = await startTestGateway(
+      gatewayYaml(flaky.url, `observability: { traces: { enabled: true, endpoint: "${receiver.url}/v1/traces", sampling: 1, batchDelayMs: 50 } }`),
+    );
+    const traceId = "9bf92f3577b34da6a3ce929d0e0e473b";
+    const response = await rawRequest(retrying.url("/tagged"), { headers: { traceparent: `00-${traceId}-00f067aa0ba902bc-01` } });
+    expect(response.body.toString()).toBe("second try");
+    const spans = await spansOf(traceId, 4);
+    const server = only(spans, (s) => s.kind === SERVER);
+    const attempts = spans.filter((s) => s.kind === CLIENT).sort((a, b) => Number(a.attributes["portcullis.attempt"]) - Number(b.attributes["portcullis.attempt"]));
+    expect(attempts.map((s) => [s.attributes["portcullis.attempt"], s.statusCode, s.attributes["error.type"]])).toEqual([
+      [1, ERROR, "PCS_ERR_UPSTREAM_RESET"],
+      [2, 0, undefined],
+    ]);
+    for (const attempt of attempts) expect(attempt.parentSpanId).toBe(server.spanId);
+    // Each try carried its own span's context upstream.
+    expect(seen).toEqual(attempts.map((s) => `00-${traceId}-${s.spanId}-01`));
   });
 
   it("records an upstream failure on the attempt and the request span", async () => {
