@@ -144,8 +144,10 @@ ${routesYaml(`
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ code: "PCS_ERR_DEBUG_FILTER" });
 
-    // The first test's clients have gone; the view notices when their sockets close.
-    const open = [await waitFor(() => openStream(debug), (s) => s.status === 200), await openStream(debug)];
+    // The first test's clients have gone; the view notices when their sockets close. HEAD answers at once.
+    const head = await waitFor(() => rawRequest(debug, { method: "HEAD" }), (r) => r.status === 200);
+    expect(head.headers["content-type"]).toBe("text/event-stream");
+    const open = [await openStream(debug), await openStream(debug)];
     await waitFor(async () => open, (streams) => streams.every((s) => s.events.length > 0));
     const refused = await rawRequest(debug);
     expect(refused.status).toBe(503);

@@ -59,6 +59,7 @@ export class DebugView implements RequestObserver {
     if (this.#watchers.size >= this.maxClients) {
       return { status: 503, body: { code: "PCS_ERR_DEBUG_BUSY", message: `${this.maxClients} debug streams are open already (observability.debug.maxClients)` } };
     }
+    if (req.method === "HEAD") return { status: 200, body: "", contentType: "text/event-stream" };
     const watcher: Watcher = { res, filter, dropped: 0 };
     this.#watchers.add(watcher);
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" });
