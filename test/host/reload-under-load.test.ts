@@ -41,10 +41,75 @@ interface Sample {
   status: number | string;
   /** The upstream that answered: which configuration routed the request. */
   server?: string;
+  /** The labels `tag` put on the request (echoed by the upstream) and on the response. */
+  order?: string;
+  responseOrder?: string;
   count?: number;
   /** Date.now() when sent and answered: a counter window boundary between them makes `count` ambiguous. */
   wallSent: number;
   wallDone: number;
+}
+
+/** Continuous keep-alive load: 3 connections, one request at a time each, until stopped (bounded to 150 s). */
+function startLoad(port: number) {
+  const client = new Pool(`http://127.0.0.1:${port}`, { connections: 3, pipelining: 1, keepAliveTimeout: 30_000 });
+  track(() => client.close());
+  let connects = 0;
+  client.on("connect", () => connects++);
+  const samples: Sample[] = [];
+  let stop = false;
+  const hardStop = performance.now() + 150_000;
+  const loop = async (): Promise<void> => {
+    while (!stop && performance.now() < hardStop) {
+      const sample: Sample = { sentAt: performance.now(), wallSent: Date.now(), status: 0, wallDone: 0 };
+      try {
+        const res = await client.request({ path: "/load", method: "GET" });
+        const body = (await res.body.json()) as { server?: string; order?: string; count?: string; code?: string };
+        Object.assign(sample, {
+          status: res.statusCode === 200 ? 200 : `${res.statusCode} ${body.code}`,
+          server: body.server,
+          order: body.order,
+          responseOrder: res.headers["x-response-order"],
+          count: Number(body.count),
+        });
+      } catch (error) {
+        sample.status = (error as Error).message;
+      }
+      sample.wallDone = Date.now();
+      samples.push(sample);
+    }
+  };
+  const loops = [loop(), loop(), loop()];
+  return {
+    samples,
+    connects: () => connects,
+    async stop(): Promise<void> {
+      stop = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** No count repeats within a counter window (a reset of the shared counter would start again from 1). */
+function expectCountsNeverRepeat(samples: Sample[]): void {
+  const byWindow = new Map<number, number[]>();
+  for (const s of samples) {
+    const window = Math.floor(s.wallSent / 60_000);
+    if (window === Math.floor(s.wallDone / 60_000)) byWindow.set(window, [...(byWindow.get(window) ?? []), s.count!]);
+  }
+  for (const counts of byWindow.values()) expect(new Set(counts).size).toBe(counts.length);
+}
+
+/** Per write, the delay from the write to the first request sent after it from which every answer came from its configuration. */
+function effectiveDelays(samples: Sample[], writes: Array<{ label: string; at: number }>, labelOf: (s: Sample) => string | undefined): number[] {
+  return writes.map(({ label, at }, i) => {
+    const end = writes[i + 1]?.at ?? Number.POSITIVE_INFINITY;
+    const inWindow = samples.filter((s) => s.sentAt >= at && s.sentAt < end).sort((a, b) => a.sentAt - b.sentAt);
+    const lastOther = inWindow.findLastIndex((s) => labelOf(s) !== label);
+    const firstNew = inWindow[lastOther + 1];
+    expect(firstNew, `reload ${i + 1}`).toBeDefined();
+    return firstNew!.sentAt - at;
+  });
 }
 
 describe("hot reload under load", () => {
@@ -57,36 +122,9 @@ describe("hot reload under load", () => {
     const upstreams: Record<string, string> = { A: (await upstream("A")).url, B: (await upstream("B")).url };
     const { gateway, file, logs, admin } = await startFileGateway(config("gw", upstreams.A!, 0));
     const compilationsAtStart = loaderStats.compilations;
-    const listener = gateway.listeners[0]!;
 
-    // Continuous keep-alive load: 3 connections, one request at a time each, until the reloads are done (bounded).
-    const client = new Pool(`http://127.0.0.1:${listener.port}`, { connections: 3, pipelining: 1, keepAliveTimeout: 30_000 });
-    track(() => client.close());
-    let connects = 0;
-    client.on("connect", () => connects++);
-    const samples: Sample[] = [];
-    let stop = false;
-    const hardStop = performance.now() + 150_000;
-    const loop = async (): Promise<void> => {
-      while (!stop && performance.now() < hardStop) {
-        const sample: Sample = { sentAt: performance.now(), wallSent: Date.now(), status: 0, wallDone: 0 };
-        try {
-          const res = await client.request({ path: "/load", method: "GET" });
-          const body = (await res.body.json()) as { server?: string; order?: string; count?: string; code?: string };
-          const tagged = body.order === "gw" && res.headers["x-response-order"] === "gw";
-          Object.assign(sample, {
-            status: res.statusCode === 200 && tagged ? 200 : `${res.statusCode} ${body.code ?? "policies did not run"}`,
-            server: body.server,
-            count: Number(body.count),
-          });
-        } catch (error) {
-          sample.status = (error as Error).message;
-        }
-        sample.wallDone = Date.now();
-        samples.push(sample);
-      }
-    };
-    const loops = [loop(), loop(), loop()];
+    const load = startLoad(gateway.listeners[0]!.port);
+    const { samples } = load;
 
     const reloadStatus = async () => (await rawRequest(`${admin}/reload`)).json<{ applied: number; refused: number; lastRefused: Record<string, any> | null }>();
     const writes: Array<{ label: string; at: number }> = [];
@@ -114,37 +152,25 @@ describe("hot reload under load", () => {
       console.log(JSON.stringify(logs.filter((l) => l.msg !== "request").slice(-10), null, 1), JSON.stringify(await reloadStatus()));
       throw error;
     } finally {
-      stop = true;
-      await Promise.all(loops);
+      await load.stop();
     }
 
     // Zero failed or reset requests, and the policies ran on every one.
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+    expect(samples.filter((s) => s.order !== "gw" || s.responseOrder !== "gw")).toEqual([]);
     // The kept listener kept its keep-alive connections: the client never had to reconnect.
-    expect(connects).toBe(3);
+    expect(load.connects()).toBe(3);
 
     // Each reload took effect within 1 s of the write: from the first request it served, every later one
     // until the next write was served by it, and that first request was sent less than 1 s after the write.
-    const delays = writes.map(({ label, at }, i) => {
-      const end = writes[i + 1]?.at ?? Number.POSITIVE_INFINITY;
-      const inWindow = samples.filter((s) => s.sentAt >= at && s.sentAt < end).sort((a, b) => a.sentAt - b.sentAt);
-      const lastOther = inWindow.findLastIndex((s) => s.server !== label);
-      const firstNew = inWindow[lastOther + 1];
-      expect(firstNew, `reload ${i + 1}`).toBeDefined();
-      return firstNew!.sentAt - at;
-    });
+    const delays = effectiveDelays(samples, writes, (s) => s.server);
     console.log(`reload effective after write (ms): ${delays.map((d) => Math.round(d)).join(" ")}; ${samples.length} requests`);
     for (const delay of delays) expect(delay).toBeLessThan(1_000);
 
     // Unchanged plugins were never compiled again; the shared counter went on across reloads (no value
     // repeats within a counter window: a reset would start again from 1).
     expect(loaderStats.compilations).toBe(compilationsAtStart);
-    const byWindow = new Map<number, number[]>();
-    for (const s of samples) {
-      const window = Math.floor(s.wallSent / 60_000);
-      if (window === Math.floor(s.wallDone / 60_000)) byWindow.set(window, [...(byWindow.get(window) ?? []), s.count!]);
-    }
-    for (const counts of byWindow.values()) expect(new Set(counts).size).toBe(counts.length);
+    expectCountsNeverRepeat(samples);
 
     const status = await reloadStatus();
     expect(status).toMatchObject({ applied: 20, refused: 19 });
@@ -154,4 +180,39 @@ describe("hot reload under load", () => {
     expect(refusals).toHaveLength(19);
     expect(String(refusals[0]!.msg)).toContain(`${file}:${INVALID[1]!.line}:`);
   }, 180_000);
+
+  it("reloads that change the policies under load: no failed request, each request labelled by one configuration from start to end", async () => {
+    const upstream = await startUpstream((req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ server: "up", order: req.headers["x-order"], count: req.headers["x-count"] }));
+    });
+    const { gateway, file } = await startFileGateway(config("A", upstream.url, 0));
+    const compilationsAtStart = loaderStats.compilations;
+    const load = startLoad(gateway.listeners[0]!.port);
+    const writes: Array<{ label: string; at: number }> = [];
+    try {
+      await until(() => load.samples.some((s) => s.order === "A"), 5_000, "the first answers");
+      // Each of these replaces the policy runtime (a new worker pool warms up while the old one serves).
+      for (let i = 1; i <= 6; i++) {
+        const label = i % 2 === 1 ? "B" : "A";
+        const at = performance.now();
+        writeFileSync(file, config(label, upstream.url, i));
+        writes.push({ label, at });
+        await until(() => load.samples.some((s) => s.sentAt > at && s.order === label), 10_000, `reload ${i} to ${label}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await load.stop();
+    }
+    const { samples } = load;
+    expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+    // The request flow and the response flow of every request ran on the same configuration.
+    expect(samples.filter((s) => s.order !== s.responseOrder || !s.order)).toEqual([]);
+    expect(load.connects()).toBe(3);
+    expect(loaderStats.compilations).toBe(compilationsAtStart);
+    expectCountsNeverRepeat(samples);
+    const delays = effectiveDelays(samples, writes, (s) => s.order);
+    console.log(`policy-changing reload effective after write (ms): ${delays.map((d) => Math.round(d)).join(" ")}; ${samples.length} requests`);
+    expect(gateway.generation).toBe(7);
+  }, 120_000);
 });
