@@ -11,6 +11,7 @@ import { compileExpression, evaluateCondition, type CompiledExpression } from ".
 import { expressionContextFrom, type ExpressionContext } from "../../capabilities/expression/expression-context.js";
 import { setFlowScope } from "../../capabilities/flow-scope.js";
 import { selectRoute } from "../../routing/select-route.js";
+import { canonicalPath, type PathRefusal } from "../../routing/normalize-path.js";
 import { compileRouteTable, type RouteTable } from "../../routing/route-table.js";
 import type {
   CallRecord,
@@ -144,6 +145,12 @@ export class FlowExecutor {
     );
   }
 
+  #canonicalPath(listener: string, path: string): string | PathRefusal {
+    if (!path.startsWith("/")) return { refused: "not an absolute path" };
+    const paths = this.setup.listeners.find((l) => l.name === listener)?.paths;
+    return paths ? canonicalPath(path, paths) : { refused: `unknown listener "${listener}"` };
+  }
+
   /** Runs request steps; returns a result when the flow ended early (respond or failure). */
   #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): EndedEarly | undefined {
     for (const step of steps) {
@@ -163,12 +170,15 @@ export class FlowExecutor {
         return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
       }
       const edits = decision.val;
+      // A written path is canonicalised as a client's is, before the next policy or routing reads it.
+      const path = edits.path === undefined ? state.head.path : this.#canonicalPath(state.head.listener, edits.path);
+      if (typeof path !== "string") return { ...state.base(), outcome: "failed", failure: invalidPath(step, path.refused) };
       if (edits.method !== undefined || edits.path !== undefined || edits.query !== undefined || edits.headers.length > 0) {
         state.headChanged = true;
         state.head = {
           ...state.head,
           method: edits.method ?? state.head.method,
-          path: edits.path ?? state.head.path,
+          path,
           query: edits.query ?? state.head.query,
           headers: applyHeaderEdits(state.head.headers, edits.headers),
         };
@@ -386,4 +396,10 @@ function describe(error: unknown): string {
 
 function environmentSnapshot(): Record<string, string> {
   return Object.freeze(Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)));
+}
+
+/** A policy wrote a path no client could send (the gateway refuses those with 400). */
+function invalidPath(step: PlanStep, refused: string): PolicyFailure {
+  const message = `policy "${step.name}" returned invalid output: the path it wrote is refused (${refused})`;
+  return { kind: "policy-failed", code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: step.name, instance: step.instance, message };
 }
