@@ -56,21 +56,17 @@ export class RequestTracing implements RequestObserver {
 
   onRequestStart(ex: Exchange): void {
     const parent = this.#propagator.extract(ROOT_CONTEXT, ex.rawHeaders, rawGetter);
-    const request = this.#tracer.startSpan(
-      ex.method,
-      {
-        kind: SpanKind.SERVER,
-        startTime: epochOf(ex.startedAt),
-        attributes: recordingAttributes(parent, () => ({
-          "http.request.method": ex.method,
-          "url.path": ex.path,
-          "client.address": ex.clientIp,
-          "portcullis.listener": ex.listener.name,
-          "portcullis.request_id": ex.requestId,
-        })),
-      },
-      parent,
-    );
+    const request = this.#tracer.startSpan(ex.method, { kind: SpanKind.SERVER, startTime: epochOf(ex.startedAt) }, parent);
+    // An unsampled request (most, at a low ratio) only passes its context on: no attributes to build.
+    if (request.isRecording()) {
+      request.setAttributes({
+        "http.request.method": ex.method,
+        "url.path": ex.path,
+        "client.address": ex.clientIp,
+        "portcullis.listener": ex.listener.name,
+        "portcullis.request_id": ex.requestId,
+      });
+    }
     this.#spans.set(ex, { request, upstream: undefined, attempts: 0 });
   }
 
@@ -160,12 +156,6 @@ function endUpstream(spans: RequestSpans, code: string | undefined, endTime?: nu
     span.setStatus({ code: SpanStatusCode.ERROR, message: code });
   }
   span.end(endTime);
-}
-
-/** Attributes cost a few objects; an unsampled request (the parent says so) skips them. */
-function recordingAttributes(parent: ReturnType<W3CTraceContextPropagator["extract"]>, build: () => Record<string, string>): Record<string, string> | undefined {
-  const context = trace.getSpanContext(parent);
-  return context && (context.traceFlags & 1) === 0 ? undefined : build();
 }
 
 /** performance.now() of this thread -> milliseconds since the epoch. */
