@@ -103,10 +103,10 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   observability.addAdminRoutes(adminRoutes);
   adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
 
-  /** Builds and checks the next generation beside the running one, then switches listeners and admin views to it at once. */
   const refuseIfStopping = (): void => {
     if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
   };
+  /** Builds and checks the next generation beside the running one, then switches listeners and admin views to it at once. */
   const apply = async (next: LoadedConfig): Promise<{ generation: number; changes: ReloadChanges }> => {
     refuseIfStopping();
     const previous = current;
