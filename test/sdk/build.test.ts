@@ -26,6 +26,18 @@ describe("buildPolicy", () => {
     expect((error as PolicyBuildError).problems.join("\n")).toMatch(/fixtures\/broken\/assembly\/index\.ts:7:\d+: error AS\d+/);
   });
 
+  it("points errors inside library generics at the author's call that instantiated them", async () => {
+    const error = await buildPolicy(fixtureDir("broken-generic")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyBuildError);
+    const problems = (error as PolicyBuildError).problems;
+    expect(problems).toContainEqual(expect.stringMatching(
+      /fixtures\/broken-generic\/assembly\/index\.ts:11:20: error AS2339: Property 'toString' does not exist .*\(in ~lib\/util\/string\.ts, instantiated by this call\)$/,
+    ));
+    expect(problems).toContainEqual(expect.stringMatching(/fixtures\/broken-generic\/assembly\/index\.ts:12:5: error AS2365: .*\(in ~lib\/util\/sort\.ts, instantiated by this call\)$/));
+    expect(problems.filter((p) => p.startsWith("~lib/"))).toEqual([]);
+    expect(new Set(problems).size).toBe(problems.length);
+  });
+
   it("produces a component whose capabilities are the interfaces it imports", async () => {
     const info = inspectPolicyComponent((await buildFixture("echo")).component);
     expect(info.capabilities).toEqual(["clock"]);

@@ -28,3 +28,16 @@ export function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * ` "heder" (did you mean "header"?)` for an ajv `additionalProperties` error (compiled with
+ * `verbose: true`, so it carries the object's schema): plugin `with:` keys get the hint gateway keys get.
+ */
+export function unknownPropertyHint(error: { params: unknown; parentSchema?: unknown }): string {
+  const key = (error.params as { additionalProperty: string }).additionalProperty;
+  const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const known = Object.keys(properties ?? {});
+  const suggestion = closestMatch(key, known);
+  const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? ` (expected one of: ${known.join(", ")})` : "";
+  return ` "${key}"${hint}`;
+}

@@ -4,6 +4,7 @@ import { Piscina } from "piscina";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig } from "../config/load-config.js";
 import type { GatewayConfig } from "../config/schema.js";
+import { locatePluginLoadError } from "../config/plugin-load-error.js";
 import { startCapabilityServices, type CapabilityServices, type StoreConfig } from "../capabilities/index.js";
 import type {
   FaultTask,
@@ -334,9 +335,13 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger, reu
   const compiled: CompiledPlugin[] = [];
   const reused = new Map<string, LoadedPlugin>();
   for (const [name, plugin] of Object.entries(config.plugins)) {
-    const kept = await reuse?.(name, plugin, baseDir);
-    if (kept) reused.set(name, kept);
-    else compiled.push(await loadPlugin(name, plugin, baseDir, cacheDir));
+    try {
+      const kept = await reuse?.(name, plugin, baseDir);
+      if (kept) reused.set(name, kept);
+      else compiled.push(await loadPlugin(name, plugin, baseDir, cacheDir));
+    } catch (error) {
+      throw locatePluginLoadError(loaded, name, error);
+    }
   }
   const descriptors = await describePlugins(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
   const plugins = new Map<string, LoadedPlugin>(reused);

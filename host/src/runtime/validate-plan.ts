@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import type { GatewayConfig } from "../config/schema.js";
-import { closestMatch } from "../config/suggest.js";
+import { closestMatch, unknownPropertyHint } from "../config/suggest.js";
 import { compileExpression } from "../capabilities/expression/cel.js";
 import type { PolicyListsConfig } from "./config-schema.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
@@ -19,7 +19,7 @@ const FLOWS = ["request", "response", "fault"] as const;
  */
 export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedPlugin>): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true }); // verbose: the parent schema, for "did you mean"
   const validators = new Map<string, ValidateFunction | undefined>();
   const validatorOf = (name: string, plugin: LoadedPlugin): ValidateFunction | undefined => {
     if (!validators.has(name)) {
@@ -55,7 +55,7 @@ export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedP
         if (validate && !validate(entry.with ?? {})) {
           for (const error of validate.errors ?? []) {
             const segments = error.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
-            const extra = error.keyword === "additionalProperties" ? ` "${(error.params as { additionalProperty: string }).additionalProperty}"` : "";
+            const extra = error.keyword === "additionalProperties" ? unknownPropertyHint(error) : "";
             issues.push({ path: [...path, "with", ...segments], message: `${error.message ?? "is invalid"}${extra} (schema of plugin "${entry.plugin}")` });
           }
         }

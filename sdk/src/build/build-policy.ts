@@ -15,6 +15,7 @@ import { stampWorld } from "../component/world-exports.js";
 import { RESERVED_LOW_MEMORY } from "../component/trap-record.js";
 import { ExportTransform } from "./export-transform.js";
 import { locateDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { installCallSiteMapping } from "./call-sites.js";
 
 /** 160 pages = 10 MiB: room for a 1 MiB body lifted, edited and returned. */
 export const DEFAULT_MAXIMUM_MEMORY_PAGES = 160;
@@ -51,6 +52,7 @@ function entrySource(): string {
 
 export async function buildPolicy(dir: string, options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
+  installCallSiteMapping();
   const root = resolve(dir);
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PolicyPackage;
   const name = (pkg.name ?? "policy").replace(/^@[^/]+\//, "");
@@ -107,7 +109,8 @@ export async function buildPolicy(dir: string, options: BuildOptions = {}): Prom
     reportDiagnostic: (diagnostic: Diagnostic) => diagnostics.push(diagnostic),
   } as never);
 
-  const errors = diagnostics.filter((d) => d.category === 3).map((d) => locateDiagnostic(d, sources, root));
+  // One generic instance can fail the same way several times: each line once.
+  const errors = [...new Set(diagnostics.filter((d) => d.category === 3).map((d) => locateDiagnostic(d, sources, root)))];
   errors.push(...problems);
   if (result.error || errors.length || !coreModule) {
     throw new PolicyBuildError(name, errors.length ? errors : [String(result.error?.message ?? "asc produced no module")]);

@@ -6,7 +6,15 @@ export interface Diagnostic {
   code: number;
   /** asc's DiagnosticCategory: 0 pedantic, 1 info, 2 warning, 3 error */
   category: number;
-  range: { start: number; end: number; source: { normalizedPath: string } | null } | null;
+  range: DiagnosticRange | null;
+  /** For an error in library code: the author's call that instantiated it (see call-sites.ts). */
+  relatedRange?: DiagnosticRange | null;
+}
+
+interface DiagnosticRange {
+  start: number;
+  end: number;
+  source: { normalizedPath: string } | null;
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -26,12 +34,21 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
  * `~lib/@portcullis/sdk/...`; the author's files relative to the project.
  */
 export function locateDiagnostic(diagnostic: Diagnostic, sources: Map<string, string>, projectDir: string): string {
+  const message = `error AS${diagnostic.code}: ${diagnostic.message}`;
   const range = diagnostic.range;
-  if (!range?.source) return `error AS${diagnostic.code}: ${diagnostic.message}`;
-  const path = range.source.normalizedPath;
+  if (!range?.source) return message;
+  const here = place(range, sources, projectDir);
+  const caller = diagnostic.relatedRange?.source && range.source.normalizedPath.startsWith("~lib/") ? diagnostic.relatedRange : undefined;
+  // An error inside a library generic is the author's to fix at the call that instantiated it.
+  return caller ? `${place(caller, sources, projectDir)}: ${message} (in ${here}, instantiated by this call)` : `${here}: ${message}`;
+}
+
+/** `file:line:column` of a range: the author's files relative to the working folder, library files as `~lib/...`. */
+function place(range: DiagnosticRange, sources: Map<string, string>, projectDir: string): string {
+  const path = range.source!.normalizedPath;
   const text = sources.get(path) ?? [...sources.entries()].find(([read]) => read.endsWith(path.replace(/^~lib\//, "")))?.[1];
   const where = text ? lineAndColumn(text, range.start) : undefined;
   const absolute = isAbsolute(path) || path.startsWith("~lib/") ? path : join(projectDir, path);
   const shown = path.startsWith("~lib/") ? path : relative(process.cwd(), absolute) || absolute;
-  return `${shown}${where ? `:${where.line}:${where.column}` : ""}: error AS${diagnostic.code}: ${diagnostic.message}`;
+  return `${shown}${where ? `:${where.line}:${where.column}` : ""}`;
 }
