@@ -16,6 +16,8 @@ export interface TestPki {
   /** PEM text of the server certificate (clients trust it). */
   serverCa: string;
   client(name: ClientName): { cert: string; key: string };
+  /** YAML of an HTTPS listener "main" on 127.0.0.1:0 with this PKI's server certificate and `clientCertificates`; `routes:` follows. */
+  listenerYaml(clientCertificates: string): string;
   remove(): void;
 }
 
@@ -63,6 +65,9 @@ export function createTestPki(): TestPki {
       laterCrl: at("client-ca-later.crl.pem") },
     serverCa: readFileSync(at("server.pem"), "utf8"),
     client: (name) => ({ cert: readFileSync(at(`${name}.pem`), "utf8"), key: readFileSync(at(`${name}.key`), "utf8") }),
+    listenerYaml: (clientCertificates) =>
+      `listeners:\n  - name: main\n    host: 127.0.0.1\n    port: 0\n    tls:\n      cert: ${at("server.pem")}\n      key: ${at("server.key")}\n` +
+      `      clientCertificates: ${clientCertificates}\n`,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

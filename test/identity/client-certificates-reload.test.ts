@@ -29,15 +29,7 @@ describe("mTLS and hot reload", () => {
   it("applies a new CRL on reload: alice, revoked after start, is refused on her next connection", async () => {
     const upstream = await startUpstream((_req, res) => res.end("ok"));
     const yaml = (crl: string) => `
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    tls:
-      cert: ${pki.files.serverCert}
-      key: ${pki.files.serverKey}
-      clientCertificates: { ca: ${pki.files.clientCa}, crl: ${crl}, refuse: status }
-    routes: [ { name: up, backend: { url: "${upstream.url}" } } ]
+${pki.listenerYaml(`{ ca: ${pki.files.clientCa}, crl: ${crl}, refuse: status }`)}    routes: [ { name: up, backend: { url: "${upstream.url}" } } ]
 admin: { host: 127.0.0.1, port: 0 }
 logging: { level: silent }
 reload: { watch: false }

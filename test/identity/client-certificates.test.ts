@@ -30,15 +30,7 @@ plugins:
   headers: { path: ${builtPolicy("headers")}, capabilities: { expression: true } }
   authorize: { path: ${builtPolicy("authorize")}, capabilities: { expression: true } }
 logging: { accessLog: { metadata: [clientCert.fingerprintSha256] } }
-listeners:
-  - name: main
-    host: 127.0.0.1
-    port: 0
-    tls:
-      cert: ${pki.files.serverCert}
-      key: ${pki.files.serverKey}
-      clientCertificates: ${clientCertificates}
-    routes:
+${pki.listenerYaml(clientCertificates)}    routes:
       - name: up
         policies:
           request:${routePolicies}
