@@ -72,6 +72,21 @@ describe("hot reload", () => {
     expect(await get(url("/fast"))).toMatchObject({ order: "B", count: 1 });
   });
 
+  it("a file watched: an editor's burst of writes makes one reload, and rewriting the same text makes none", async () => {
+    const yaml = (body: string) => `${singleRoute(`{ directResponse: { status: 200, body: "${body}" } }`)}admin: { host: 127.0.0.1, port: 0 }\n`;
+    const { gateway, admin, write } = await startFileGateway(yaml("first"));
+    const url = `${gateway.listeners[0]!.url}/`;
+    // Truncate-then-write, several times within a few milliseconds, as editors and `cp` do.
+    for (const body of ["", "second-draft", "", "second"]) write(body && yaml(body));
+    await until(async () => (await rawRequest(url)).body.toString() === "second", 5_000, "the reload");
+    await new Promise((r) => setTimeout(r, 400)); // longer than the debounce: any further reload would show now
+    const status = (await rawRequest(`${admin}/reload`)).json<Record<string, any>>();
+    expect(status).toMatchObject({ watching: true, generation: 2, applied: 1, refused: 0, last: { trigger: "file" } });
+    write(yaml("second"));
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await rawRequest(`${admin}/reload`)).json()).toMatchObject({ generation: 2, applied: 1 });
+  });
+
   it("POST /reload opens added listeners, drains removed ones and keeps the unchanged one's keep-alive connection", async () => {
     const upstream = await labelEcho();
     const listener = (name: string, body: string) =>
