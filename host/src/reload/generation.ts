@@ -156,7 +156,8 @@ function sharesServices(policies: PolicyRuntime | undefined, other: Generation |
 /**
  * Whether a configuration changes nothing the policy runtime was built from (plugins, policies and the
  * routes they are attached to, runtime, stores, log level): then the next generation keeps the running
- * runtime, workers and instances included, and a reload costs no warm-up. Backends are not part of it.
+ * runtime, workers and instances included, and a reload costs no warm-up. Backends and listener addresses,
+ * TLS and limits are not part of it.
  */
 function samePolicyInputs(a: GatewayConfig, b: GatewayConfig): boolean {
   const inputs = (c: GatewayConfig) =>
@@ -165,7 +166,8 @@ function samePolicyInputs(a: GatewayConfig, b: GatewayConfig): boolean {
       c.runtime,
       c.stores,
       c.logging.level,
-      c.listeners.map((listener) => ({ ...listener, routes: listener.routes.map(withoutBackends) })),
+      // Workers read a listener's paths and routes (not its address, TLS or limits) to re-route after policy edits.
+      c.listeners.map(({ host, port, tls, limits, ...listener }) => ({ ...listener, routes: listener.routes.map(withoutBackends) })),
     ]);
   return inputs(a) === inputs(b);
 }
