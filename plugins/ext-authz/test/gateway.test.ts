@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
+import { startTestGateway } from "../../../test/support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
 import { echoUpstream } from "../../../test/support/counting-upstream.js";
-import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
+import { readmeExample } from "../../../test/support/plugin-examples.js";
+import { onePolicyGateway } from "../../../test/support/one-policy-gateway.js";
 
 // Through a running gateway, against an Envoy-style HTTP authorization service served by node:http on 127.0.0.1.
 
@@ -84,22 +85,13 @@ describe("ext-authz in a gateway", () => {
     expect(upstream.hits()).toBe(3);
   });
 
-  async function gatewayFor(serviceUrl: string, options: string, upstreamUrl: string) {
-    return startTestGateway(`
-plugins:
-  ext-authz:
-    path: ${builtPolicy("ext-authz")}
-    capabilities: { http: { allow: ["${new URL(serviceUrl).host}"] }, kv: true, crypto: true, expression: true }
-    limits: { timeoutMs: 3000 }
-${routesYaml(`
-      - name: all
-        policies:
-          request:
-            - plugin: ext-authz
-              with: { url: "${serviceUrl}/", upstreamHeaders: [x-user-id], ${options} }
-        backend: { url: ${upstreamUrl} }
-`)}`);
-  }
+  const gatewayFor = (serviceUrl: string, options: string, upstreamUrl: string) =>
+    onePolicyGateway(
+      "ext-authz",
+      `{ http: { allow: ["${new URL(serviceUrl).host}"] }, kv: true, crypto: true, expression: true }`,
+      `{ url: "${serviceUrl}/", upstreamHeaders: [x-user-id], ${options} }`,
+      upstreamUrl,
+    );
 
   it("forwards the body up to maxBytes, refusing or cutting a larger one", async () => {
     const service = await authzService();

@@ -4,6 +4,7 @@ import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
 import { echoUpstream } from "../../../test/support/counting-upstream.js";
 import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
+import { onePolicyGateway } from "../../../test/support/one-policy-gateway.js";
 
 // Through a running gateway, against an RFC 7662 introspection endpoint served by node:http on 127.0.0.1.
 
@@ -85,22 +86,13 @@ describe("oauth2-introspection in a gateway", () => {
     expect(upstream.hits()).toBe(3); // writer twice, reader once
   });
 
-  async function gatewayFor(endpointUrl: string, options: string, upstreamUrl: string) {
-    return startTestGateway(`
-plugins:
-  oauth2-introspection:
-    path: ${builtPolicy("oauth2-introspection")}
-    capabilities: { http: { allow: ["${new URL(endpointUrl).host}"] }, kv: true, clock: true, crypto: true }
-    limits: { timeoutMs: 3000 }
-${routesYaml(`
-      - name: all
-        policies:
-          request:
-            - plugin: oauth2-introspection
-              with: { endpoint: "${endpointUrl}/introspect", clientId: gateway, clientSecret: "${SECRET}", ${options} }
-        backend: { url: ${upstreamUrl} }
-`)}`);
-  }
+  const gatewayFor = (endpointUrl: string, options: string, upstreamUrl: string) =>
+    onePolicyGateway(
+      "oauth2-introspection",
+      `{ http: { allow: ["${new URL(endpointUrl).host}"] }, kv: true, clock: true, crypto: true }`,
+      `{ endpoint: "${endpointUrl}/introspect", clientId: gateway, clientSecret: "${SECRET}", ${options} }`,
+      upstreamUrl,
+    );
 
   it("keeps an answer no longer than cache.maxSeconds or the token's exp, and checks scopes with a 403 challenge", async () => {
     const tokens: Record<string, Record<string, unknown>> = { t: { active: true, sub: "alice", scope: "a b", exp: now() + 600 } };
