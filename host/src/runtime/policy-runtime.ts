@@ -281,12 +281,12 @@ export class PolicyRuntime {
     return { queued: pool.queueSize, busy: pool.threads.length - pool.idleThreads };
   }
 
-  renderMetrics(): string {
   /** What the direct channel has carried (undefined with piscina). */
   channelStats(): ChannelStats | undefined {
     return this.#channel?.stats;
   }
 
+  renderMetrics(): string {
     return this.services.renderPrometheus();
   }
 
