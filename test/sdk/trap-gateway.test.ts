@@ -6,7 +6,7 @@ import { buildFixture } from "./support/fixtures.js";
 afterEach(stopAll);
 
 describe("a policy's abort message in the gateway", () => {
-  it("logs 'message at file:line:column', keeps it from the client, and serves the next request", async () => {
+  it("logs 'message at file:line:column' and shows it on /plugins, keeps it from the client, and serves the next request", async () => {
     const { wasmPath } = await buildFixture("trapping");
     const gateway = await startTestGateway(`
 plugins:
@@ -27,6 +27,9 @@ ${routesYaml(`
     const lines = gateway.logs.filter((line) => Object.values(line).some((value) => String(value).includes(expected)));
     expect(lines.length, JSON.stringify(gateway.logs.filter((l) => l.code === "PCS_ERR_POLICY_TRAPPED"))).toBeGreaterThan(0);
     expect(lines.some((line) => JSON.stringify(line).includes(body.requestId))).toBe(true);
+
+    const plugins = (await rawRequest(`http://127.0.0.1:${gateway.admin!.port}/plugins`)).json<Record<string, { lastFailure?: unknown }>>();
+    expect(plugins.trapping?.lastFailure).toMatchObject({ code: "PCS_ERR_POLICY_TRAPPED", message: expected });
 
     const next = await rawRequest(gateway.url("/fine"));
     expect(next.status).toBe(200);

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from "../config/schema.js";
-import type { CallRecord } from "./flow-messages.js";
+import type { CallRecord, PolicyFailure } from "./flow-messages.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
 import type { PlanStep, PolicyPlan } from "./policy-plan.js";
 import type { PluginLimits } from "./config-schema.js";
@@ -9,6 +9,8 @@ import type { BodyNeedTable } from "./body-needs.js";
 interface PluginCounters {
   calls: number;
   failures: Record<string, number>;
+  /** The latest failure's code and message (a trap's `message at file:line:column`), for /plugins. */
+  lastFailure?: { code: string; message: string; at: string };
   quarantine: Quarantine;
 }
 
@@ -59,6 +61,12 @@ export class PluginStats {
     }
   }
 
+  /** Keeps the latest failure of a policy (closed or skipped open) for /plugins. */
+  noteFailure(failure: PolicyFailure): void {
+    const counters = this.#ofInstance[failure.instance];
+    if (counters) counters.lastFailure = { code: failure.code, message: failure.message, at: new Date().toISOString() };
+  }
+
   /** Milliseconds until `client` may call every plugin of the chain again. */
   quarantineRemainingMs(steps: readonly PlanStep[], client: string): number {
     let ms = 0;
@@ -95,6 +103,7 @@ export class PluginStats {
         bodyNeeds: this.#bodyNeedsOf(name),
         calls: counters.calls,
         failures: counters.failures,
+        lastFailure: counters.lastFailure,
         quarantine: counters.quarantine.snapshot(),
       };
     }

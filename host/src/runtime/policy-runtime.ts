@@ -178,6 +178,8 @@ export class PolicyRuntime {
   /** Counts the calls of a flow that ran (quarantine) and logs the policies skipped. */
   #finished(result: FlowResult, steps: readonly PlanStep[], client: string): FlowResult {
     this.#stats.record(result.calls, client, this.#onQuarantine);
+    if (result.outcome === "failed") this.#stats.noteFailure(result.failure);
+    for (const skipped of result.skipped) this.#stats.noteFailure(skipped);
     if (result.outcome === "failed" && result.failure.code === "PCS_ERR_POLICY_QUARANTINED") {
       result.failure.retryAfterSeconds = Math.max(1, Math.ceil(this.#stats.quarantineRemainingMs(steps, client) / 1000));
     }
