@@ -67,7 +67,7 @@ export async function packRelease(outDir: string): Promise<string> {
     await writeFile(join(stage, "package.json"), `${JSON.stringify({
       ...published,
       name: PUBLISHED_NAME,
-      files: [...(sdk.files ?? []), "docs", "scaffold-lock.json"],
+      files: [...new Set([...(sdk.files ?? []), "docs", "scaffold-lock.json"])],
       publishConfig: { access: "public" },
     }, null, 2)}\n`);
     await writeFile(join(stage, "scaffold-lock.json"), `${JSON.stringify(await scaffoldLock(repoRoot, sdk), null, 2)}\n`);
