@@ -1,7 +1,8 @@
 // Cost of retries, outlier detection and health checks on the no-failure path.
 // Usage: node bench/resilience/run.mjs [seconds=3] [connections=50] [rounds=3]   (build first: npm run build)
 // Three upstream processes; three gateway processes (servers.mjs: off, defaults, checked) loaded in turn
-// with a bounded closed loop after a warm-up; medians over the rounds, and each variant's ratio to "off".
+// with a bounded closed loop after a warm-up, in a rotating order; medians over the rounds, and each
+// variant's ratio to "off".
 // The gateway's CPU time per request (Linux /proc) is the steadier figure on a shared machine.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -35,7 +36,8 @@ try {
   }
   const runs = Object.fromEntries(roles.map((role) => [role, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const role of roles) {
+    const order = [...roles.slice(round % roles.length), ...roles.slice(0, round % roles.length)]; // no fixed first slot
+    for (const role of order) {
       const run = await closedLoop(gateways[role].port, { durationMs: seconds * 1_000, connections, pid: gateways[role].pid });
       runs[role].push(run);
     }
