@@ -51,8 +51,12 @@ export function endTry(ex: Exchange): void {
 
 const TRY_OF = Symbol("portcullis.try");
 
-/** Ends the try when this response body closes, however it closes. */
+/**
+ * Ends the try when this response body closes, however it closes; at once unless the backend balances by
+ * least-request, the only reader of the in-flight count (so other policies pay no listener per request).
+ */
 export function endTryWithBody(ex: Exchange, body: Readable): void {
+  if ((ex.backend as UpstreamBackend).config.loadBalancing.policy !== "least-request") return endTry(ex);
   (body as Readable & { [TRY_OF]?: Exchange })[TRY_OF] = ex;
   body.once("close", onBodyClose);
 }
