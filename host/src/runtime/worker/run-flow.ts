@@ -278,7 +278,14 @@ export class FlowExecutor {
     try {
       result = invoke(instance);
     } catch (error) {
+      // AssemblyScript's allocator traps (unreachable) when memory.grow fails, so a trap with too
+      // little room left under the cap for a typical allocation is reported as running out of memory.
+      const cap = this.#instances.memoryCap(step.instance);
+      const used = instance.memoryBytes();
       this.#instances.discard(step.instance);
+      if (cap - used < Math.max(cap / 8, NEAR_CAP_BYTES)) {
+        return fail("policy-failed", "PCS_ERR_POLICY_MEMORY", `ran out of memory: trapped with ${(used / 2 ** 20).toFixed(1)} of its ${cap >> 20} MiB cap in use (${trapMessage(error)})`);
+      }
       return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", trapMessage(error));
     }
     if (instance.memoryBytes() > this.#instances.memoryCap(step.instance)) {
@@ -397,6 +404,9 @@ function describe(error: unknown): string {
 function environmentSnapshot(): Record<string, string> {
   return Object.freeze(Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)));
 }
+
+/** Room under the memory cap below which a trap counts as running out of memory (see #invoke). */
+const NEAR_CAP_BYTES = 1 << 20;
 
 /** A policy wrote a path no client could send (the gateway refuses those with 400). */
 function invalidPath(step: PlanStep, refused: string): PolicyFailure {
