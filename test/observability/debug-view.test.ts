@@ -61,7 +61,7 @@ describe("live debug view (/debug/requests)", () => {
     gateway = await startTestGateway(`
 observability: { debug: { maxClients: 2 } }
 plugins:
-${plugin("tag")}${plugin("respond")}  metered: { path: ${metered}, capabilities: { metrics: true } }
+${plugin("tag")}${plugin("respond")}${plugin("misbehave")}${plugin("misbehave", "    limits: { failure: open }\n", "lenient")}  metered: { path: ${metered}, capabilities: { metrics: true } }
 ${routesYaml(`
       - name: tagged
         match: { path: { prefix: /tagged } }
@@ -74,6 +74,10 @@ ${routesYaml(`
       - name: denied
         match: { path: { prefix: /denied } }
         policies: { request: [ { plugin: respond, name: deny, with: { status: 401, body: no } }, { plugin: tag, name: after, with: { label: after } } ] }
+        backend: { url: "${upstream.url}" }
+      - name: broken
+        match: { path: { prefix: /broken } }
+        policies: { request: [ { plugin: lenient }, { plugin: tag, name: still, with: { label: still } }, { plugin: misbehave }, { plugin: tag, name: never, with: { label: never } } ] }
         backend: { url: "${upstream.url}" }
 `)}`);
   }, 60_000);
@@ -136,6 +140,29 @@ ${routesYaml(`
     });
     tagged.request.destroy();
     failing.request.destroy();
+  });
+
+  it("tells a failure that ends the flow from one its failure mode lets through", async () => {
+    const stream = await waitFor(
+      () => openStream(`${gateway.admin!.url}/debug/requests?filter=${encodeURIComponent('request.route == "broken"')}`),
+      (s) => s.status === 200,
+    );
+    await waitFor(async () => stream, (s) => s.events[0]?.event === "ready");
+    expect((await rawRequest(gateway.url("/broken"), { headers: { "x-misbehave": "trap" } })).status).toBe(500);
+    await waitFor(async () => stream, (s) => requestEvents(s).length >= 1);
+    expect(requestEvents(stream)[0]).toMatchObject({
+      route: "broken",
+      upstream: null,
+      response: { status: 500, error: "PCS_ERR_POLICY_TRAPPED" },
+      policies: [
+        { policy: "lenient", ran: true, failure: "PCS_ERR_POLICY_TRAPPED", failedOpen: true },
+        { policy: "still", ran: true, decision: "continue" },
+        { policy: "misbehave", ran: true, failure: "PCS_ERR_POLICY_TRAPPED" },
+        { policy: "never", ran: false, skipped: "not reached: an earlier policy ended the flow" },
+      ],
+    });
+    expect((requestEvents(stream)[0]!.policies as Array<Record<string, unknown>>)[2]!.failedOpen).toBeUndefined();
+    stream.request.destroy();
   });
 
   it("refuses a filter that is not CEL, and streams past observability.debug.maxClients", async () => {
