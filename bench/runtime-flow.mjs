@@ -1,14 +1,20 @@
 // One request flow (one pass policy) through PolicyRuntime.run, without HTTP: flows per second and
-// process CPU per flow (all threads) at 1 and 50 in flight. H=<n> sets the number of request headers
-// (default 8). Run after `npm run build`: node bench/runtime-flow.mjs
+// process CPU per flow (all threads) at 1 and 50 in flight, then the same flow run in-thread by a
+// FlowExecutor, whose cost subtracted from the 50-in-flight figure is the channel's own cost per flow.
+// H=<n> sets the number of request headers (default 8); CHANNEL=direct|piscina picks runtime.channel.
+// Run after `npm run build`: node bench/runtime-flow.mjs
 import { parseConfigText } from "../host/dist/config/load-config.js";
 import { preparePolicies, PolicyRuntime } from "../host/dist/runtime/policy-runtime.js";
+import { FlowExecutor } from "../host/dist/runtime/worker/run-flow.js";
+import { BodyNeedTable } from "../host/dist/runtime/body-needs.js";
+import { ProgressSlots } from "../host/dist/runtime/flow-deadline.js";
 import { pino } from "pino";
 import { tmpdir } from "node:os";
+const channel = process.env.CHANNEL ? `, channel: ${process.env.CHANNEL}` : "";
 const yaml = `
 plugins:
   pass: { path: ${new URL("../test/runtime/fixtures/pass/build/pass.wasm", import.meta.url).pathname} }
-runtime: { cacheDir: ${tmpdir()}/portcullis-bench-cache }
+runtime: { cacheDir: ${tmpdir()}/portcullis-bench-cache${channel} }
 listeners:
   - name: main
     port: 0
@@ -19,15 +25,33 @@ listeners:
         backend: { echo: true }
 `;
 const loaded = parseConfigText(yaml, { baseDir: tmpdir(), env: {} });
-const runtime = PolicyRuntime.start(await preparePolicies(loaded), loaded, pino({ level: "silent" }));
+const prepared = await preparePolicies(loaded);
+const runtime = PolicyRuntime.start(prepared, loaded, pino({ level: "silent" }));
 await runtime.warmUp(loaded);
 const steps = runtime.chains("main", "r", "GET").request;
 const head = { method: "GET", scheme: "http", authority: "x", path: "/p", query: "", headers: Array.from({ length: Number(process.env.H ?? 8) }, (_, i) => ({ name: `h${i}`, value: "v".repeat(20) })), clientAddress: "127.0.0.1", requestId: "abc", listener: "main", route: "r" };
+const task = () => ({ flow: "request", listener: "main", withListenerChain: false, route: "r", head, body: undefined, bodyTooLarge: false, metadata: [] });
+const total = 20000;
+const perFlow = (c0) => { const cpu = process.cpuUsage(c0); return (cpu.user + cpu.system) / total; };
+let cpu50 = 0;
 for (const conc of [1, 50]) {
-  const total = 20000; let done = 0;
+  let done = 0;
   const t0 = performance.now(); const c0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; await runtime.run({ flow: "request", listener: "main", withListenerChain: false, route: "r", head, body: undefined, metadata: [] }, steps, "127.0.0.1"); } }));
-  const ms = performance.now() - t0; const cpu = process.cpuUsage(c0);
-  console.log(`conc ${conc}: ${(total / ms * 1000).toFixed(0)} flows/s, ${(ms * 1000 / total).toFixed(1)} us wall/flow, process CPU ${((cpu.user + cpu.system) / total).toFixed(1)} us/flow`);
+  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; await runtime.run(task(), steps, "127.0.0.1"); } }));
+  const ms = performance.now() - t0; const cpu = perFlow(c0);
+  if (conc === 50) cpu50 = cpu;
+  console.log(`conc ${conc}: ${(total / ms * 1000).toFixed(0)} flows/s, ${(ms * 1000 / total).toFixed(1)} us wall/flow, process CPU ${cpu.toFixed(1)} us/flow`);
 }
 await runtime.close();
+
+// The same flow without any crossing: a FlowExecutor on this thread, set up as a worker's is.
+const executor = new FlowExecutor({
+  plugins: Object.fromEntries([...prepared.plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }])),
+  plan: prepared.plan, listeners: loaded.config.listeners, baseDir: tmpdir(), bridgeTimeoutMs: 1_000, logLevel: "silent",
+  sharedCounters: undefined, progress: new ProgressSlots(1).buffer, bodyNeeds: BodyNeedTable.create(prepared.plan.instances.length).buffer,
+});
+for (let i = 0; i < 2000; i++) executor.run({ ...task(), quarantined: [], slot: -1 });
+const c0 = process.cpuUsage();
+for (let i = 0; i < total; i++) executor.run({ ...task(), quarantined: [], slot: -1 });
+const inThread = perFlow(c0);
+console.log(`in-thread: ${inThread.toFixed(1)} us/flow; the channel's own cost at 50 in flight: ${(cpu50 - inThread).toFixed(1)} us/flow`);

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../host/src/config/load-config.js";
 import { FrameReader, FrameWriter } from "../../host/src/runtime/channel/frame-codec.js";
-import { ResultRing } from "../../host/src/runtime/channel/result-ring.js";
+import { FrameRing } from "../../host/src/runtime/channel/frame-ring.js";
 import type { FlowResult } from "../../host/src/runtime/flow-messages.js";
 import { PolicyRuntime, preparePolicies } from "../../host/src/runtime/policy-runtime.js";
 import { routesYaml } from "../support/gateway.js";
@@ -57,9 +57,9 @@ describe("policy channel framing", () => {
   });
 });
 
-describe("result ring", () => {
+describe("frame ring", () => {
   it("returns every frame in order across many wraps, and refuses what does not fit until drained", () => {
-    const ring = new ResultRing(1024);
+    const ring = new FrameRing(1024);
     const writer = new FrameWriter();
     const sent: unknown[] = [];
     const received: unknown[] = [];

@@ -1,24 +1,33 @@
+import type { MessagePort } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask, WorkerSetup } from "../flow-messages.js";
 
-/** What a channel worker starts with: the pool's setup and its own ResultRing's memory. */
+/** What a channel worker starts with: the pool's setup, its two rings' memory and its port for large bodies. */
 export interface ChannelWorkerData {
   setup: WorkerSetup;
-  ring: SharedArrayBuffer;
+  /** FrameRing of ToWorker frames (the gateway writes). */
+  requests: SharedArrayBuffer;
+  /** FrameRing of FromWorker frames (the worker writes). */
+  answers: SharedArrayBuffer;
+  /** Request bodies too large for the ring, posted here in the order of their flows' frames. */
+  bodies: MessagePort;
 }
 
 /**
- * What crosses a channel worker's port (see PolicyChannel). Towards the worker: the flows that
- * arrived in one event-loop turn, as one message, or the warm-up. Back: one answer per flow,
- * written to the worker's ResultRing as soon as that flow ends, so a worker terminated later (a
- * flow behind it looped) loses no answer; posted instead when it does not fit there (a large body,
- * moved rather than copied) and for the warm-up.
+ * What crosses a channel (see PolicyChannel). Towards the worker, in its request ring: a flow, with
+ * whether its body waits on the bodies port, or the warm-up. Back, in its answer ring as soon as that
+ * flow ends, so a worker terminated later (a flow behind it looped) loses no answer: one answer per
+ * flow. Answers that do not fit there (a large body, moved rather than copied) and the warm-up's
+ * report are posted on the worker's port instead.
  */
-export type ToWorker = FlowTask[] | WarmUpTask;
+export type ToWorker = [task: FlowTask, bodyOnPort: boolean] | [task: WarmUpTask];
 
 /** [slot, result] or [slot, undefined, error message]; slot WARM_UP_SLOT answers the warm-up. */
 export type FromWorker = [slot: number, answer: FlowResult | WarmUpReport | undefined, error?: string];
 
 export const WARM_UP_SLOT = -1;
+
+/** Bodies at least this large travel by port (moved or cloned once) instead of being copied through a ring. */
+export const PORT_BODY_BYTES = 16 * 1024;
 
 /** Whether a message from a worker is a flow or warm-up answer (the bridge's connect message is not). */
 export function isAnswer(message: unknown): message is FromWorker {

@@ -1,36 +1,39 @@
-import { parentPort, workerData } from "node:worker_threads";
-import type { FlowResult } from "../flow-messages.js";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import type { FlowResult, FlowTask } from "../flow-messages.js";
 import { FlowExecutor } from "../worker/run-flow.js";
-import { WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { PORT_BODY_BYTES, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
 import { FrameWriter } from "./frame-codec.js";
-import { ResultRing } from "./result-ring.js";
+import { FrameRing } from "./frame-ring.js";
 
 /**
- * Entry point of a channel worker thread (see PolicyChannel). Set-up happens inside the first
- * message, never while the module loads, so a failing set-up fails flows instead of respawning
- * a thread that dies at start.
+ * Entry point of a channel worker thread (see PolicyChannel): takes flows from its request ring,
+ * runs them one at a time, and sleeps in Atomics.wait when the ring is empty (nothing in a worker
+ * needs its event loop: capability calls block on the bridge, logs are written synchronously).
+ * The executor is created inside the first flow, never while the module loads, so a failing
+ * set-up fails flows instead of a thread that dies at start.
  */
-const { setup, ring: ringMemory } = workerData as ChannelWorkerData;
+const data = workerData as ChannelWorkerData;
 const port = parentPort!;
-const ring = new ResultRing(ringMemory);
+const requests = new FrameRing(data.requests);
+const answers = new FrameRing(data.answers);
 const writer = new FrameWriter();
-/** Bodies at least this large are moved to the gateway through the port instead of copied into the ring. */
-const MOVE_BODY_BYTES = 16 * 1024;
 let executor: FlowExecutor | undefined;
 
-port.on("message", (message: ToWorker) => {
-  if (!Array.isArray(message)) {
-    post(run(WARM_UP_SLOT, () => executorOf().warmUp()));
-    return;
-  }
-  for (const task of message) {
-    const reply = run(task.slot, () => executorOf().run(task));
-    if (!toRing(reply)) post(reply);
-  }
-});
+for (;;) {
+  requests.drain((frame) => serve(frame as ToWorker));
+  requests.waitForWrite();
+}
+
+function serve([task, bodyOnPort]: ToWorker): void {
+  if (task.flow === "warm-up") return post(run(WARM_UP_SLOT, () => executorOf().warmUp()));
+  if (bodyOnPort) task.body = receiveMessageOnPort(data.bodies)?.message as Uint8Array;
+  const reply = run(task.slot, () => executorOf().run(task as FlowTask));
+  if (toRing(reply)) answers.publish();
+  else post(reply);
+}
 
 function executorOf(): FlowExecutor {
-  executor ??= new FlowExecutor(setup);
+  executor ??= new FlowExecutor(data.setup);
   return executor;
 }
 
@@ -44,9 +47,9 @@ function run(slot: number, flow: () => FromWorker[1]): FromWorker {
 
 function toRing(reply: FromWorker): boolean {
   const body = bodyOf(reply[1]);
-  if (body && body.byteLength >= MOVE_BODY_BYTES) return false;
+  if (body && body.byteLength >= PORT_BODY_BYTES) return false;
   try {
-    return ring.write(writer.reset().write(reply).bytes);
+    return answers.write(writer.reset().write(reply).bytes);
   } catch {
     return false; // not encodable: the port's structured clone says why, or carries it
   }

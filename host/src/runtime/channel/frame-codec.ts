@@ -3,7 +3,7 @@
  * bodies; answers: edits, call records): a tag byte per value, little-endian lengths, ASCII
  * strings as their bytes and any other string as UTF-16 code units (so header values with bytes
  * 0x80-0xff and lone surrogates come back exactly). Cheaper than a structured clone for these
- * small trees, and writable into shared memory (see ResultRing).
+ * small trees, and writable into shared memory (see FrameRing).
  */
 const enum Tag {
   Undefined,

@@ -1,8 +1,9 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WorkerSetup } from "../flow-messages.js";
 import type { ProgressSlots } from "../flow-deadline.js";
-import { isAnswer, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
-import { ResultRing } from "./result-ring.js";
+import { isAnswer, PORT_BODY_BYTES, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { FrameWriter } from "./frame-codec.js";
+import { FrameRing } from "./frame-ring.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./channel-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -10,7 +11,7 @@ const WORKER_FILE = new URL("./channel-worker.js", import.meta.url.replace("/hos
 /** How often the one deadline scanner looks at the flows in progress (budgets and queue timeouts). */
 const SCAN_MS = 5;
 
-/** Each worker's ResultRing: room for hundreds of answers the gateway has not drained yet. */
+/** Each of a worker's two rings: room for hundreds of heads (bodies of PORT_BODY_BYTES and more go by port). */
 const RING_BYTES = 256 * 1024;
 
 /** Runs of a flow whose worker died before it started: the first and one more. */
@@ -60,7 +61,9 @@ interface Flow {
 /** One worker thread and the flows sent to it, by slot. */
 interface Lane {
   worker: Worker;
-  ring: ResultRing;
+  requests: FrameRing;
+  answers: FrameRing;
+  bodies: MessagePort;
   flows: Map<number, Flow>;
   stopping: boolean;
   exited: boolean;
@@ -68,15 +71,17 @@ interface Lane {
 
 /**
  * The channel between the gateway and its policy workers, in place of a piscina pool: its own
- * threads, each fed the flows that arrived in one event-loop turn as one message, each answering
- * through a ring in shared memory that the gateway drains several answers at a time; one interval
- * timer watching every flow's progress slot for its budget and queue timeout instead of a timer per
- * flow. A flow past its budget terminates its worker (replaced at once); flows sent to that worker
+ * threads, each with two rings in shared memory (see FrameRing): flows go in compact binary frames,
+ * sent when the event-loop turn in which they arrived ends, and a worker is woken only when it
+ * sleeps; answers come back the same way, several taken per wake-up of the gateway. One interval
+ * timer watches every flow's progress slot for its budget and queue timeout, instead of a timer
+ * per flow. A flow past its budget terminates its worker (replaced at once); flows sent to that worker
  * that never started run again elsewhere.
  */
 export class PolicyChannel {
   readonly #lanes: Lane[] = [];
   readonly #queue: Flow[] = [];
+  readonly #writer = new FrameWriter();
   #flushing = false;
   #scanner: NodeJS.Timeout | undefined;
   #closed = false;
@@ -103,7 +108,8 @@ export class PolicyChannel {
     const lane = this.#lanes[0]!;
     return new Promise((resolve, reject) => {
       this.#warmUp = { resolve, reject, lane };
-      lane.worker.postMessage({ flow: "warm-up" } satisfies ToWorker);
+      lane.requests.write(this.#writer.reset().write([{ flow: "warm-up" }] satisfies ToWorker).bytes);
+      lane.requests.publish();
     });
   }
 
@@ -123,12 +129,15 @@ export class PolicyChannel {
     const closing = new Error("the policy runtime is closed");
     for (const flow of this.#queue.splice(0)) flow.resolve(failure(undefined, -1, closing));
     await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
+    for (const lane of this.#lanes) lane.bodies.close();
   }
 
   #spawn(): Lane {
-    const ring = new ResultRing(RING_BYTES);
-    const worker = new Worker(WORKER_FILE, { workerData: { setup: this.options.setup, ring: ring.buffer } satisfies ChannelWorkerData });
-    const lane: Lane = { worker, ring, flows: new Map(), stopping: false, exited: false };
+    const [requests, answers] = [new FrameRing(RING_BYTES), new FrameRing(RING_BYTES)];
+    const { port1: bodies, port2 } = new MessageChannel();
+    const workerData: ChannelWorkerData = { setup: this.options.setup, requests: requests.buffer, answers: answers.buffer, bodies: port2 };
+    const worker = new Worker(WORKER_FILE, { workerData, transferList: [port2] });
+    const lane: Lane = { worker, requests, answers, bodies, flows: new Map(), stopping: false, exited: false };
     worker.on("message", (message: unknown) => {
       if (!isAnswer(message)) return this.options.onMessage(message);
       if (message[0] !== WARM_UP_SLOT) this.stats.portAnswers++;
@@ -145,7 +154,7 @@ export class PolicyChannel {
     for (;;) {
       this.#take(lane);
       if (lane.exited) return;
-      const next = lane.ring.nextWrite();
+      const next = lane.answers.nextWrite();
       if (next) return void next.then(() => this.#drain(lane));
     }
   }
@@ -167,7 +176,7 @@ export class PolicyChannel {
   }
 
   #take(lane: Lane): void {
-    lane.ring.drain((answer) => {
+    lane.answers.drain((answer) => {
       this.stats.ringAnswers++;
       this.#answer(lane, answer as FromWorker);
     });
@@ -177,7 +186,8 @@ export class PolicyChannel {
   #lost(lane: Lane): void {
     lane.exited = true;
     this.#drain(lane); // answers it wrote before it ended still count
-    lane.ring.wake();
+    lane.answers.wake();
+    lane.bodies.close();
     const index = this.#lanes.indexOf(lane);
     if (index >= 0) this.#lanes.splice(index, 1);
     if (this.#warmUp?.lane === lane) this.#warmUp.reject(new Error("the policy worker exited during warm-up"));
@@ -206,28 +216,48 @@ export class PolicyChannel {
     this.#scanner ??= setInterval(this.#scan, SCAN_MS).unref();
   }
 
-  /** Sends the waiting flows, each to the least loaded worker with room, one message per worker. */
+  /** Sends the waiting flows, each to the least loaded worker with room. */
   readonly #flush = (): void => {
     this.#flushing = false;
-    const batches = new Map<Lane, FlowTask[]>();
+    const full = new Set<Lane>();
+    const fed = new Set<Lane>();
     while (this.#queue.length > 0) {
       let lane: Lane | undefined;
       for (const candidate of this.#lanes) {
-        if (!candidate.stopping && candidate.flows.size < this.options.tasksPerWorker && (!lane || candidate.flows.size < lane.flows.size)) lane = candidate;
+        if (candidate.stopping || full.has(candidate) || candidate.flows.size >= this.options.tasksPerWorker) continue;
+        if (!lane || candidate.flows.size < lane.flows.size) lane = candidate;
       }
       if (!lane) break;
-      const flow = this.#queue.shift()!;
+      const flow = this.#queue[0]!;
+      const sent = this.#send(lane, flow.task);
+      if (sent === "full") {
+        full.add(lane);
+        continue;
+      }
+      this.#queue.shift();
+      if (sent === "too-large") {
+        this.options.slots.release(flow.task.slot);
+        flow.resolve(failure(undefined, -1, new Error("the flow's head is too large for the policy channel")));
+        continue;
+      }
       lane.flows.set(flow.task.slot, flow);
-      const batch = batches.get(lane);
-      if (batch) batch.push(flow.task);
-      else batches.set(lane, [flow.task]);
+      fed.add(lane);
+      this.stats.flows++;
     }
-    for (const [lane, batch] of batches) {
-      lane.worker.postMessage(batch satisfies ToWorker);
-      this.stats.batches++;
-      this.stats.flows += batch.length;
-    }
+    for (const lane of fed) lane.requests.publish();
+    this.stats.batches += fed.size;
   };
+
+  /** Writes one flow into the lane's request ring; a large body goes by port first, in the same order. */
+  #send(lane: Lane, task: FlowTask): "sent" | "full" | "too-large" {
+    const onPort = task.body !== undefined && task.body.byteLength >= PORT_BODY_BYTES;
+    const frame = this.#writer.reset().write((onPort ? [{ ...task, body: undefined } as unknown as FlowTask, true] : [task, false]) satisfies ToWorker).bytes;
+    if (frame.byteLength > RING_BYTES / 2) return "too-large";
+    if (!lane.requests.fits(frame.byteLength)) return "full";
+    if (onPort) lane.bodies.postMessage(task.body);
+    lane.requests.write(frame);
+    return "sent";
+  }
 
   /** The one deadline timer: queue timeouts of waiting flows, budgets of running ones. */
   readonly #scan = (): void => {

@@ -1,20 +1,22 @@
 import { FrameReader } from "./frame-codec.js";
 
-/** Control words before the data: bytes ever written and ever read (wrapping uint32 counters). */
+/** Control words before the data: bytes ever written and ever read (wrapping uint32 counters), reader asleep. */
 const WRITTEN = 0;
 const READ = 1;
-const HEADER_BYTES = 8;
+const WAITING = 2;
+const HEADER_BYTES = 16;
 /** Length word of the filler that skips the unused end of the ring before a frame that would not fit. */
 const FILLER = 0xffffffff;
 
 /**
- * A worker's answers to the gateway in shared memory: one writer (the worker), one reader (the
- * gateway). A frame is [u32 length][encoded answer], 4-byte aligned, never split at the end of the
- * ring. Answers written here survive the worker being terminated right after (a later flow looped),
- * and the gateway drains several per wake-up: the worker notifies WRITTEN, which the gateway
- * awaits with Atomics.waitAsync.
+ * Frames in shared memory between one writer and one reader thread: each worker has one for its
+ * flows (the gateway writes, the worker reads, sleeping in Atomics.wait when it is empty) and one
+ * for its answers (the worker writes, the gateway reads, awaiting Atomics.waitAsync). A frame is
+ * [u32 length][encoded value], 4-byte aligned, never split at the end of the ring. Answers written
+ * survive the worker being terminated right after (a later flow looped), and each reader takes
+ * every frame written so far per wake-up.
  */
-export class ResultRing {
+export class FrameRing {
   readonly buffer: SharedArrayBuffer;
   readonly #control: Int32Array;
   readonly #lengths: Uint32Array;
@@ -25,33 +27,53 @@ export class ResultRing {
   constructor(bufferOrCapacity: SharedArrayBuffer | number) {
     this.buffer = typeof bufferOrCapacity === "number" ? new SharedArrayBuffer(HEADER_BYTES + bufferOrCapacity) : bufferOrCapacity;
     const capacity = this.buffer.byteLength - HEADER_BYTES;
-    if (capacity < 64 || (capacity & (capacity - 1)) !== 0) throw new RangeError("a result ring holds a power of two of at least 64 bytes");
-    this.#control = new Int32Array(this.buffer, 0, 2);
+    if (capacity < 64 || (capacity & (capacity - 1)) !== 0) throw new RangeError("a frame ring holds a power of two of at least 64 bytes");
+    this.#control = new Int32Array(this.buffer, 0, 3);
     this.#lengths = new Uint32Array(this.buffer, HEADER_BYTES);
     this.#data = new Uint8Array(this.buffer, HEADER_BYTES);
     this.#mask = capacity - 1;
   }
 
-  /** Writer: appends `frame`; false when it does not fit now (the caller sends it another way). */
-  write(frame: Uint8Array): boolean {
+  /** Writer: whether a frame of `byteLength` fits now (it still does at the next write: only the reader frees room). */
+  fits(byteLength: number): boolean {
     const written = Atomics.load(this.#control, WRITTEN) >>> 0;
     const free = this.#data.length - ((written - (Atomics.load(this.#control, READ) >>> 0)) >>> 0);
+    return this.#skipBefore(written, byteLength) + align(4 + byteLength) <= free;
+  }
+
+  /** Writer: appends `frame`; false when it does not fit now (the caller sends it another way). */
+  write(frame: Uint8Array): boolean {
+    if (!this.fits(frame.byteLength)) return false;
+    const written = Atomics.load(this.#control, WRITTEN) >>> 0;
     const at = written & this.#mask;
     const size = align(4 + frame.byteLength);
-    const skip = at + size > this.#data.length ? this.#data.length - at : 0;
-    if (skip + size > free) return false;
+    const skip = this.#skipBefore(written, frame.byteLength);
     if (skip > 0) this.#lengths[at >> 2] = FILLER;
     const start = (at + skip) & this.#mask;
     this.#lengths[start >> 2] = frame.byteLength;
     this.#data.set(frame, start + 4);
-    // The store publishes the bytes above to the reader; the notify wakes it if it waits.
+    // The store publishes the bytes above to the reader (see publish for waking it).
     Atomics.store(this.#control, WRITTEN, (written + skip + size) | 0);
-    Atomics.notify(this.#control, WRITTEN);
     return true;
   }
 
+  /**
+   * Writer: wakes the reader if it sleeps, after one or more writes. Only the first writer to find
+   * it asleep pays for the wake-up; the reader marks itself asleep again before its next wait, and
+   * checks for frames after marking, so no write goes unnoticed.
+   */
+  publish(): void {
+    if (Atomics.exchange(this.#control, WAITING, 0) === 1) Atomics.notify(this.#control, WRITTEN);
+  }
+
+  /** Bytes left unused at the end of the ring when a frame would not fit before it. */
+  #skipBefore(written: number, byteLength: number): number {
+    const at = written & this.#mask;
+    return at + align(4 + byteLength) > this.#data.length ? this.#data.length - at : 0;
+  }
+
   /** Reader: decodes every frame written so far, in order. */
-  drain(each: (answer: unknown) => void): void {
+  drain(each: (value: unknown) => void): void {
     let read = Atomics.load(this.#control, READ) >>> 0;
     const written = Atomics.load(this.#control, WRITTEN) >>> 0;
     while (read !== written) {
@@ -69,10 +91,19 @@ export class ResultRing {
 
   /** Reader: resolves when frames may have arrived since the last drain (at once if some have). */
   nextWrite(): Promise<unknown> | undefined {
+    Atomics.store(this.#control, WAITING, 1);
     const written = Atomics.load(this.#control, WRITTEN);
     if (written !== Atomics.load(this.#control, READ)) return undefined;
     const wait = (Atomics as AtomicsWithWaitAsync).waitAsync(this.#control, WRITTEN, written);
     return wait.async ? wait.value : undefined;
+  }
+
+  /** Reader on a thread that may block: sleeps until something is written after the last drain. */
+  waitForWrite(): void {
+    Atomics.store(this.#control, WAITING, 1);
+    const written = Atomics.load(this.#control, WRITTEN);
+    if (written === Atomics.load(this.#control, READ)) Atomics.wait(this.#control, WRITTEN, written);
+    Atomics.store(this.#control, WAITING, 0);
   }
 
   /** Wakes a reader waiting in nextWrite (when the channel closes). */
