@@ -22,6 +22,11 @@ outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 60000 }
     const ejected = gateway.logs.filter((l) => l.msg === "upstream target ejected");
     expect(ejected.map((l) => l.target)).toEqual([b.url]);
     expect(ejected[0]!.forMs).toBe(60_000);
+    // Each failed try on b was retried once; b was ejected within the threshold (3), give or take the
+    // tries already in flight (6 clients) when it died.
+    const retried = gateway.logs.filter((l) => l.msg === "request").reduce((sum, l) => sum + ((l.tries as number) ?? 1) - 1, 0);
+    expect(retried).toBeGreaterThanOrEqual(1);
+    expect(retried).toBeLessThanOrEqual(3 + 6);
     // After the ejection, only a and c answer.
     const after = tally(await load(gateway.url("/x"), 30, 3));
     expect(after.b).toBeUndefined();
