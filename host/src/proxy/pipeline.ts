@@ -374,9 +374,19 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
   if (details.response) info.status = details.response.status; // a policy's rejection keeps its own status
   const response = details.response ?? defaultErrorResponse(info, ex.requestId);
   if (details.headers) response.headers.push(...details.headers);
-  const pending = ex.listener.gateway.flows.fault(ex, info, response);
+  // A fault flow that fails (a bug: policy failures are handled inside it) leaves the error as it was.
+  const unshaped = (error: unknown) => {
+    ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "fault flow failed inside the gateway; the error response is sent unshaped");
+    sendError(ex, response);
+  };
+  let pending: Promise<ErrorResponse> | undefined;
+  try {
+    pending = ex.listener.gateway.flows.fault(ex, info, response);
+  } catch (error) {
+    return unshaped(error);
+  }
   if (pending === undefined) sendError(ex, response);
-  else pending.then((shaped) => sendError(ex, shaped), () => sendError(ex, response)).catch((error: unknown) => sendBareError(ex, error));
+  else pending.then((shaped) => sendError(ex, shaped), unshaped).catch((error: unknown) => sendBareError(ex, error));
 }
 
 const NO_DETAILS: FaultDetails = Object.freeze({});
