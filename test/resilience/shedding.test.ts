@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
-import { eventually, recordingFaults, route, startFleetmate } from "./support.js";
+import { eventually, recordingFaults, route, sleep, startFleetmate } from "./support.js";
 
 afterEach(stopAll);
 
@@ -87,7 +87,12 @@ describe("load shedding", () => {
     expect(head).toMatch(/^HTTP\/1\.1 503/);
     expect(head.toLowerCase()).toContain("retry-after: 1");
     expect(upstream.hits).toBe(0);
-    expect(await eventually(() => false, 200)).toBe(false); // lets the lag samples settle
-    expect((await rawRequest(gateway.url("/"))).status).toBe(200);
+    // Once the loop keeps time again, requests are served (retried a few times: the machine is shared).
+    let served = false;
+    for (let i = 0; i < 10 && !served; i++) {
+      await sleep(150);
+      served = (await rawRequest(gateway.url("/"))).status === 200;
+    }
+    expect(served).toBe(true);
   });
 });
