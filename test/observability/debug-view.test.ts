@@ -26,8 +26,7 @@ function openStream(url: string): Promise<EventStream> {
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
         buffered += chunk;
-        let end: number;
-        while ((end = buffered.indexOf("\n\n")) >= 0) {
+        for (let end = buffered.indexOf("\n\n"); end >= 0; end = buffered.indexOf("\n\n")) {
           const block = buffered.slice(0, end);
           buffered = buffered.slice(end + 2);
           const event = /^event: (.*)$/m.exec(block)?.[1];

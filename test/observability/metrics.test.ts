@@ -3,7 +3,7 @@ import { policyPath } from "../runtime/support/policies.js";
 import { routesYaml, startTestGateway, singleRoute, type TestGateway } from "../support/gateway.js";
 import { recordingUpstream } from "../support/recording-upstream.js";
 import { deadPort, rawRequest, startUpstream, stopAll } from "../support/servers.js";
-import { buildMetered, parseExposition, valueOf, waitFor, type Sample } from "./support.js";
+import { buildMetered, parseExposition, sampleValue, waitFor, type Sample } from "./support.js";
 
 /**
  * Built-in metrics through a running gateway: known traffic (policies that pass, answer, trap, run past
@@ -62,7 +62,7 @@ ${routesYaml(`
     statuses.push((await send("GET", "/nowhere")).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 401, 401, 500, 500, 500, 503, 503, 502, 504, 404]);
     // A request is counted when its response closes, and the looping worker is replaced in the background.
-    scrape = await waitFor(scrapeOnce, (s) => valueOf(s, "portcullis_pool_worker_replacements_total") === 1 && sum(s, "portcullis_requests_total") === 16);
+    scrape = await waitFor(scrapeOnce, (s) => sampleValue(s, "portcullis_pool_worker_replacements_total") === 1 && sum(s, "portcullis_requests_total") === 16);
   }, 60_000);
 
   afterAll(stopAll);
@@ -75,7 +75,7 @@ ${routesYaml(`
   }
 
   const requests = (route: string, method: string, statusClass: string) =>
-    valueOf(scrape, "portcullis_requests_total", { listener: "main", route, method, status_class: statusClass });
+    sampleValue(scrape, "portcullis_requests_total", { listener: "main", route, method, status_class: statusClass });
 
   it("counts requests by listener, route, method class and status class", () => {
     expect(requests("tagged", "GET", "2xx")).toBe(3);
@@ -91,56 +91,56 @@ ${routesYaml(`
 
   it("has latency histograms for whole requests and for the upstream", () => {
     const labels = { listener: "main", route: "tagged" };
-    expect(valueOf(scrape, "portcullis_request_duration_seconds_count", labels)).toBe(6);
-    expect(valueOf(scrape, "portcullis_request_duration_seconds_bucket", { ...labels, le: "+Inf" })).toBe(6);
-    expect(valueOf(scrape, "portcullis_request_duration_seconds_sum", labels)).toBeGreaterThan(0);
-    expect(valueOf(scrape, "portcullis_upstream_duration_seconds_count", labels)).toBe(6);
-    expect(valueOf(scrape, "portcullis_upstream_duration_seconds_count", { route: "dead" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_request_duration_seconds_count", labels)).toBe(6);
+    expect(sampleValue(scrape, "portcullis_request_duration_seconds_bucket", { ...labels, le: "+Inf" })).toBe(6);
+    expect(sampleValue(scrape, "portcullis_request_duration_seconds_sum", labels)).toBeGreaterThan(0);
+    expect(sampleValue(scrape, "portcullis_upstream_duration_seconds_count", labels)).toBe(6);
+    expect(sampleValue(scrape, "portcullis_upstream_duration_seconds_count", { route: "dead" })).toBe(1);
     // No upstream behind a policy's answer or the echo backend.
-    expect(valueOf(scrape, "portcullis_upstream_duration_seconds_count", { route: "denied" })).toBeUndefined();
-    expect(valueOf(scrape, "portcullis_request_duration_seconds_count", { route: "denied" })).toBe(2);
+    expect(sampleValue(scrape, "portcullis_upstream_duration_seconds_count", { route: "denied" })).toBeUndefined();
+    expect(sampleValue(scrape, "portcullis_request_duration_seconds_count", { route: "denied" })).toBe(2);
   });
 
   it("counts policy calls, failures by code and time spent", () => {
-    expect(valueOf(scrape, "portcullis_policy_calls_total", { policy: "tag" })).toBe(6);
-    expect(valueOf(scrape, "portcullis_policy_calls_total", { policy: "metered" })).toBe(6);
-    expect(valueOf(scrape, "portcullis_policy_calls_total", { policy: "deny" })).toBe(2);
+    expect(sampleValue(scrape, "portcullis_policy_calls_total", { policy: "tag" })).toBe(6);
+    expect(sampleValue(scrape, "portcullis_policy_calls_total", { policy: "metered" })).toBe(6);
+    expect(sampleValue(scrape, "portcullis_policy_calls_total", { policy: "deny" })).toBe(2);
     // Three traps, then the fourth request meets the quarantine the third started (not a call).
-    expect(valueOf(scrape, "portcullis_policy_calls_total", { policy: "misbehave" })).toBe(3);
-    expect(valueOf(scrape, "portcullis_policy_failures_total", { policy: "misbehave", code: "PCS_ERR_POLICY_TRAPPED" })).toBe(3);
-    expect(valueOf(scrape, "portcullis_policy_failures_total", { policy: "misbehave", code: "PCS_ERR_POLICY_QUARANTINED" })).toBe(1);
-    expect(valueOf(scrape, "portcullis_policy_failures_total", { policy: "looper", code: "PCS_ERR_POLICY_TIMEOUT" })).toBe(1);
-    expect(valueOf(scrape, "portcullis_policy_failures_total", { policy: "deny" })).toBeUndefined();
-    expect(valueOf(scrape, "portcullis_policy_seconds_total", { policy: "tag" })).toBeGreaterThan(0);
+    expect(sampleValue(scrape, "portcullis_policy_calls_total", { policy: "misbehave" })).toBe(3);
+    expect(sampleValue(scrape, "portcullis_policy_failures_total", { policy: "misbehave", code: "PCS_ERR_POLICY_TRAPPED" })).toBe(3);
+    expect(sampleValue(scrape, "portcullis_policy_failures_total", { policy: "misbehave", code: "PCS_ERR_POLICY_QUARANTINED" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_policy_failures_total", { policy: "looper", code: "PCS_ERR_POLICY_TIMEOUT" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_policy_failures_total", { policy: "deny" })).toBeUndefined();
+    expect(sampleValue(scrape, "portcullis_policy_seconds_total", { policy: "tag" })).toBeGreaterThan(0);
   });
 
   it("reports the pool: queue, busy workers, replacements, quarantines", () => {
-    expect(valueOf(scrape, "portcullis_pool_queue_depth")).toBe(0);
-    expect(valueOf(scrape, "portcullis_pool_busy_workers")).toBe(0);
-    expect(valueOf(scrape, "portcullis_pool_worker_replacements_total")).toBe(1);
-    expect(valueOf(scrape, "portcullis_policy_quarantines_total", { plugin: "misbehave", scope: "client" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_pool_queue_depth")).toBe(0);
+    expect(sampleValue(scrape, "portcullis_pool_busy_workers")).toBe(0);
+    expect(sampleValue(scrape, "portcullis_pool_worker_replacements_total")).toBe(1);
+    expect(sampleValue(scrape, "portcullis_policy_quarantines_total", { plugin: "misbehave", scope: "client" })).toBe(1);
   });
 
   it("counts upstream connection errors and timeouts", () => {
-    expect(valueOf(scrape, "portcullis_upstream_errors_total", { route: "dead", kind: "connect" })).toBe(1);
-    expect(valueOf(scrape, "portcullis_upstream_errors_total", { route: "silent", kind: "timeout" })).toBe(1);
-    expect(valueOf(scrape, "portcullis_upstream_errors_total", { route: "tagged" })).toBeUndefined();
+    expect(sampleValue(scrape, "portcullis_upstream_errors_total", { route: "dead", kind: "connect" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_upstream_errors_total", { route: "silent", kind: "timeout" })).toBe(1);
+    expect(sampleValue(scrape, "portcullis_upstream_errors_total", { route: "tagged" })).toBeUndefined();
   });
 
   it("merges in what policies emit through the metrics capability", () => {
-    expect(valueOf(scrape, "metered_requests_total", { method: "GET", policy: "metered" })).toBe(3);
-    expect(valueOf(scrape, "metered_requests_total", { method: "POST", policy: "metered" })).toBe(2);
-    expect(valueOf(scrape, "metered_requests_total", { method: "PROPFIND", policy: "metered" })).toBe(1);
+    expect(sampleValue(scrape, "metered_requests_total", { method: "GET", policy: "metered" })).toBe(3);
+    expect(sampleValue(scrape, "metered_requests_total", { method: "POST", policy: "metered" })).toBe(2);
+    expect(sampleValue(scrape, "metered_requests_total", { method: "PROPFIND", policy: "metered" })).toBe(1);
   });
 
   it("keeps each gateway's series apart when two run in one process", async () => {
     const other = await startTestGateway(singleRoute("{ echo: true }", { route: "other" }));
     expect((await rawRequest(other.url("/x"))).status).toBe(200);
     await expect
-      .poll(async () => valueOf(parseExposition((await rawRequest(`${other.admin!.url}/metrics`)).body.toString()), "portcullis_requests_total", { route: "other" }))
+      .poll(async () => sampleValue(parseExposition((await rawRequest(`${other.admin!.url}/metrics`)).body.toString()), "portcullis_requests_total", { route: "other" }))
       .toBe(1);
     const mine = await scrapeOnce();
-    expect(valueOf(mine, "portcullis_requests_total", { route: "other" })).toBeUndefined();
+    expect(sampleValue(mine, "portcullis_requests_total", { route: "other" })).toBeUndefined();
     expect(sum(mine, "portcullis_requests_total")).toBe(16);
   });
 });

@@ -125,7 +125,10 @@ export class RequestTracing implements RequestObserver {
     this.#spans.delete(ex);
     const { request } = spans;
     if (spans.upstream) endUpstream(spans, undefined, ex.upstreamEndedAt === 0 ? undefined : epochOf(ex.upstreamEndedAt), ex.responseStatus);
-    if (!request.isRecording()) return request.end();
+    if (!request.isRecording()) {
+      request.end();
+      return;
+    }
     if (ex.route) {
       request.updateName(`${ex.method} ${ex.route.name}`);
       request.setAttribute("http.route", ex.route.name);
