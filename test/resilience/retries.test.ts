@@ -110,8 +110,8 @@ retries: { attempts: 3, backoff: { baseMs: 1, maxMs: 2 }, budget: { ratio: 0.2, 
     const gateway = await startTestGateway(
       route(`
 targets: [{ url: "${stalled.url}" }, { url: "${fast.url}" }]
-retries: { on: [timeout], perTryTimeoutMs: 100 }
-timeouts: { totalMs: 3000 }
+retries: { on: [timeout], perTryTimeoutMs: 400 }
+timeouts: { totalMs: 5000 }
 `),
     );
     const results = await load(gateway.url("/"), 6, 1);
