@@ -75,6 +75,9 @@ function sideTable(results) {
   for (const [label, us] of Object.entries(side.observabilityHooks ?? {})) {
     add(`observability: ${label}`, `${us} us per request`, "bench/observability/hooks.mjs: the hooks a policy-free request calls (goal: at most 5% of a request)");
   }
+  for (const [policy, ns] of Object.entries(side.resilience ?? {})) {
+    add(`resilience bookkeeping, ${policy}`, `${ns} ns per request`, "bench/resilience: balancer pick, retry budget, outlier reset on the no-failure path (goal: under 3% of a request)");
+  }
   const load = side.pluginLoad;
   if (load) {
     const phases = (p) => `after spawn: plugin loaded ${formatSpread(p.pluginLoadedMs, 0)}, listening ${formatSpread(p.listeningMs, 0)}, first request ${formatSpread(p.firstRequestMs, 0)} ms`;

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { failureText, stopProcess } from "./children.js";
 import { ratioBetween } from "./measure.js";
 import { rssBytes } from "./proc-stats.js";
-import { capabilityBridgeFigures, observabilityHookFigures, pluginLoadFigures, policyCallFigures, poolRoundTripFigures } from "./side-benches.js";
+import { capabilityBridgeFigures, observabilityHookFigures, pluginLoadFigures, policyCallFigures, poolRoundTripFigures, resilienceFigures } from "./side-benches.js";
 import { slope, spread } from "./stats.js";
 
 const PASS_SERIES = [0, 1, 3, 10];
@@ -61,6 +61,7 @@ export async function measureSideFigures(ctx, running, plan, { log, runDir }) {
     await attempt("one policy call in-thread (bench/policy-call)", "policyCall", () => policyCallFigures(runDir));
     await attempt("capability bridge (bench/capabilities-bridge.js)", "capabilityBridge", () => capabilityBridgeFigures(runDir));
     await attempt("observability hooks (bench/observability/hooks.mjs)", "observabilityHooks", () => observabilityHookFigures(runDir));
+    await attempt("resilience bookkeeping (bench/resilience/bookkeeping.mjs)", "resilience", () => resilienceFigures(runDir));
   }
   return figures;
 }

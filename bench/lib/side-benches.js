@@ -37,6 +37,14 @@ export async function observabilityHookFigures(logDir) {
   return figures;
 }
 
+/** Per-request resilience bookkeeping on the no-failure path (bench/resilience/bookkeeping.mjs): `{ policy: ns }`. */
+export async function resilienceFigures(logDir) {
+  const stdout = await runNodeScript("resilience-bookkeeping", "resilience/bookkeeping.mjs", ["500000"], logDir);
+  const figures = {};
+  for (const match of stdout.matchAll(/^\s{2}(\S+)\s+(\d+) ns per request/gm)) figures[match[1]] = Number(match[2]);
+  return figures;
+}
+
 /** A piscina round trip with no policy, under each atomics mode (bench/lib/pool-round-trip.js). */
 export async function poolRoundTripFigures(logDir, iterations) {
   return JSON.parse(await runNodeScript("pool-round-trip", "lib/pool-round-trip.js", [String(iterations)], logDir));
