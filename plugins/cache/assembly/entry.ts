@@ -45,6 +45,35 @@ export class StoredResponse {
     return frame(meta, this.body);
   }
 
+  /** The first value of a stored header, or null. */
+  header(name: string): string | null {
+    for (let i = 0; i < this.headers.length; i++) if (this.headers[i].name == name) return this.headers[i].value;
+    return null;
+  }
+
+  /** Whether a stale copy can be revalidated (RFC 9111 section 4.3.1): it has a validator. */
+  get hasValidator(): bool {
+    return this.header("etag") !== null || this.header("last-modified") !== null;
+  }
+
+  /**
+   * Freshens the stored headers with a 304's (RFC 9111 section 4.3.4): each field the 304 carries
+   * replaces the stored one of that name; fields never stored stay out.
+   */
+  freshen(headers: Headers): void {
+    const replaced = new Array<string>();
+    for (let i = 0; i < headers.size; i++) {
+      const name = headers.nameAt(i).toLowerCase();
+      if (NOT_STORED.includes(name) || replaced.includes(name)) continue;
+      replaced.push(name);
+      const kept = new Array<Header>();
+      for (let j = 0; j < this.headers.length; j++) if (this.headers[j].name != name) kept.push(this.headers[j]);
+      const values = headers.getAll(name);
+      for (let v = 0; v < values.length; v++) kept.push(new Header(name, values[v]));
+      this.headers = kept;
+    }
+  }
+
   /** Seconds left before the response goes stale (0 when it is). */
   ttlSeconds(nowMs: u64): i64 {
     const end = this.storedAtMs + this.lifetimeMs;

@@ -4,6 +4,7 @@ export const CONFIG_SCHEMA = `{
   "type": "object",
   "properties": {
     "ttlSeconds": { "type": "integer", "minimum": 1, "maximum": 31536000 },
+    "keepStaleSeconds": { "type": "integer", "minimum": 0, "maximum": 31536000 },
     "methods": { "type": "array", "minItems": 1, "uniqueItems": true, "items": { "enum": ["GET", "HEAD"] } },
     "statuses": {
       "type": "array", "minItems": 1, "uniqueItems": true,

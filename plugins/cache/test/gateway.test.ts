@@ -86,7 +86,7 @@ describe("cache (gateway)", () => {
         "/no-store": { "cache-control": "no-store" },
         "/private": { "cache-control": "private, max-age=60" },
         "/cookie": { ...FRESH, "set-cookie": "session=abc" },
-        "/no-freshness": { etag: '"v1"' },
+        "/no-freshness": { "content-type": "text/plain" },
       };
       return byPath[req.url ?? ""] ?? FRESH;
     });
@@ -104,6 +104,42 @@ describe("cache (gateway)", () => {
       expect(second.headers["cache-status"]).toMatch(/^portcullis; fwd=uri-miss; detail=(no-store|private|set-cookie|no-freshness)$/);
     }
     expect(upstream.answers()).toBe(10);
+  });
+
+  it("revalidates a stale entry with its validators and serves the stored body on a 304, freshened", async () => {
+    const seen: Array<Record<string, string | undefined>> = [];
+    let version = "v1";
+    const upstream = await startUpstream((req: IncomingMessage, res: ServerResponse) => {
+      seen.push({ inm: req.headers["if-none-match"], ims: req.headers["if-modified-since"] });
+      res.setHeader("etag", `"${version}"`);
+      res.setHeader("last-modified", "Tue, 01 Dec 2026 09:30:00 GMT");
+      if (req.headers["if-none-match"] === `"${version}"`) {
+        res.writeHead(304, { "cache-control": "max-age=60", "x-refreshed": "yes" });
+        return res.end();
+      }
+      res.setHeader("cache-control", "no-cache"); // stored, but revalidated on every use
+      res.setHeader("x-refreshed", "no");
+      res.end(`body of ${version}`);
+    });
+    const gateway = await startTestGateway(`${plugins}${route(upstream.url)}`);
+    const first = await get(gateway.url("/doc"));
+    expect(first.headers["cache-status"]).toBe("portcullis; fwd=uri-miss; stored");
+    // Stale at once (no-cache): asked again with both validators; the 304 brings max-age=60.
+    const second = await get(gateway.url("/doc"));
+    expect(second.status).toBe(200);
+    expect(second.body.toString()).toBe("body of v1");
+    expect(second.headers["x-refreshed"]).toBe("yes");
+    expect(second.headers["cache-status"]).toBe("portcullis; fwd=stale; fwd-status=304; stored");
+    expect(seen[1]).toEqual({ inm: '"v1"', ims: "Tue, 01 Dec 2026 09:30:00 GMT" });
+    // Freshened by the 304's max-age: a hit, no upstream call.
+    const third = await get(gateway.url("/doc"));
+    expect(third.headers["cache-status"]).toMatch(/^portcullis; hit; ttl=/);
+    expect(seen.length).toBe(2);
+    // A client's own conditional request is passed through untouched, its 304 to it.
+    version = "v2";
+    const own = await get(gateway.url("/other"), { "if-none-match": '"v2"' });
+    expect(own.status).toBe(304);
+    expect(seen[2]).toEqual({ inm: '"v2"', ims: undefined });
   });
 
   it("serves a response with a realistic header block (over 1 KB) from the store, every header intact", async () => {
