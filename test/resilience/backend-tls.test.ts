@@ -83,7 +83,8 @@ async function tlsUpstream(certFile: string, keyFile: string, requireClientCert 
       upstream.hits++;
       const socket = req.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
-      upstream.seen.push({ sni: socket.servername, clientCn: peer?.subject?.CN });
+      const cn = peer?.subject?.CN;
+      upstream.seen.push({ sni: socket.servername || false, clientCn: Array.isArray(cn) ? cn[0] : cn });
       res.end("secure");
     },
   );
