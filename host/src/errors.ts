@@ -28,6 +28,10 @@ export const ERRORS = {
     meaning: "The client did not send the request headers or body within the listener's timeouts.",
   },
   PCS_ERR_BODY_TOO_LARGE: { status: 413, meaning: "The request body is larger than the configured maxBodyBytes." },
+  PCS_ERR_MCP_INVALID_MESSAGE: {
+    status: 400,
+    meaning: "A POST to an MCP route (mcp: true) is not JSON (JSON-RPC -32700) or not a JSON-RPC 2.0 message or batch (-32600); the body is a JSON-RPC error.",
+  },
   PCS_ERR_HEADERS_TOO_LARGE: {
     status: 431,
     meaning: "The request headers are larger than the listener's maxHeaderBytes.",

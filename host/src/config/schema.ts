@@ -153,6 +153,10 @@ export const routeSchema = z.strictObject({
   operations: z.partialRecord(httpMethodSchema, operationSchema).optional(),
   maxBodyBytes: z.number().int().nonnegative().optional().describe("Overrides the listener's limits.maxBodyBytes."),
   maxInFlight: z.number().int().positive().optional().describe("Requests in flight on this route; more are answered 503 (PCS_ERR_OVERLOADED)."),
+  mcp: z
+    .boolean()
+    .optional()
+    .describe("An MCP (Streamable HTTP) route: each POST body is parsed as JSON-RPC once and exposed as `mcp` to CEL and as metadata `mcp` to policies (docs/configuration.md)."),
   policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
   backend: backendSchema,
 });

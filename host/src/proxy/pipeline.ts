@@ -3,7 +3,8 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
 import { clientCertificateMetadata } from "../listeners/client-certificates.js";
-import type { ListenerRuntime } from "../listeners/listener-runtime.js";
+import type { ListenerRuntime, RouteRuntime } from "../listeners/listener-runtime.js";
+import { mcpRouteOf, readMcpBody } from "../mcp/mcp-stage.js";
 import { canonicalPath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
 import { accessLogMetadataOf } from "./access-log-metadata.js";
@@ -52,6 +53,19 @@ export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, r
  * request, the upstream handshake for a WebSocket upgrade (so policies run on handshakes too).
  */
 export function requestStages(ex: Exchange, next: (ex: Exchange) => void): void {
+  const mcpRoute = mcpRouteOf(ex);
+  if (mcpRoute !== undefined) return mcpStage(ex, mcpRoute, next);
+  flowStages(ex, next);
+}
+
+/** An MCP route's POST: the JSON-RPC body is read and parsed once (host/src/mcp), then the flows run. */
+function mcpStage(ex: Exchange, route: RouteRuntime, next: (ex: Exchange) => void): void {
+  readMcpBody(ex, route)
+    .then((refused) => (refused === undefined ? flowStages(ex, next) : fault(ex, refused.code, refused.details)))
+    .catch((error: unknown) => failed(ex, error));
+}
+
+function flowStages(ex: Exchange, next: (ex: Exchange) => void): void {
   const pending = ex.listener.gateway.flows.listenerRequest(ex);
   if (pending === undefined) selectRouteStage(ex, next);
   else continueAfter(ex, pending, (selected) => selectRouteStage(selected, next));

@@ -8,7 +8,8 @@ const environment = new Environment({ homogeneousAggregateLiterals: false })
   .registerVariable("response", "map")
   .registerVariable("metadata", "map")
   .registerVariable("env", "map")
-  .registerVariable("jwt", "map");
+  .registerVariable("jwt", "map")
+  .registerVariable("mcp", "map");
 
 export type CompiledExpression = ReturnType<Environment["parse"]>;
 
@@ -24,11 +25,14 @@ export function compileExpression(source: string): Result<CompiledExpression, Ex
   }
 }
 
-/** Evaluates against `context`; `jwt` is a shorthand for `metadata.jwt` (the claims the jwt policy stores). */
+/**
+ * Evaluates against `context`; `jwt` is a shorthand for `metadata.jwt` (the claims the jwt policy stores)
+ * and `mcp` for `metadata.mcp` (the JSON-RPC message the host parsed on an MCP route, host/src/mcp).
+ */
 export function evaluateExpression(compiled: CompiledExpression, context: ExpressionContext): Result<unknown, ExpressionError> {
   try {
-    const jwt = context.metadata.jwt;
-    const value: unknown = compiled({ ...context, jwt: jwt !== null && typeof jwt === "object" ? jwt : {} });
+    const { jwt, mcp } = context.metadata;
+    const value: unknown = compiled({ ...context, jwt: mapOrEmpty(jwt), mcp: mapOrEmpty(mcp) });
     return { tag: "ok", val: value };
   } catch (error) {
     return { tag: "err", val: { tag: "evaluation", val: firstLine(error) } };
@@ -54,6 +58,10 @@ export function celValueToJson(value: unknown): string {
     if (item instanceof Set) return [...item];
     return item;
   }) ?? "null";
+}
+
+function mapOrEmpty(value: unknown): object {
+  return value !== null && typeof value === "object" ? value : {};
 }
 
 function firstLine(error: unknown): string {
