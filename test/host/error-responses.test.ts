@@ -164,7 +164,7 @@ describe("upstream failures", () => {
   });
 
   it("resets the client connection when the upstream fails mid-response", async () => {
-    const upstream = await startUpstream((req, res) => {
+    const upstream = await startUpstream((_req, res) => {
       res.writeHead(200, { "content-length": "100" });
       res.write("partial");
       setTimeout(() => res.socket?.destroy(), 50);
@@ -178,7 +178,7 @@ describe("upstream failures", () => {
     const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
     let requestArrived: () => void;
     const arrived = new Promise<void>((resolve) => (requestArrived = resolve));
-    const upstream = await startUpstream((req, res) => {
+    const upstream = await startUpstream((_req, res) => {
       requestArrived();
       res.on("close", () => upstreamClosed());
     });

@@ -115,7 +115,8 @@ describe("cache (gateway)", () => {
       res.setHeader("last-modified", "Tue, 01 Dec 2026 09:30:00 GMT");
       if (req.headers["if-none-match"] === `"${version}"`) {
         res.writeHead(304, { "cache-control": "max-age=60", "x-refreshed": "yes" });
-        return res.end();
+        res.end();
+        return;
       }
       res.setHeader("cache-control", "no-cache"); // stored, but revalidated on every use
       res.setHeader("x-refreshed", "no");

@@ -83,8 +83,6 @@ class GuestEmitter {
   readonly results = new Map<string, string>();
   private readonly resultTypes = new Map<string, WitType & { kind: "result" }>();
 
-  constructor(private readonly world: World) {}
-
   registerResult(type: WitType | undefined, name: string): void {
     if (type?.kind !== "result") return;
     const key = typeKey(type);
@@ -364,7 +362,7 @@ function exportBinding(emitter: GuestEmitter, core: CoreFunc): { dispatch: strin
 
 /** Generated AssemblyScript sources of `world`, keyed by file name under `sdk/assembly/bindings/`. */
 export function emitGuest(world: World): Record<string, string> {
-  const emitter = new GuestEmitter(world);
+  const emitter = new GuestEmitter();
   const contract = coreContract(world);
   for (const core of contract.exports) emitter.registerResult(core.func.result, `${pascal(core.func.name)}Result`);
   for (const core of contract.imports) emitter.registerResult(core.func.result, `${pascal(`${core.iface!.name}-${core.func.name}`)}Result`);

@@ -82,9 +82,9 @@ class HostEmitter {
   private enumTables(def: TypeDef & { kind: "enum" }): { names: string; index: string } {
     const names = `${typeKey({ kind: "named", def })}Names`;
     this.use({ kind: "named", def });
-    this.helper(names, () => `const ${names}: readonly ${tsName(def)}[] = ${JSON.stringify(def.cases)};`);
+    this.helper(names, () => `export const ${names}: readonly ${tsName(def)}[] = ${JSON.stringify(def.cases)};`);
     const index = `${names.replace(/Names$/, "Index")}`;
-    this.helper(index, () => `const ${index}: Record<string, number> = Object.assign(Object.create(null), ${JSON.stringify(Object.fromEntries(def.cases.map((c, i) => [c, i])))});`);
+    this.helper(index, () => `export const ${index}: Record<string, number> = Object.assign(Object.create(null), ${JSON.stringify(Object.fromEntries(def.cases.map((c, i) => [c, i])))});`);
     return { names, index };
   }
 
@@ -100,7 +100,7 @@ class HostEmitter {
       const { names } = this.enumTables(type.def);
       return `liftEnum(${names}, dv.${DISC_GET[discSize(type.def.cases.length)]}(${at}))`;
     }
-    const name = this.helper(`lift${typeKey(type)}`, () => this.liftFunction(`lift${typeKey(type)}`, type));
+    const name = this.helper(`lift${typeKey(type)}`, () => withoutUnusedMemory(this.liftFunction(`lift${typeKey(type)}`, type)));
     return `${name}(m, dv, ${at})`;
   }
 
@@ -221,7 +221,7 @@ class HostEmitter {
 }
 
 function importFunction(emitter: HostEmitter, core: CoreFunc): string {
-  const { func, iface } = core;
+  const { func } = core;
   const names = core.signature.params.map((_, i) => `a${i}`);
   const argNames = [...names];
   const args = func.params.map((p) => emitter.liftFlat(p.type, argNames));
@@ -319,4 +319,10 @@ export function emitHost(world: World): string {
     "}",
     "",
   ].join("\n");
+}
+
+/** A helper that never reads guest memory names its parameter `_m` (the project compiles with noUnusedParameters). */
+function withoutUnusedMemory(text: string): string {
+  const body = text.slice(text.indexOf("{"));
+  return /\bm\b/.test(body) ? text : text.replace("(m: GuestMemory", "(_m: GuestMemory");
 }

@@ -439,9 +439,9 @@ export interface CoreExports {
   "cm32p2||on-fault_post"(a0: number): void;
 }
 
-const LogLevelNames: readonly LogLevel[] = ["trace","debug","info","warn","error"];
+export const LogLevelNames: readonly LogLevel[] = ["trace","debug","info","warn","error"];
 
-const LogLevelIndex: Record<string, number> = Object.assign(Object.create(null), {"trace":0,"debug":1,"info":2,"warn":3,"error":4});
+export const LogLevelIndex: Record<string, number> = Object.assign(Object.create(null), {"trace":0,"debug":1,"info":2,"warn":3,"error":4});
 
 function liftListLogField(m: GuestMemory, base: number, length: number): Label[] {
   const dv = m.view();
@@ -457,13 +457,13 @@ function liftLogField(m: GuestMemory, dv: DataView, p: number): Label {
   };
 }
 
-const CryptoHashAlgorithmNames: readonly HashAlgorithm[] = ["sha1","sha256","sha384","sha512"];
+export const CryptoHashAlgorithmNames: readonly HashAlgorithm[] = ["sha1","sha256","sha384","sha512"];
 
-const CryptoHashAlgorithmIndex: Record<string, number> = Object.assign(Object.create(null), {"sha1":0,"sha256":1,"sha384":2,"sha512":3});
+export const CryptoHashAlgorithmIndex: Record<string, number> = Object.assign(Object.create(null), {"sha1":0,"sha256":1,"sha384":2,"sha512":3});
 
-const CryptoSignatureAlgorithmNames: readonly SignatureAlgorithm[] = ["rs256","rs384","rs512","ps256","ps384","ps512","es256","es384","es512","eddsa"];
+export const CryptoSignatureAlgorithmNames: readonly SignatureAlgorithm[] = ["rs256","rs384","rs512","ps256","ps384","ps512","es256","es384","es512","eddsa"];
 
-const CryptoSignatureAlgorithmIndex: Record<string, number> = Object.assign(Object.create(null), {"rs256":0,"rs384":1,"rs512":2,"ps256":3,"ps384":4,"ps512":5,"es256":6,"es384":7,"es512":8,"eddsa":9});
+export const CryptoSignatureAlgorithmIndex: Record<string, number> = Object.assign(Object.create(null), {"rs256":0,"rs384":1,"rs512":2,"ps256":3,"ps384":4,"ps512":5,"es256":6,"es384":7,"es512":8,"eddsa":9});
 
 function lowerResultBoolCryptoCryptoError(m: GuestMemory, v: Result<boolean, CryptoError>, p: number): void {
   switch (v.tag) {
@@ -999,9 +999,9 @@ function liftListTypesFlow(m: GuestMemory, base: number, length: number): Flow[]
   return out;
 }
 
-const TypesFlowNames: readonly Flow[] = ["request","response","fault"];
+export const TypesFlowNames: readonly Flow[] = ["request","response","fault"];
 
-const TypesFlowIndex: Record<string, number> = Object.assign(Object.create(null), {"request":0,"response":1,"fault":2});
+export const TypesFlowIndex: Record<string, number> = Object.assign(Object.create(null), {"request":0,"response":1,"fault":2});
 
 function liftResultTypesInitInfoTypesConfigError(m: GuestMemory, dv: DataView, p: number): Result<InitInfo, ConfigError> {
   switch (dv.getUint8(p)) {
@@ -1011,16 +1011,16 @@ function liftResultTypesInitInfoTypesConfigError(m: GuestMemory, dv: DataView, p
   }
 }
 
-function liftTypesInitInfo(m: GuestMemory, dv: DataView, p: number): InitInfo {
+function liftTypesInitInfo(_m: GuestMemory, dv: DataView, p: number): InitInfo {
   return {
     requestBody: liftEnum(TypesBodyNeedNames, dv.getUint8(p + 0)),
     responseBody: liftEnum(TypesBodyNeedNames, dv.getUint8(p + 1)),
   };
 }
 
-const TypesBodyNeedNames: readonly BodyNeed[] = ["none","whole-if-fits","whole"];
+export const TypesBodyNeedNames: readonly BodyNeed[] = ["none","whole-if-fits","whole"];
 
-const TypesBodyNeedIndex: Record<string, number> = Object.assign(Object.create(null), {"none":0,"whole-if-fits":1,"whole":2});
+export const TypesBodyNeedIndex: Record<string, number> = Object.assign(Object.create(null), {"none":0,"whole-if-fits":1,"whole":2});
 
 function liftTypesConfigError(m: GuestMemory, dv: DataView, p: number): ConfigError {
   switch (dv.getUint8(p)) {
@@ -1201,7 +1201,7 @@ function liftTypesResponseEdits(m: GuestMemory, dv: DataView, p: number): Respon
   };
 }
 
-function liftOptionU16(m: GuestMemory, dv: DataView, p: number): number | undefined {
+function liftOptionU16(_m: GuestMemory, dv: DataView, p: number): number | undefined {
   return dv.getUint8(p) === 0 ? undefined : dv.getUint16(p + 2, true);
 }
 
@@ -1221,9 +1221,9 @@ function lowerTypesFault(m: GuestMemory, v: Fault, p: number): void {
   m.storeString(p + 24, v.message);
 }
 
-const TypesFaultKindNames: readonly FaultKind[] = ["policy-rejected","policy-failed","policy-trapped","policy-timeout","upstream-unreachable","upstream-timeout","upstream-error","gateway-rejected"];
+export const TypesFaultKindNames: readonly FaultKind[] = ["policy-rejected","policy-failed","policy-trapped","policy-timeout","upstream-unreachable","upstream-timeout","upstream-error","gateway-rejected"];
 
-const TypesFaultKindIndex: Record<string, number> = Object.assign(Object.create(null), {"policy-rejected":0,"policy-failed":1,"policy-trapped":2,"policy-timeout":3,"upstream-unreachable":4,"upstream-timeout":5,"upstream-error":6,"gateway-rejected":7});
+export const TypesFaultKindIndex: Record<string, number> = Object.assign(Object.create(null), {"policy-rejected":0,"policy-failed":1,"policy-trapped":2,"policy-timeout":3,"upstream-unreachable":4,"upstream-timeout":5,"upstream-error":6,"gateway-rejected":7});
 
 /** The import object for a core module that imports `modules`, served by `capabilities`. */
 export function bindImports(m: GuestMemory, capabilities: Partial<Capabilities>, modules: ReadonlySet<string>): WasmImports {
