@@ -1,0 +1,30 @@
+const NAME_LIST = `{ "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }`;
+
+export const CONFIG_SCHEMA = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "properties": {
+    "default": { "enum": ["allow", "deny"], "default": "deny" },
+    "errorCode": { "type": "integer", "default": -32003 },
+    "rules": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+        "type": "object",
+        "properties": {
+          "effect": { "enum": ["allow", "deny"] },
+          "tools": ${NAME_LIST},
+          "resources": ${NAME_LIST},
+          "prompts": ${NAME_LIST},
+          "consumers": ${NAME_LIST},
+          "roles": ${NAME_LIST},
+          "when": { "type": "string", "minLength": 1 }
+        },
+        "required": ["effect"],
+        "additionalProperties": false
+      }
+    }
+  },
+  "required": ["rules"],
+  "additionalProperties": false
+}`;
