@@ -14,6 +14,8 @@ const SCAN_MS = 5;
 /** Each of a worker's two rings: room for hundreds of heads (bodies of PORT_BODY_BYTES and more go by port). */
 const RING_BYTES = 256 * 1024;
 
+const RESPAWN_PAUSE_MS = 1_000;
+
 /** Runs of a flow whose worker died before it started: the first and one more. */
 const MAX_ATTEMPTS = 2;
 
@@ -67,6 +69,7 @@ interface Lane {
   flows: Map<number, Flow>;
   stopping: boolean;
   exited: boolean;
+  answered: boolean;
 }
 
 /**
@@ -108,8 +111,7 @@ export class PolicyChannel {
     const lane = this.#lanes[0]!;
     return new Promise((resolve, reject) => {
       this.#warmUp = { resolve, reject, lane };
-      lane.requests.write(this.#writer.reset().write([{ flow: "warm-up" }] satisfies ToWorker).bytes);
-      lane.requests.publish();
+      this.#sendWarmUp(lane);
     });
   }
 
@@ -137,7 +139,7 @@ export class PolicyChannel {
     const { port1: bodies, port2 } = new MessageChannel();
     const workerData: ChannelWorkerData = { setup: this.options.setup, requests: requests.buffer, answers: answers.buffer, bodies: port2 };
     const worker = new Worker(WORKER_FILE, { workerData, transferList: [port2] });
-    const lane: Lane = { worker, requests, answers, bodies, flows: new Map(), stopping: false, exited: false };
+    const lane: Lane = { worker, requests, answers, bodies, flows: new Map(), stopping: false, exited: false, answered: false };
     worker.on("message", (message: unknown) => {
       if (!isAnswer(message)) return this.options.onMessage(message);
       if (message[0] !== WARM_UP_SLOT) this.stats.portAnswers++;
@@ -160,9 +162,10 @@ export class PolicyChannel {
   }
 
   #answer(lane: Lane, [slot, answer, error]: FromWorker): void {
+    lane.answered = true;
     if (slot === WARM_UP_SLOT) {
-      const warmUp = this.#warmUp;
-      this.#warmUp = undefined;
+      const warmUp = this.#warmUp?.lane === lane ? this.#warmUp : undefined; // not a replacement's
+      this.#warmUp = warmUp ? undefined : this.#warmUp;
       if (error !== undefined) warmUp?.reject(new Error(error));
       else warmUp?.resolve(answer as WarmUpReport);
       return;
@@ -203,9 +206,23 @@ export class PolicyChannel {
     lane.flows.clear();
     if (this.#closed) return;
     this.#queue.unshift(...rerun);
-    this.#lanes.push(this.#spawn());
-    this.options.onWorkerReplaced();
-    this.#schedule();
+    const replace = (): void => {
+      if (this.#closed) return;
+      const fresh = this.#spawn();
+      // Its instances are created before the flows queued behind the warm-up, so their budgets do not pay for that.
+      this.#sendWarmUp(fresh);
+      this.#lanes.push(fresh);
+      this.options.onWorkerReplaced();
+      this.#schedule();
+    };
+    // A worker that ended before answering anything (it cannot start) is replaced after a pause, not in a tight loop.
+    if (lane.stopping || lane.answered) replace();
+    else setTimeout(replace, RESPAWN_PAUSE_MS).unref();
+  }
+
+  #sendWarmUp(lane: Lane): void {
+    lane.requests.write(this.#writer.reset().write([{ flow: "warm-up" }] satisfies ToWorker).bytes);
+    lane.requests.publish();
   }
 
   #schedule(): void {
