@@ -6,10 +6,12 @@ import { Config, Decision, Expression, Flow, JsonValue, Policy, register, Reques
 import { Kind, NameList } from "./names";
 import { filterEvents } from "./sse";
 import { CONFIG_SCHEMA } from "./schema";
+import { chargeCall, ToolLimit, readToolLimits } from "./tool-limits";
 
 const NO_CONDITION: i64 = -1;
 const UNKNOWN: i8 = -1;
 const FAILED: i8 = 2;
+const STORE_FAILED = "";
 
 class Rule {
   constructor(
@@ -30,6 +32,8 @@ class McpGuard extends Policy {
   rules: Array<Rule> = [];
   allowByDefault: bool = false;
   errorCode: i64 = -32003;
+  limitErrorCode: i64 = -32029;
+  limits: Array<ToolLimit> = [];
   /** Each rule's condition for the request in hand: UNKNOWN, 0, 1 or FAILED. */
   held: Array<i8> = [];
 
@@ -43,6 +47,8 @@ class McpGuard extends Policy {
   configure(config: Config): void {
     this.allowByDefault = config.optionalString("default", "deny") == "allow";
     this.errorCode = config.optionalInteger("errorCode", -32003);
+    this.limitErrorCode = config.optionalInteger("limitErrorCode", -32029);
+    this.limits = readToolLimits(config);
     const rules = config.objectList("rules");
     if (rules.length == 0) return config.invalid("rules", "must list at least one rule");
     for (let i = 0; i < rules.length && config.ok; i++) this.rules.push(readRule(rules[i]));
@@ -57,19 +63,31 @@ class McpGuard extends Policy {
     const batch = view.get("batch");
     if (batch === null) {
       const refused = this.refusal(view);
-      if (refused !== null) return Decision.respondJson(200, this.error(view, refused!));
+      if (refused !== null) return Decision.respondJson(200, this.error(view, refused!, this.errorCode));
+      const limited = this.limitReason(view, request);
+      if (limited === STORE_FAILED) return Decision.unavailable("the counters store did not answer");
+      if (limited !== null) return Decision.respondJson(200, this.error(view, limited!, this.limitErrorCode));
       return listKind(view) != Kind.None ? Decision.next().setHeader("accept-encoding", "identity") : Decision.next();
     }
-    // A batch with one denied message is refused whole: every request in it gets an error.
-    let denied: string | null = null;
-    for (let i = 0; i < batch.length && denied === null; i++) denied = this.refusal(batch.at(i));
-    if (denied === null) return Decision.next();
+    // A batch with one denied or rate-limited message is refused whole: every request in it gets an error.
+    for (let i = 0; i < batch.length; i++) {
+      const denied = this.refusal(batch.at(i));
+      if (denied !== null) return this.refuseBatch(batch, i, denied!, this.errorCode);
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const limited = this.limitReason(batch.at(i), request);
+      if (limited === STORE_FAILED) return Decision.unavailable("the counters store did not answer");
+      if (limited !== null) return this.refuseBatch(batch, i, limited!, this.limitErrorCode);
+    }
+    return Decision.next();
+  }
+
+  private refuseBatch(batch: JsonValue, culprit: i32, reason: string, code: i64): Decision {
     const answers = JsonValue.array();
     for (let i = 0; i < batch.length; i++) {
       const message = batch.at(i);
       if (!message.has("id") || message.has("response")) continue;
-      const own = this.refusal(message);
-      answers.push(this.error(message, own !== null ? own! : "batch refused: " + denied!));
+      answers.push(this.error(message, i == culprit ? reason : "batch refused: " + reason, code));
     }
     return answers.length == 0 ? Decision.respond(202) : Decision.respondJson(200, answers);
   }
@@ -154,9 +172,24 @@ class McpGuard extends Policy {
     return this.held[index];
   }
 
-  private error(message: JsonValue, text: string): JsonValue {
+  /**
+   * Charges an allowed tools/call to the limits naming its tool: null within them, why when one is
+   * passed, STORE_FAILED when the counters store did not answer (fail closed).
+   */
+  private limitReason(message: JsonValue, request: Request): string | null {
+    if (this.limits.length == 0 || stringOf(message, "method") != "tools/call") return null;
+    const consumer = request.metadata.getString("consumer");
+    const caller = consumer !== null ? "c:" + consumer! : "a:" + request.clientAddress;
+    const tool = stringOf(message, "tool");
+    const charge = chargeCall(this.limits, tool, caller);
+    if (charge.failed) return STORE_FAILED;
+    if (!charge.over) return null;
+    return "rate limit of tool " + JsonValue.string(tool).toString() + " reached; retry in " + charge.retryInSeconds.toString() + " s";
+  }
+
+  private error(message: JsonValue, text: string, code: i64): JsonValue {
     const id = message.get("id");
-    const error = JsonValue.object().set("code", JsonValue.number(<f64>this.errorCode)).set("message", JsonValue.string(text));
+    const error = JsonValue.object().set("code", JsonValue.number(<f64>code)).set("message", JsonValue.string(text));
     return JsonValue.object()
       .set("jsonrpc", JsonValue.string("2.0"))
       .set("id", id !== null ? id! : JsonValue.null())

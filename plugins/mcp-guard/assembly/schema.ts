@@ -6,6 +6,20 @@ export const CONFIG_SCHEMA = `{
   "properties": {
     "default": { "enum": ["allow", "deny"], "default": "deny" },
     "errorCode": { "type": "integer", "default": -32003 },
+    "limitErrorCode": { "type": "integer", "default": -32029 },
+    "limits": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "properties": {
+          "tools": ${NAME_LIST},
+          "requests": { "type": "integer", "minimum": 1 },
+          "windowSeconds": { "type": "integer", "minimum": 1, "maximum": 86400 }
+        },
+        "required": ["tools", "requests", "windowSeconds"],
+        "additionalProperties": false
+      }
+    },
     "rules": {
       "type": "array",
       "minItems": 1,

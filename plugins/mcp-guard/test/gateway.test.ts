@@ -42,6 +42,24 @@ describe("mcp-guard with the official MCP client and server", () => {
     });
   }
 
+  it("limits calls of a tool per consumer (README: add, 2 per hour-long window) with a JSON-RPC error", async () => {
+    const { upstream, gateway } = await readmeGateway(true);
+    const bob = await mcpClient(gateway.url("/mcp"), BOB);
+    const add = (client: typeof bob) => callOutcome(client.callTool({ name: "add", arguments: {} }));
+    expect([await add(bob), await add(bob)]).toEqual(["ok", "ok"]);
+    expect(await add(bob)).toMatch(/^-32029 .*rate limit of tool "add" reached; retry in \d+ s/);
+    expect(await callOutcome(bob.callTool({ name: "echo", arguments: {} }))).toBe("ok"); // echo has no limit
+    const alice = await mcpClient(gateway.url("/mcp"), ALICE);
+    expect(await add(alice)).toBe("ok"); // her own counter
+    expect(upstream.calls).toEqual(["add", "add", "echo", "add"]);
+  });
+
+  it("refuses at load a rule that names no tools, resources or prompts, naming the YAML line", async () => {
+    const yaml = readmeExample("mcp-guard", "http://127.0.0.1:1").replace("- { effect: deny, tools: [\"delete_*\"] }", "- { effect: deny, roles: [guest] }");
+    expect(yaml).toContain("roles: [guest]");
+    await expect(startTestGateway(yaml, { env: KEYS })).rejects.toThrow(/names tools, resources or prompts[\s\S]*test\.yaml:\d+|test\.yaml:\d+[\s\S]*names tools, resources or prompts/);
+  });
+
   it("answers a denial with HTTP 200 and the request's id, and refuses a batch with a denied message", async () => {
     const { upstream, gateway } = await readmeGateway(true);
     const post = (body: unknown) =>
