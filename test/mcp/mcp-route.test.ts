@@ -9,13 +9,13 @@ afterEach(stopAll);
 const JSON_RPC = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 /** An MCP route to the echo backend whose request flow copies the `mcp` CEL view into header x-mcp-view. */
-function viewGateway() {
+function viewGateway(routeKeys = "") {
   return startTestGateway(`
 plugins:
   headers: { path: ${builtPolicy("headers")}, capabilities: { expression: true } }
 ${routesYaml(`
       - name: tools
-        mcp: true
+        mcp: true${routeKeys}
         policies:
           request:
             - plugin: headers
@@ -76,6 +76,45 @@ describe("MCP routes (mcp: true)", () => {
     expect(gateway.logs.filter((line) => line.error === "PCS_ERR_MCP_INVALID_MESSAGE")).toHaveLength(cases.length);
     const ping = await postJson(gateway.url("/mcp"), '{"jsonrpc":"2.0","id":3,"method":"ping"}');
     expect(echoedHeader(ping, "x-mcp-view")).toBe("ping|-|-|3|-|single");
+  });
+
+  it("reads the body only up to the route's maxBodyBytes (413 past it, chunked or not)", async () => {
+    const gateway = await viewGateway("\n        maxBodyBytes: 64");
+    const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "x".repeat(100) } } });
+    expect((await postJson(gateway.url("/mcp"), big)).status).toBe(413);
+    const chunked = async function* () {
+      yield Buffer.from(big.slice(0, 50));
+      yield Buffer.from(big.slice(50));
+    };
+    const response = await rawRequest(gateway.url("/mcp"), { method: "POST", headers: JSON_RPC, body: chunked() });
+    expect(response.status).toBe(413);
+    expect(response.json<{ code: string }>().code).toBe("PCS_ERR_BODY_TOO_LARGE");
+    expect(echoedHeader(await postJson(gateway.url("/mcp"), '{"jsonrpc":"2.0","id":3,"method":"ping"}'), "x-mcp-view")).toBe("ping|-|-|3|-|single");
+  });
+
+  it("listener policies see mcp too (the MCP route is looked up before they run)", async () => {
+    const gateway = await startTestGateway(`
+plugins:
+  direct-response: { path: ${builtPolicy("direct-response")}, capabilities: { expression: true } }
+listeners:
+  - name: main
+    host: 127.0.0.1
+    port: 0
+    policies:
+      request:
+        - plugin: direct-response
+          when: 'has(mcp.method) && mcp.method == "tools/call" && mcp.arguments.text == "stop"'
+          with: { status: 429, json: { code: STOPPED } }
+    routes:
+      - { name: tools, mcp: true, match: { path: { exact: /mcp } }, backend: { echo: true } }
+      - { name: other, backend: { echo: true } }
+`);
+    const stop = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "stop" } } });
+    const go = stop.replace('"stop"', '"go"');
+    expect((await postJson(gateway.url("/mcp"), stop)).status).toBe(429);
+    expect((await postJson(gateway.url("/mcp"), go)).status).toBe(200);
+    // The same body on a route without mcp: true is not parsed: mcp is empty there.
+    expect((await postJson(gateway.url("/other"), stop)).status).toBe(200);
   });
 
   it("a when: on mcp.tool stops one tool of a real MCP client and server, the others pass", async () => {
