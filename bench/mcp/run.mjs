@@ -35,7 +35,7 @@ const gateway = await startGateway(
   parseConfigText(
     `
 plugins:
-  mcp-guard: { path: ${guard}, capabilities: { expression: true } }
+  mcp-guard: { path: ${guard}, capabilities: { expression: true, counters: true } }
 logging: { level: warn }
 admin: { enabled: false }
 listeners:
