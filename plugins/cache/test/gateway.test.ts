@@ -13,6 +13,7 @@ const plugins = `plugins:
   cache:
     path: ${build("cache")}
     capabilities: { kv: true, crypto: true, clock: true, expression: true }
+    limits: { timeoutMs: 2000 } # exact counts: a loaded test machine must not turn a call into a timeout
   api-key:
     path: ${build("api-key")}
     capabilities: { crypto: true }

@@ -12,6 +12,7 @@ const plugins = `plugins:
   rate-limit:
     path: ${build("rate-limit")}
     capabilities: { counters: true, expression: true, crypto: true }
+    limits: { timeoutMs: 2000 } # exact counts: a loaded test machine must not turn a call into a timeout
   json-fault: { path: ${build("json-fault")} }
 ${plugin("tag")}`;
 

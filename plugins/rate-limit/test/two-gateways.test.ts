@@ -22,6 +22,7 @@ plugins:
   rate-limit:
     path: ${wasm}
     capabilities: { counters: true, expression: true, crypto: true }
+    limits: { timeoutMs: 2000 } # exact counts: a loaded test machine must not turn a call into a timeout
 stores: { backend: redis, redis: { url: "${redisUrl}", prefix: "two-gateways:", timeoutMs: 200 } }
 listeners:
   - name: main
