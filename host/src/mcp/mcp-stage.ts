@@ -1,4 +1,4 @@
-import type { ListenerRuntime, RouteRuntime } from "../listeners/listener-runtime.js";
+import type { RouteRuntime } from "../listeners/listener-runtime.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { FaultDetails } from "../proxy/flow-runner.js";
 import { BodyTooLargeError } from "../proxy/body-limit.js";
@@ -9,7 +9,8 @@ import { jsonRpcError, parseJsonRpcBody } from "./json-rpc.js";
 /** The metadata key under which policies find the parsed message(s). */
 export const MCP_METADATA_KEY = "mcp";
 
-const hasMcpRoutes = new WeakMap<ListenerRuntime, boolean>();
+/** Keyed by a listener's route list, which each configuration generation builds anew. */
+const hasMcpRoutes = new WeakMap<readonly RouteRuntime[], boolean>();
 
 /**
  * The MCP route a POST would take, if any. The route is looked up before the listener's policies run
@@ -18,8 +19,8 @@ const hasMcpRoutes = new WeakMap<ListenerRuntime, boolean>();
 export function mcpRouteOf(ex: Exchange): RouteRuntime | undefined {
   if (ex.method !== "POST") return undefined;
   const { listener } = ex;
-  let any = hasMcpRoutes.get(listener);
-  if (any === undefined) hasMcpRoutes.set(listener, (any = listener.routes.some((route) => route.config.mcp === true)));
+  let any = hasMcpRoutes.get(listener.routes);
+  if (any === undefined) hasMcpRoutes.set(listener.routes, (any = listener.routes.some((route) => route.config.mcp === true)));
   if (!any) return undefined;
   const selection = selectRoute(listener.routeTable, ex);
   const route = selection.kind === "matched" ? listener.routes[selection.route.index] : undefined;
