@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../support/gateway.js";
 import { builtPolicy } from "../support/plugin-examples.js";
 import { rawRequest, stopAll } from "../support/servers.js";
+import { startFileGateway } from "../host/reload-helpers.js";
 import { mcpClient, mcpUpstream } from "./mcp-upstream.js";
 
 afterEach(stopAll);
@@ -90,6 +91,23 @@ describe("MCP routes (mcp: true)", () => {
     expect(response.status).toBe(413);
     expect(response.json<{ code: string }>().code).toBe("PCS_ERR_BODY_TOO_LARGE");
     expect(echoedHeader(await postJson(gateway.url("/mcp"), '{"jsonrpc":"2.0","id":3,"method":"ping"}'), "x-mcp-view")).toBe("ping|-|-|3|-|single");
+  });
+
+  it("a reload that marks a route mcp: true (or unmarks it) takes effect on the next request", async () => {
+    const config = (mcp: boolean) => `${routesYaml(`
+      - { name: tools, mcp: ${mcp}, backend: { echo: true } }`)}
+admin: { host: 127.0.0.1, port: 0 }
+reload: { watch: false }
+`;
+    const { gateway, write } = await startFileGateway(config(false));
+    const url = `${gateway.listeners[0]!.url.replace("0.0.0.0", "127.0.0.1")}/mcp`;
+    expect((await postJson(url, "{not json")).status).toBe(200); // streamed to the echo backend as it is
+    write(config(true));
+    expect(await gateway.reload()).toMatchObject({ result: "applied" });
+    expect((await postJson(url, "{not json")).json()).toMatchObject({ error: { code: -32700 } });
+    write(config(false));
+    expect(await gateway.reload()).toMatchObject({ result: "applied" });
+    expect((await postJson(url, "{not json")).status).toBe(200);
   });
 
   it("listener policies see mcp too (the MCP route is looked up before they run)", async () => {
