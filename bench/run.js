@@ -57,7 +57,9 @@ try {
   const nginx = options.upstream === "node" ? undefined : nginxVersion();
   const generator = chooseLoadGenerator({ prefer: options.load });
   const upstreamKind = nginx ? "nginx" : "node";
-  log(`portcullis bench (${options.profile ? "profile" : mode}): load generator ${generator.name} ${generator.version}, upstream ${upstreamKind}, work dir ${runDir}`);
+  log(
+    `portcullis bench (${options.profile ? "profile" : mode}): load generator ${generator.name} ${generator.version}, upstream ${upstreamKind}, work dir ${runDir}`,
+  );
 
   log("building the test policies");
   const buildDir = join(runDir, "policies");
@@ -82,13 +84,23 @@ try {
   } else {
     const { statuses, running } = await startSystems(SYSTEMS, ctx, { quick: options.quick, only: options.only?.split(","), log });
     const cases = running.flatMap(({ system, url, handle }) =>
-      system.workloads.map((id) => ({ key: `${system.id}:${id}`, systemId: system.id, workload: prepareWorkload(generator, WORKLOADS[id], runDir), url, pid: handle.pid })),
+      system.workloads.map((id) => ({
+        key: `${system.id}:${id}`,
+        systemId: system.id,
+        workload: prepareWorkload(generator, WORKLOADS[id], runDir),
+        url,
+        pid: handle.pid,
+      })),
     );
-    log(`measuring ${cases.length} cases: ${plan.rounds} round(s) of ${plan.seconds} s at ${plan.connections} connections${plan.latencySeconds ? ` + ${plan.latencySeconds} s at 1` : ""}`);
+    log(
+      `measuring ${cases.length} cases: ${plan.rounds} round(s) of ${plan.seconds} s at ${plan.connections} connections${plan.latencySeconds ? ` + ${plan.latencySeconds} s at 1` : ""}`,
+    );
     const samples = await measureRounds(generator, cases, plan, {
       logDir: runDir,
       onProgress: (round, item, loaded, latency1) =>
-        log(`  round ${round} ${item.key.padEnd(30)} ${Math.round(loaded.rps).toString().padStart(7)} req/s  p99 ${loaded.p99Ms?.toFixed(2)} ms  CPU ${loaded.cpuUsPerRequest?.toFixed(1)} us/req${latency1 ? `  1 conn p50 ${latency1.p50Ms?.toFixed(3)} ms` : ""}${loaded.errors ? `  errors ${loaded.errors}` : ""}`),
+        log(
+          `  round ${round} ${item.key.padEnd(30)} ${Math.round(loaded.rps).toString().padStart(7)} req/s  p99 ${loaded.p99Ms?.toFixed(2)} ms  CPU ${loaded.cpuUsPerRequest?.toFixed(1)} us/req${latency1 ? `  1 conn p50 ${latency1.p50Ms?.toFixed(3)} ms` : ""}${loaded.errors ? `  errors ${loaded.errors}` : ""}`,
+        ),
     });
     const caseSummaries = summarize(cases, samples, (item) => `bare:${item.workload.id}`);
     const more = await measureSideFigures(ctx, running, plan, { log, runDir });

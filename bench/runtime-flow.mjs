@@ -29,26 +29,57 @@ const prepared = await preparePolicies(loaded);
 const runtime = PolicyRuntime.start(prepared, loaded, pino({ level: "silent" }));
 await runtime.warmUp(loaded);
 const steps = runtime.chains("main", "r", "GET").request;
-const head = { method: "GET", scheme: "http", authority: "x", path: "/p", query: "", headers: Array.from({ length: Number(process.env.H ?? 8) }, (_, i) => ({ name: `h${i}`, value: "v".repeat(20) })), clientAddress: "127.0.0.1", requestId: "abc", listener: "main", route: "r" };
+const head = {
+  method: "GET",
+  scheme: "http",
+  authority: "x",
+  path: "/p",
+  query: "",
+  headers: Array.from({ length: Number(process.env.H ?? 8) }, (_, i) => ({ name: `h${i}`, value: "v".repeat(20) })),
+  clientAddress: "127.0.0.1",
+  requestId: "abc",
+  listener: "main",
+  route: "r",
+};
 const task = () => ({ flow: "request", listener: "main", withListenerChain: false, route: "r", head, body: undefined, bodyTooLarge: false, metadata: [] });
 const total = 20000;
-const perFlow = (c0) => { const cpu = process.cpuUsage(c0); return (cpu.user + cpu.system) / total; };
+const perFlow = (c0) => {
+  const cpu = process.cpuUsage(c0);
+  return (cpu.user + cpu.system) / total;
+};
 let cpu50 = 0;
 for (const conc of [1, 50]) {
   let done = 0;
-  const t0 = performance.now(); const c0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; await runtime.run(task(), steps, "127.0.0.1"); } }));
-  const ms = performance.now() - t0; const cpu = perFlow(c0);
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (done < total) {
+        done++;
+        await runtime.run(task(), steps, "127.0.0.1");
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  const cpu = perFlow(c0);
   if (conc === 50) cpu50 = cpu;
-  console.log(`conc ${conc}: ${(total / ms * 1000).toFixed(0)} flows/s, ${(ms * 1000 / total).toFixed(1)} us wall/flow, process CPU ${cpu.toFixed(1)} us/flow`);
+  console.log(
+    `conc ${conc}: ${((total / ms) * 1000).toFixed(0)} flows/s, ${((ms * 1000) / total).toFixed(1)} us wall/flow, process CPU ${cpu.toFixed(1)} us/flow`,
+  );
 }
 await runtime.close();
 
 // The same flow without any crossing: a FlowExecutor on this thread, set up as a worker's is.
 const executor = new FlowExecutor({
   plugins: Object.fromEntries([...prepared.plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }])),
-  plan: prepared.plan, listeners: loaded.config.listeners, baseDir: tmpdir(), bridgeTimeoutMs: 1_000, logLevel: "silent",
-  sharedCounters: undefined, progress: new ProgressSlots(1).buffer, bodyNeeds: BodyNeedTable.create(prepared.plan.instances.length).buffer,
+  plan: prepared.plan,
+  listeners: loaded.config.listeners,
+  baseDir: tmpdir(),
+  bridgeTimeoutMs: 1_000,
+  logLevel: "silent",
+  sharedCounters: undefined,
+  progress: new ProgressSlots(1).buffer,
+  bodyNeeds: BodyNeedTable.create(prepared.plan.instances.length).buffer,
 });
 for (let i = 0; i < 2000; i++) executor.run({ ...task(), quarantined: [], slot: -1 });
 const c0 = process.cpuUsage();

@@ -46,9 +46,15 @@ function node(nodeArgs, env, until) {
 }
 
 const originPort = await freePort();
-const origin = node(["test-engine/server/server.mjs"], {
-  npm_config_protocol: "http", npm_config_port: String(originPort), npm_config_pidfile: join(tmpdir(), `cache-tests-${process.pid}.pid`),
-}, "Listening");
+const origin = node(
+  ["test-engine/server/server.mjs"],
+  {
+    npm_config_protocol: "http",
+    npm_config_port: String(originPort),
+    npm_config_pidfile: join(tmpdir(), `cache-tests-${process.pid}.pid`),
+  },
+  "Listening",
+);
 let gateway;
 try {
   await origin.done;
@@ -76,8 +82,11 @@ admin: { port: 0 }
   const log = logTo ? createWriteStream(logTo) : new Writable({ write: (_chunk, _encoding, callback) => callback() });
   gateway = await startGateway(parseConfigText(yaml, { source: "cache-conformance.yaml", env: {} }), { logDestination: log });
   const base = gateway.listeners[0].url.replace("0.0.0.0", "127.0.0.1");
-  const client = node(["--no-warnings", "--import", pathToFileURL(join(root, "bench/cache-conformance/register-hook.mjs")).href, "test-engine/cli.mjs"],
-    { npm_config_base: base, npm_config_id: "", npm_package_config_id: "" }); // "" = every test
+  const client = node(["--no-warnings", "--import", pathToFileURL(join(root, "bench/cache-conformance/register-hook.mjs")).href, "test-engine/cli.mjs"], {
+    npm_config_base: base,
+    npm_config_id: "",
+    npm_package_config_id: "",
+  }); // "" = every test
   const timer = setTimeout(() => client.child.kill(), CLIENT_BUDGET_MS);
   const results = JSON.parse(await client.done);
   clearTimeout(timer);
@@ -91,7 +100,10 @@ admin: { port: 0 }
 async function report(portcullis) {
   const tests = (await import(pathToFileURL(join(suite, "tests/index.mjs")).href)).default;
   const { determineTestResult } = await import(pathToFileURL(join(suite, "test-engine/lib/results.mjs")).href);
-  const required = tests.flatMap((s) => s.tests).filter((t) => t.kind === undefined || t.kind === "required").map((t) => t.id);
+  const required = tests
+    .flatMap((s) => s.tests)
+    .filter((t) => t.kind === undefined || t.kind === "required")
+    .map((t) => t.id);
   const passed = (results) => required.filter((id) => determineTestResult(tests, id, results)[2] === "✅");
   const rows = [["portcullis", passed(portcullis).length]];
   for (const peer of PEERS) rows.push([peer, passed(JSON.parse(readFileSync(join(suite, `results/${peer}.json`), "utf8"))).length]);

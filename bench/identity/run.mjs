@@ -67,12 +67,20 @@ const upstream = await serve((_req, res) => res.end("ok"));
 // ---- mTLS: the same route on a TLS listener without and with required client certificates.
 {
   const ec = { keyType: "ec", algorithm: "sha256" };
-  const caExtensions = [{ name: "basicConstraints", cA: true, critical: true }, { name: "keyUsage", keyCertSign: true, critical: true }];
+  const caExtensions = [
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", keyCertSign: true, critical: true },
+  ];
   const ca = await selfsigned.generate([{ name: "commonName", value: "Bench CA" }], { ...ec, extensions: caExtensions });
   const client = await selfsigned.generate([{ name: "commonName", value: "bench-client" }], { ...ec, ca: { key: ca.private, cert: ca.cert } });
   const server = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], ec);
   const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-pki-"));
-  for (const [file, text] of [["cert.pem", server.cert], ["key.pem", server.private], ["ca.pem", ca.cert]]) writeFileSync(join(dir, file), text);
+  for (const [file, text] of [
+    ["cert.pem", server.cert],
+    ["key.pem", server.private],
+    ["ca.pem", ca.cert],
+  ])
+    writeFileSync(join(dir, file), text);
   const listener = (name, mtls) => `
   - name: ${name}
     host: 127.0.0.1
@@ -129,9 +137,13 @@ listeners:
 
 // ---- One route's 200 ms authorization call against another route's cheap policy flow, two workers:
 // with the default queue of 8 flows per worker, and with 1 (a flow never waits behind another at a worker).
-for (const [label, runtime] of [["", "workers: 2"], ["OneTaskPerWorker", "workers: 2, tasksPerWorker: 1"]]) {
+for (const [label, runtime] of [
+  ["", "workers: 2"],
+  ["OneTaskPerWorker", "workers: 2, tasksPerWorker: 1"],
+]) {
   const slowAuthz = await serve((_req, res) => res.end(), 200);
-  const gw = await gateway(`
+  const gw = await gateway(
+    `
 plugins:
   ext-authz: { path: ${wasm("ext-authz")}, capabilities: { http: { allow: ["${slowAuthz.host}"] }, kv: true, crypto: true, expression: true }, limits: { timeoutMs: 2000 } }
   headers: { path: ${wasm("headers")}, capabilities: { expression: true } }
@@ -147,7 +159,9 @@ listeners:
       - name: fast
         policies: { request: [ { plugin: headers, with: { set: { x-bench: "1" } } } ] }
         backend: { url: "${upstream.url}" }
-`, runtime);
+`,
+    runtime,
+  );
   const origin = gw.listeners[0].url;
   results[`fastAlone${label}`] = await loop(origin, { path: "/fast" });
   const until = Date.now() + durationMs;

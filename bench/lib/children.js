@@ -79,8 +79,14 @@ export async function waitForHttp(handle, url, timeoutMs = 30_000, intervalMs = 
 
 /** An error as one line for a report: its first lines, trimmed, with the run's directory left out. */
 export function failureText(error, runDir, maxLines = 6) {
-  const lines = String(error?.message ?? error).replaceAll(`${runDir}/`, "").split("\n");
-  return lines.map((line) => line.trim()).filter(Boolean).slice(0, maxLines).join(" / ");
+  const lines = String(error?.message ?? error)
+    .replaceAll(`${runDir}/`, "")
+    .split("\n");
+  return lines
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(0, maxLines)
+    .join(" / ");
 }
 
 function describeExit({ code, signal }) {

@@ -20,13 +20,17 @@ async function loadCase(generator, item, connections, seconds, logDir) {
  */
 export async function measureRounds(generator, cases, plan, { logDir, onProgress }) {
   for (const item of cases) {
-    if (plan.warmupSeconds > 0) await runLoad(generator, { url: item.url, workload: item.workload, connections: plan.connections, seconds: plan.warmupSeconds, logDir });
+    if (plan.warmupSeconds > 0)
+      await runLoad(generator, { url: item.url, workload: item.workload, connections: plan.connections, seconds: plan.warmupSeconds, logDir });
   }
   const samples = Object.fromEntries(cases.map((item) => [item.key, []]));
   for (let round = 1; round <= plan.rounds; round++) {
     for (const item of cases) {
       const loaded = await loadCase(generator, item, plan.connections, plan.seconds, logDir);
-      const latency1 = plan.latencySeconds > 0 ? await runLoad(generator, { url: item.url, workload: item.workload, connections: 1, seconds: plan.latencySeconds, logDir }) : undefined;
+      const latency1 =
+        plan.latencySeconds > 0
+          ? await runLoad(generator, { url: item.url, workload: item.workload, connections: 1, seconds: plan.latencySeconds, logDir })
+          : undefined;
       samples[item.key].push({ ...loaded, latency1 });
       onProgress?.(round, item, loaded, latency1);
     }

@@ -8,14 +8,23 @@ const iterations = Number(process.argv[2] ?? 20_000);
 const BATCHES = 5;
 const task = {
   head: {
-    method: "GET", path: "/v1/orders/123", query: "expand=items", authority: "api.example.com",
+    method: "GET",
+    path: "/v1/orders/123",
+    query: "expand=items",
+    authority: "api.example.com",
     headers: Array.from({ length: 10 }, (_, i) => ({ name: `x-header-${i}`, value: `value-${i}-abcdefghijklmnop` })),
   },
   metadata: [],
 };
 
 async function measure(options, runOptions) {
-  const pool = new Piscina({ filename: new URL("./pool-echo-worker.js", import.meta.url).href, minThreads: 2, maxThreads: 2, concurrentTasksPerWorker: 1, ...options });
+  const pool = new Piscina({
+    filename: new URL("./pool-echo-worker.js", import.meta.url).href,
+    minThreads: 2,
+    maxThreads: 2,
+    concurrentTasksPerWorker: 1,
+    ...options,
+  });
   try {
     const perTask = [];
     for (let batch = 0; batch <= BATCHES; batch++) {

@@ -5,8 +5,7 @@ import { WORKLOADS } from "./workloads.js";
 /** Long failure messages shortened for a table cell (the results JSON keeps them whole). */
 const clip = (text, length = 140) => (text.length > length ? `${text.slice(0, length)}...` : text);
 
-const number = (value, digits) =>
-  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const number = (value, digits) => value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** "12,345 (12,001-12,800)": the median and, when the rounds differ, their range. */
 export function formatSpread(value, digits = 0) {
@@ -68,30 +67,59 @@ function sideTable(results) {
   }
   if (side.policyCall) {
     const call = side.policyCall;
-    add("one on-request call in-thread (bench/policy-call)", `${call.perCallMicroseconds.median} us`, `best ${call.perCallMicroseconds.best} us; 10 headers, 1 KiB body`);
+    add(
+      "one on-request call in-thread (bench/policy-call)",
+      `${call.perCallMicroseconds.median} us`,
+      `best ${call.perCallMicroseconds.best} us; 10 headers, 1 KiB body`,
+    );
     add("instantiate one policy (bench/policy-call)", `${call.instantiateMilliseconds} ms`, "");
   }
   for (const [label, us] of Object.entries(side.capabilityBridge ?? {})) add(`capability bridge: ${label}`, `${us} us`, "bench/capabilities-bridge.js");
   for (const [label, us] of Object.entries(side.observabilityHooks ?? {})) {
-    add(`observability: ${label}`, `${us} us per request`, "bench/observability/hooks.mjs: the hooks a policy-free request calls (goal: at most 5% of a request)");
+    add(
+      `observability: ${label}`,
+      `${us} us per request`,
+      "bench/observability/hooks.mjs: the hooks a policy-free request calls (goal: at most 5% of a request)",
+    );
   }
   for (const [policy, ns] of Object.entries(side.resilience ?? {})) {
-    add(`resilience bookkeeping, ${policy}`, `${ns} ns per request`, "bench/resilience: balancer pick, retry budget, outlier reset on the no-failure path (goal: under 3% of a request)");
+    add(
+      `resilience bookkeeping, ${policy}`,
+      `${ns} ns per request`,
+      "bench/resilience: balancer pick, retry budget, outlier reset on the no-failure path (goal: under 3% of a request)",
+    );
   }
   const load = side.pluginLoad;
   if (load) {
-    const phases = (p) => `after spawn: plugin loaded ${formatSpread(p.pluginLoadedMs, 0)}, listening ${formatSpread(p.listeningMs, 0)}, first request ${formatSpread(p.firstRequestMs, 0)} ms`;
-    add("cold plugin load (1 plugin, empty cache)", `${formatSpread(load.coldPluginLoadMs, 0)} ms`, `first request minus the start with no plugin; ${phases(load.cold)}`);
+    const phases = (p) =>
+      `after spawn: plugin loaded ${formatSpread(p.pluginLoadedMs, 0)}, listening ${formatSpread(p.listeningMs, 0)}, first request ${formatSpread(p.firstRequestMs, 0)} ms`;
+    add(
+      "cold plugin load (1 plugin, empty cache)",
+      `${formatSpread(load.coldPluginLoadMs, 0)} ms`,
+      `first request minus the start with no plugin; ${phases(load.cold)}`,
+    );
     add("cached plugin load (1 plugin, second start)", `${formatSpread(load.cachedPluginLoadMs, 0)} ms`, phases(load.cached));
-    add("gateway start to first request, no plugin", `${formatSpread(load.none.firstRequestMs, 0)} ms`, `node start-up included; listening ${formatSpread(load.none.listeningMs, 0)} ms after spawn`);
+    add(
+      "gateway start to first request, no plugin",
+      `${formatSpread(load.none.firstRequestMs, 0)} ms`,
+      `node start-up included; listening ${formatSpread(load.none.listeningMs, 0)} ms after spawn`,
+    );
   }
   if (side.memory) {
     const m = side.memory;
-    add("gateway RSS with 10 plugins loaded, after load", `${formatSpread(m.tenPluginsMiB, 1)} MiB`, `no policies: ${formatSpread(m.noPoliciesMiB, 1)} MiB; ${m.workers} policy workers`);
+    add(
+      "gateway RSS with 10 plugins loaded, after load",
+      `${formatSpread(m.tenPluginsMiB, 1)} MiB`,
+      `no policies: ${formatSpread(m.noPoliciesMiB, 1)} MiB; ${m.workers} policy workers`,
+    );
     add("memory of the policy workers with 10 plugins", `${formatSpread(m.perWorkerMiB, 1)} MiB per worker`, "RSS difference / workers");
   }
   for (const [name, ms] of Object.entries(side.build?.buildMs ?? {})) {
-    add(`build policy ${name}`, `${ms} ms`, `${side.build.bytes[name]} bytes${name === Object.keys(side.build.buildMs)[0] ? ", first build (compiler warm-up)" : ""}`);
+    add(
+      `build policy ${name}`,
+      `${ms} ms`,
+      `${side.build.bytes[name]} bytes${name === Object.keys(side.build.buildMs)[0] ? ", first build (compiler warm-up)" : ""}`,
+    );
   }
   for (const [what, reason] of Object.entries(side.failures ?? {})) add(what, "failed", clip(reason));
   return { header: ["measurement", "value", "how"], rows };
@@ -108,7 +136,11 @@ function setupLines(results) {
 
 function renderText({ header, rows }) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells) =>
+    cells
+      .map((cell, i) => String(cell).padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -118,7 +150,17 @@ function renderMarkdown({ header, rows }) {
 }
 
 export function consoleReport(results) {
-  return [...setupLines(results), "", renderText(loadTable(results)), "", "Goals", renderText(goalTable(results)), "", "Also measured", renderText(sideTable(results))].join("\n");
+  return [
+    ...setupLines(results),
+    "",
+    renderText(loadTable(results)),
+    "",
+    "Goals",
+    renderText(goalTable(results)),
+    "",
+    "Also measured",
+    renderText(sideTable(results)),
+  ].join("\n");
 }
 
 export function markdownReport(results, resultsFile) {

@@ -3,7 +3,14 @@ import { availableParallelism } from "node:os";
 import { failureText, stopProcess } from "./children.js";
 import { ratioBetween } from "./measure.js";
 import { rssBytes } from "./proc-stats.js";
-import { capabilityBridgeFigures, observabilityHookFigures, pluginLoadFigures, policyCallFigures, poolRoundTripFigures, resilienceFigures } from "./side-benches.js";
+import {
+  capabilityBridgeFigures,
+  observabilityHookFigures,
+  pluginLoadFigures,
+  policyCallFigures,
+  poolRoundTripFigures,
+  resilienceFigures,
+} from "./side-benches.js";
 import { slope, spread } from "./stats.js";
 
 const PASS_SERIES = [0, 1, 3, 10];

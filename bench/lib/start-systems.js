@@ -58,7 +58,9 @@ export async function startSystems(systems, ctx, options) {
   const started = await Promise.all(systems.map((system, i) => (statuses[i].status === "measured" ? startChecked(system, statuses[i], ctx) : undefined)));
   for (const [i, status] of statuses.entries()) {
     const server = started[i];
-    options.log(`  ${status.label}: ${server ? `${server.url} (pid ${server.handle.pid})` : `${status.status === "failed" ? "FAILED: " : ""}${status.reason}`}`);
+    options.log(
+      `  ${status.label}: ${server ? `${server.url} (pid ${server.handle.pid})` : `${status.status === "failed" ? "FAILED: " : ""}${status.reason}`}`,
+    );
   }
   return { statuses, running: started.filter(Boolean) };
 }

@@ -12,10 +12,21 @@ const route = { name: "up" };
 function exchange(i) {
   const startedAt = performance.now();
   return {
-    method: "GET", path: "/bench", clientIp: "127.0.0.1", requestId: `r${i}`, listener, route,
+    method: "GET",
+    path: "/bench",
+    clientIp: "127.0.0.1",
+    requestId: `r${i}`,
+    listener,
+    route,
     rawHeaders: ["host", "127.0.0.1", "user-agent", "bench", "accept", "*/*"],
-    startedAt, upstreamStartedAt: startedAt + 0.01, upstreamEndedAt: startedAt + 0.2, upstreamMs: 0.19,
-    responseStatus: 200, clientGone: false, timedOut: false, tryTimedOut: false,
+    startedAt,
+    upstreamStartedAt: startedAt + 0.01,
+    upstreamEndedAt: startedAt + 0.2,
+    upstreamMs: 0.19,
+    responseStatus: 200,
+    clientGone: false,
+    timedOut: false,
+    tryTimedOut: false,
   };
 }
 
@@ -37,7 +48,15 @@ function measure(label, observer) {
 
 /** The gateway's observer for these settings, as startGateway builds it (debug view on, no client). */
 function observability({ metrics = false, traces = false, debug = false }) {
-  const tracesConfig = { enabled: traces, endpoint: "http://127.0.0.1:9/v1/traces", headers: {}, sampling: 0.01, serviceName: "bench", batchDelayMs: 60_000, exportTimeoutMs: 1_000 };
+  const tracesConfig = {
+    enabled: traces,
+    endpoint: "http://127.0.0.1:9/v1/traces",
+    headers: {},
+    sampling: 0.01,
+    serviceName: "bench",
+    batchDelayMs: 60_000,
+    exportTimeoutMs: 1_000,
+  };
   return new Observability({ metrics: { enabled: metrics }, traces: tracesConfig, debug: { enabled: debug, maxClients: 4 } });
 }
 const hubs = [observability({}), observability({ metrics: true, debug: true }), observability({ traces: true })];

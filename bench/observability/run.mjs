@@ -64,7 +64,9 @@ try {
       `  ${variant.padEnd(8)} ${Math.round(rps).toString().padStart(7)} req/s (x${(rps / off.rps).toFixed(3)})   gateway CPU ${cpu.toFixed(1)} us/req (x${(cpu / off.cpu).toFixed(3)})   errors ${errors}`,
     );
   }
-  console.log(`  traces: ${spans} spans exported for about ${Math.round(tracedRequests)} measured requests (3 spans per sampled request expected, warm-up included)`);
+  console.log(
+    `  traces: ${spans} spans exported for about ${Math.round(tracedRequests)} measured requests (3 spans per sampled request expected, warm-up included)`,
+  );
 } finally {
   for (const child of children) child.kill();
 }

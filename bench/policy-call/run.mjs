@@ -20,14 +20,27 @@ const instantiateMs = (performance.now() - instStart) / rounds;
 
 const policy = instantiatePolicy(compiled, capabilities);
 const head = {
-  method: "POST", scheme: "https", authority: "api.example.com", path: "/v1/orders/123", query: "expand=items",
+  method: "POST",
+  scheme: "https",
+  authority: "api.example.com",
+  path: "/v1/orders/123",
+  query: "expand=items",
   headers: [
-    ["authorization", "Bearer abcdefghijklmnopqrstuvwxyz0123456789"], ["content-type", "application/json"],
-    ["accept", "application/json"], ["user-agent", "bench/1.0"], ["x-request-id", "5f0c6c3e-1111-2222-3333-444455556666"],
-    ["x-forwarded-for", "10.0.0.1"], ["accept-encoding", "gzip, br"], ["cache-control", "no-cache"],
-    ["x-tenant", "acme"], ["content-length", "1024"],
+    ["authorization", "Bearer abcdefghijklmnopqrstuvwxyz0123456789"],
+    ["content-type", "application/json"],
+    ["accept", "application/json"],
+    ["user-agent", "bench/1.0"],
+    ["x-request-id", "5f0c6c3e-1111-2222-3333-444455556666"],
+    ["x-forwarded-for", "10.0.0.1"],
+    ["accept-encoding", "gzip, br"],
+    ["cache-control", "no-cache"],
+    ["x-tenant", "acme"],
+    ["content-length", "1024"],
   ].map(([name, value]) => ({ name, value })),
-  clientAddress: "10.0.0.1", requestId: "r-1", listener: "main", route: "orders",
+  clientAddress: "10.0.0.1",
+  requestId: "r-1",
+  listener: "main",
+  route: "orders",
 };
 const request = { head, body: new Uint8Array(1024).fill(65), metadata: [] };
 const check = policy.onRequest(request);
@@ -42,12 +55,18 @@ for (let round = 0; round < 5; round++) {
   samples.push(Number(process.hrtime.bigint() - start) / 1000 / n);
 }
 samples.sort((a, b) => a - b);
-console.log(JSON.stringify({
-  perCallMicroseconds: { median: +samples[2].toFixed(2), best: +samples[0].toFixed(2) },
-  buildMilliseconds: { cold: Math.round(cold.milliseconds), warm: Math.round(warm.milliseconds) },
-  componentBytes: cold.component.length,
-  coreModuleBytes: cold.coreModule.length,
-  compileMilliseconds: +compileMs.toFixed(2),
-  instantiateMilliseconds: +instantiateMs.toFixed(3),
-  guestMemoryBytes: policy.memoryBytes(),
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      perCallMicroseconds: { median: +samples[2].toFixed(2), best: +samples[0].toFixed(2) },
+      buildMilliseconds: { cold: Math.round(cold.milliseconds), warm: Math.round(warm.milliseconds) },
+      componentBytes: cold.component.length,
+      coreModuleBytes: cold.coreModule.length,
+      compileMilliseconds: +compileMs.toFixed(2),
+      instantiateMilliseconds: +instantiateMs.toFixed(3),
+      guestMemoryBytes: policy.memoryBytes(),
+    },
+    null,
+    2,
+  ),
+);

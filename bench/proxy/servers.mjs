@@ -44,13 +44,11 @@ if (role === "upstream") {
   server.listen(0, "127.0.0.1", () => announce(server));
 } else if (role === "gateway" || role === "gateway-nolog") {
   const { startGateway } = await import("../../host/dist/index.js");
-  const gateway = await startGateway(
-    {
-      listeners: [{ name: "bench", host: "127.0.0.1", port: 0, routes: [{ name: "up", backend: { url: upstreamUrl } }] }],
-      admin: { enabled: false },
-      logging: { level: role === "gateway" ? "info" : "silent", format: "json" },
-    },
-  );
+  const gateway = await startGateway({
+    listeners: [{ name: "bench", host: "127.0.0.1", port: 0, routes: [{ name: "up", backend: { url: upstreamUrl } }] }],
+    admin: { enabled: false },
+    logging: { level: role === "gateway" ? "info" : "silent", format: "json" },
+  });
   writeSync(1, `${gateway.listeners[0].port}\n`);
 } else {
   throw new Error(`unknown role ${role}`);

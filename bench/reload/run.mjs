@@ -17,7 +17,9 @@ const upstreams = await Promise.all(
   ["A", "B"].map(
     (name) =>
       new Promise((resolve) => {
-        const server = createServer((_req, res) => res.end(name)).listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
+        const server = createServer((_req, res) => res.end(name)).listen(0, "127.0.0.1", () =>
+          resolve({ server, url: `http://127.0.0.1:${server.address().port}` }),
+        );
       }),
   ),
 );
@@ -57,7 +59,7 @@ try {
   for (let i = 1; i <= rounds; i++) {
     const want = i % 2 ? "B" : "A";
     const written = performance.now();
-    writeFileSync(file, config("a", upstreams[i % 2].url) + `# ${i}\n`);
+    writeFileSync(file, `${config("a", upstreams[i % 2].url)}# ${i}\n`);
     while ((await (await fetch(url)).text()) !== want) {
       if (performance.now() - written > 10_000) throw new Error("the reload did not take effect within 10 s");
     }

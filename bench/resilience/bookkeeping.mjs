@@ -13,7 +13,11 @@ function measure(policy) {
   const targets = [1, 2, 3].map((weight) => ({ weight, priority: 0, health: new TargetHealth(), active: 0, currentWeight: 0, index: weight - 1 }));
   const balancer = new Balancer(targets, policy, undefined);
   const budget = new RetryBudget(0.2, 3, 10_000);
-  const outliers = new OutlierDetector(outlierConfig, targets.map((t) => t.health), () => undefined);
+  const outliers = new OutlierDetector(
+    outlierConfig,
+    targets.map((t) => t.health),
+    () => undefined,
+  );
   const run = (count) => {
     for (let i = 0; i < count; i++) {
       const target = balancer.pick(undefined);

@@ -34,7 +34,12 @@ const ORDER_SCHEMA = {
         type: "object",
         required: ["id", "sku", "quantity"],
         additionalProperties: false,
-        properties: { id: { type: "integer" }, sku: { type: "string", pattern: "^sku-[0-9]{6}$" }, quantity: { type: "integer", minimum: 0 }, note: { type: "string" } },
+        properties: {
+          id: { type: "integer" },
+          sku: { type: "string", pattern: "^sku-[0-9]{6}$" },
+          quantity: { type: "integer", minimum: 0 },
+          note: { type: "string" },
+        },
       },
     },
   },
@@ -116,7 +121,12 @@ export const SYSTEMS = [
     start: (ctx) => {
       const request = chainOf("pass", ctx.policies.pass, 3);
       const response = chainOf("tag", ctx.policies.tag, 3, (i) => ({ label: `t${i}` }));
-      const settings = { upstreamUrl: ctx.upstreamUrl, plugins: { ...request.plugins, ...response.plugins }, request: request.entries, response: response.entries };
+      const settings = {
+        upstreamUrl: ctx.upstreamUrl,
+        plugins: { ...request.plugins, ...response.plugins },
+        request: request.entries,
+        response: response.entries,
+      };
       return startPortcullis("portcullis-3-3", settings, ctx);
     },
     verify: (response) => (response.headers.get("x-response-order") ? undefined : "no x-response-order header: the response policies did not run"),
@@ -138,7 +148,12 @@ export const SYSTEMS = [
           { plugin: "api-key", with: { in: "header", name: "x-api-key", keys: [{ consumer: "bench", key: "bench-key", tier: "premium" }] } },
           {
             plugin: "rate-limit",
-            with: { key: "metadata.consumer", tier: "metadata.tier", defaultTier: "premium", tiers: { premium: [{ name: "per-second", requests: 1_000_000, window: "1s" }] } },
+            with: {
+              key: "metadata.consumer",
+              tier: "metadata.tier",
+              defaultTier: "premium",
+              tiers: { premium: [{ name: "per-second", requests: 1_000_000, window: "1s" }] },
+            },
           },
           { plugin: "headers", with: { set: { "x-consumer": { expression: "metadata.consumer" } } } },
         ],

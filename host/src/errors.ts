@@ -83,7 +83,8 @@ export const ERRORS = {
   },
   PCS_ERR_POLICY_INVALID_OUTPUT: {
     status: 500,
-    meaning: "A policy returned output the gateway will not put on the wire (a bad status, header name or value, or a framing header); the log names the policy.",
+    meaning:
+      "A policy returned output the gateway will not put on the wire (a bad status, header name or value, or a framing header); the log names the policy.",
   },
   PCS_ERR_POLICY_CONDITION: {
     status: 500,
@@ -127,7 +128,8 @@ export const ERRORS = {
   PCS_ERR_PLUGIN_PIN_MISMATCH: { status: null, meaning: "A plugin file's sha256 differs from the pin in the config." },
   PCS_ERR_PLUGIN_LOAD_TIMEOUT: {
     status: null,
-    meaning: "A plugin's module start, describe() or an instance's init did not finish within runtime.loadTimeoutMs at start or validate; the start is refused.",
+    meaning:
+      "A plugin's module start, describe() or an instance's init did not finish within runtime.loadTimeoutMs at start or validate; the start is refused.",
   },
   PCS_ERR_PLUGIN_MEMORY: { status: null, meaning: "A plugin's module starts with more memory than its limits.memoryMb allows." },
   PCS_ERR_POLICY_BODY_NEED_MISMATCH: {

@@ -138,7 +138,10 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
       .catch((error: unknown) => logger.error({ err: error, generation: previous.number }, "error while closing a replaced configuration"))
       .finally(() => retiring.delete(previous));
     const { kept, added, removed } = change;
-    return { generation: generation.number, changes: { listeners: { kept, added, removed }, plugins: generation.plugins, needRestart: needRestart(previous.config, next.config) } };
+    return {
+      generation: generation.number,
+      changes: { listeners: { kept, added, removed }, plugins: generation.plugins, needRestart: needRestart(previous.config, next.config) },
+    };
   };
   const reloader = new Reloader(file, read, apply, () => current.number, logger, startText);
   const watch = (settings: GatewayConfig): void => {

@@ -5,7 +5,10 @@
  */
 
 export class PortcullisSdkError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -13,7 +16,10 @@ export class PortcullisSdkError extends Error {
 
 /** asc or component packaging rejected the policy; `problems` are `file:line:column: message` lines. */
 export class PolicyBuildError extends PortcullisSdkError {
-  constructor(readonly policy: string, readonly problems: string[]) {
+  constructor(
+    readonly policy: string,
+    readonly problems: string[],
+  ) {
     super("PCS_ERR_POLICY_BUILD", `building policy '${policy}' failed:\n${problems.join("\n")}`);
   }
 }
@@ -39,7 +45,11 @@ export class CapabilityNotGrantedError extends PortcullisSdkError {
  */
 export class PolicyTrapError extends PortcullisSdkError {
   readonly detail: string;
-  constructor(readonly call: string, cause: unknown, abort?: string) {
+  constructor(
+    readonly call: string,
+    cause: unknown,
+    abort?: string,
+  ) {
     const detail = abort ?? (cause instanceof Error ? cause.message : String(cause));
     super("PCS_ERR_POLICY_TRAPPED", `policy trapped in ${call}: ${detail}`);
     this.detail = detail;

@@ -14,7 +14,12 @@ parentPort.on("message", ({ name, args, timeoutMs, notify }) => {
 });
 `;
 
-interface Answer { value?: unknown; code?: string; message?: string; done?: boolean }
+interface Answer {
+  value?: unknown;
+  code?: string;
+  message?: string;
+  done?: boolean;
+}
 
 function startCaller(server: BridgeServer): { call: (message: object) => Promise<Answer>; worker: Worker } {
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(CALLER)}`));
@@ -65,9 +70,7 @@ describe("sync bridge", () => {
 
   it("times out cleanly, then drops the late answer and serves the next call", async () => {
     let release: () => void = () => {};
-    const server = new BridgeServer()
-      .register("slow", () => new Promise((resolve) => (release = () => resolve("late"))))
-      .register("fast", () => "fast");
+    const server = new BridgeServer().register("slow", () => new Promise((resolve) => (release = () => resolve("late")))).register("fast", () => "fast");
     const caller = startCaller(server);
     worker = caller.worker;
     const timedOut = await caller.call({ name: "slow", args: null, timeoutMs: 100 });

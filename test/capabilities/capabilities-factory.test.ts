@@ -44,11 +44,18 @@ describe("log capability", () => {
     const log = createLog(logger, "basic-auth");
     setFlowScope({ requestId: "req-7" });
     log.write("debug", "hidden", []);
-    log.write("warn", "bad password", [{ name: "user", value: "alice" }, { name: "level", value: "spoof" }]);
+    log.write("warn", "bad password", [
+      { name: "user", value: "alice" },
+      { name: "level", value: "spoof" },
+    ]);
     setFlowScope(undefined);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
-      level: 40, msg: "bad password", policy: "basic-auth", requestId: "req-7", fields: { user: "alice", level: "spoof" },
+      level: 40,
+      msg: "bad password",
+      policy: "basic-auth",
+      requestId: "req-7",
+      fields: { user: "alice", level: "spoof" },
     });
   });
 });

@@ -30,8 +30,7 @@ describe("counters and kv through the bridge, memory store", () => {
     services = startCapabilityServices();
     workers = await startCapabilityWorkers(services, 2, { grants: { kv: true } });
     const value = new Uint8Array([7, 8, 9]);
-    expect(await workers[0]!.run([{ capability: "kv", method: "set", args: ["k", value, 60_000n] }]))
-      .toEqual([{ tag: "ok", val: undefined }]);
+    expect(await workers[0]!.run([{ capability: "kv", method: "set", args: ["k", value, 60_000n] }])).toEqual([{ tag: "ok", val: undefined }]);
     expect(await workers[1]!.run([{ capability: "kv", method: "get", args: ["k"] }])).toEqual([{ tag: "ok", val: value }]);
     expect(await workers[1]!.run([{ capability: "kv", method: "delete", args: ["k"] }])).toEqual([{ tag: "ok", val: true }]);
     expect(await workers[0]!.run([{ capability: "kv", method: "get", args: ["k"] }])).toEqual([{ tag: "ok", val: undefined }]);

@@ -37,9 +37,15 @@ describe("crypto: digests", () => {
 
 describe("crypto: verify-signature with JWKs, tokens signed by jose", () => {
   const cases: [SignatureAlgorithm, string, { crv?: string }?][] = [
-    ["rs256", "RS256"], ["rs384", "RS384"], ["rs512", "RS512"],
-    ["ps256", "PS256"], ["ps384", "PS384"], ["ps512", "PS512"],
-    ["es256", "ES256"], ["es384", "ES384"], ["es512", "ES512"],
+    ["rs256", "RS256"],
+    ["rs384", "RS384"],
+    ["rs512", "RS512"],
+    ["ps256", "PS256"],
+    ["ps384", "PS384"],
+    ["ps512", "PS512"],
+    ["es256", "ES256"],
+    ["es384", "ES384"],
+    ["es512", "ES512"],
     ["eddsa", "EdDSA", { crv: "Ed25519" }],
   ];
   it.each(cases)("%s verifies a good signature and rejects a tampered one", async (algorithm, alg, options) => {
@@ -65,8 +71,7 @@ describe("crypto: verify-signature with JWKs, tokens signed by jose", () => {
     // A key declared for RS256 must not verify PS256 (or anything else).
     const declared = JSON.stringify({ ...rsa.jwk, alg: "RS256" });
     expect(crypto.verifySignature("ps256", declared, rsa.data, rsa.signature)).toMatchObject(mismatch);
-    expect(crypto.verifySignature("rs256", JSON.stringify({ ...rsa.jwk, use: "enc" }), rsa.data, rsa.signature))
-      .toMatchObject(mismatch);
+    expect(crypto.verifySignature("rs256", JSON.stringify({ ...rsa.jwk, use: "enc" }), rsa.data, rsa.signature)).toMatchObject(mismatch);
   });
 
   it("rejects symmetric, private, weak and malformed keys as invalid-key (no HS/RS confusion)", async () => {
@@ -77,8 +82,7 @@ describe("crypto: verify-signature with JWKs, tokens signed by jose", () => {
     expect(crypto.verifySignature("rs256", JSON.stringify(rsa.privateJwk), rsa.data, rsa.signature)).toMatchObject(invalid);
     expect(crypto.verifySignature("rs256", "not json", rsa.data, rsa.signature)).toMatchObject(invalid);
     expect(crypto.verifySignature("rs256", "[1]", rsa.data, rsa.signature)).toMatchObject(invalid);
-    expect(crypto.verifySignature("rs256", JSON.stringify({ kty: "RSA", n: "AQAB", e: "AQAB" }), rsa.data, rsa.signature))
-      .toMatchObject(invalid);
+    expect(crypto.verifySignature("rs256", JSON.stringify({ kty: "RSA", n: "AQAB", e: "AQAB" }), rsa.data, rsa.signature)).toMatchObject(invalid);
     const weak = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ format: "jwk" });
     expect(crypto.verifySignature("rs256", JSON.stringify(weak), rsa.data, rsa.signature)).toMatchObject(invalid);
   });
@@ -89,7 +93,10 @@ describe("crypto: verify-password", () => {
     execFileSync("openssl", ["passwd", flag, "-salt", salt, password]).toString().trim();
 
   it.each([
-    ["-5", "saltsalt"], ["-6", "abcdefghijklmnop"], ["-apr1", "Zx9.Qw3e"], ["-1", "ab"],
+    ["-5", "saltsalt"],
+    ["-6", "abcdefghijklmnop"],
+    ["-apr1", "Zx9.Qw3e"],
+    ["-1", "ab"],
   ])("checks openssl passwd %s hashes", (flag, salt) => {
     for (const password of ["secret", "pässwörd with spaces", "x".repeat(70)]) {
       const hash = openssl(flag, salt, password);

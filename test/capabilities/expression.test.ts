@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  compileExpression, evaluateCondition, expressionContextFrom, setFlowScope,
-} from "../../host/src/capabilities/index.js";
+import { compileExpression, evaluateCondition, expressionContextFrom, setFlowScope } from "../../host/src/capabilities/index.js";
 import { createExpression } from "../../host/src/capabilities/expression/expression-capability.js";
 import type { RequestHead } from "../../host/src/capabilities/contract.js";
 

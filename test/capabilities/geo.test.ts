@@ -9,13 +9,16 @@ import { writeMmdb } from "./support/mmdb-writer.js";
 describe("geo capability over a generated MaxMind DB", () => {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-geo-"));
   const database = join(dir, "country.mmdb");
-  writeFileSync(database, writeMmdb([
-    { network: "81.2.69.0/24", data: { country: { iso_code: "GB", geoname_id: 2635167, names: { en: "United Kingdom" } } } },
-    { network: "10.0.0.0/8", data: { registered_country: { iso_code: "DE" } } },
-    { network: "10.1.0.0/16", data: { country: { iso_code: "FR" } } },
-    { network: "2001:db8::/32", data: { country: { iso_code: "JP" } } },
-    { network: "192.0.2.0/24", data: { continent: { code: "EU" } } },
-  ]));
+  writeFileSync(
+    database,
+    writeMmdb([
+      { network: "81.2.69.0/24", data: { country: { iso_code: "GB", geoname_id: 2635167, names: { en: "United Kingdom" } } } },
+      { network: "10.0.0.0/8", data: { registered_country: { iso_code: "DE" } } },
+      { network: "10.1.0.0/16", data: { country: { iso_code: "FR" } } },
+      { network: "2001:db8::/32", data: { country: { iso_code: "JP" } } },
+      { network: "192.0.2.0/24", data: { continent: { code: "EU" } } },
+    ]),
+  );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("writes a file the maxmind reader accepts, with its metadata", () => {

@@ -7,23 +7,33 @@ describe("metrics registry", () => {
     const registry = new MetricsRegistry();
     registry.record({ kind: "counter", name: "auth_failures_total", labels: [{ name: "reason", value: 'bad "key"\n' }], value: 1 });
     registry.record({ kind: "counter", name: "auth_failures_total", labels: [{ name: "reason", value: 'bad "key"\n' }], value: 2 });
-    registry.record({ kind: "gauge", name: "jwks_keys", labels: [{ name: "b", value: "2" }, { name: "a", value: "1" }], value: 3.5 });
+    registry.record({
+      kind: "gauge",
+      name: "jwks_keys",
+      labels: [
+        { name: "b", value: "2" },
+        { name: "a", value: "1" },
+      ],
+      value: 3.5,
+    });
     registry.record({ kind: "histogram", name: "lookup_ms", labels: [], value: 3 });
     registry.record({ kind: "histogram", name: "lookup_ms", labels: [], value: 30_000 });
-    expect(registry.renderPrometheus()).toBe([
-      "# TYPE auth_failures_total counter",
-      'auth_failures_total{reason="bad \\"key\\"\\n"} 3',
-      "# TYPE jwks_keys gauge",
-      'jwks_keys{a="1",b="2"} 3.5',
-      "# TYPE lookup_ms histogram",
-      'lookup_ms_bucket{le="1"} 0',
-      'lookup_ms_bucket{le="2.5"} 0',
-      ...[5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map((le) => `lookup_ms_bucket{le="${le}"} 1`),
-      'lookup_ms_bucket{le="+Inf"} 2',
-      "lookup_ms_sum 30003",
-      "lookup_ms_count 2",
-      "",
-    ].join("\n"));
+    expect(registry.renderPrometheus()).toBe(
+      [
+        "# TYPE auth_failures_total counter",
+        'auth_failures_total{reason="bad \\"key\\"\\n"} 3',
+        "# TYPE jwks_keys gauge",
+        'jwks_keys{a="1",b="2"} 3.5',
+        "# TYPE lookup_ms histogram",
+        'lookup_ms_bucket{le="1"} 0',
+        'lookup_ms_bucket{le="2.5"} 0',
+        ...[5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map((le) => `lookup_ms_bucket{le="${le}"} 1`),
+        'lookup_ms_bucket{le="+Inf"} 2',
+        "lookup_ms_sum 30003",
+        "lookup_ms_count 2",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("drops bad names, negative counter steps, kind conflicts and series beyond the limit", () => {

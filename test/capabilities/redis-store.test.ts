@@ -83,8 +83,7 @@ describe.skipIf(!hasRedisServer)("redis store (real redis-server)", () => {
       expect(counter).toMatchObject({ tag: "err", val: { tag: "unavailable" } });
       expect(value).toMatchObject({ tag: "err", val: { tag: "unavailable" } });
       own = await startRedis(own.port);
-      await expect.poll(async () => (await worker!.run([increment]))[0], { timeout: 10_000, interval: 200 })
-        .toMatchObject({ tag: "ok", val: { value: 1n } });
+      await expect.poll(async () => (await worker!.run([increment]))[0], { timeout: 10_000, interval: 200 }).toMatchObject({ tag: "ok", val: { value: 1n } });
     } finally {
       await worker!.terminate();
       await services.close();

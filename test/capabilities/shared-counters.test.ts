@@ -19,11 +19,15 @@ async function hammer(table: SharedCounters, threads: number, operations: number
       parentPort.postMessage(allowed);
     });`;
   return Promise.all(
-    Array.from({ length: threads }, () => new Promise<number>((resolve, reject) => {
-      const worker = new Worker(source, { eval: true, workerData: { module: MODULE, buffer: table.buffer, operations, op } });
-      worker.once("message", (allowed: number) => void worker.terminate().then(() => resolve(allowed)));
-      worker.once("error", reject);
-    })),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const worker = new Worker(source, { eval: true, workerData: { module: MODULE, buffer: table.buffer, operations, op } });
+          worker.once("message", (allowed: number) => void worker.terminate().then(() => resolve(allowed)));
+          worker.once("error", reject);
+        }),
+    ),
   );
 }
 

@@ -19,7 +19,13 @@ describe("counters.take, memory store", () => {
     const store = new MemoryStore({ now: clock.now });
     const states = [];
     for (let i = 0; i < 5; i++) states.push(await store.take("k", 1, TEN_PER_SECOND_BURST_5));
-    expect(states.map((s) => [s.allowed, s.remaining])).toEqual([[true, 4], [true, 3], [true, 2], [true, 1], [true, 0]]);
+    expect(states.map((s) => [s.allowed, s.remaining])).toEqual([
+      [true, 4],
+      [true, 3],
+      [true, 2],
+      [true, 1],
+      [true, 0],
+    ]);
     expect(states[4]).toMatchObject({ retryInMs: 0, resetInMs: 500 });
     const refused = await store.take("k", 1, TEN_PER_SECOND_BURST_5);
     expect(refused).toEqual({ allowed: false, remaining: 0, retryInMs: 100, resetInMs: 500 });
@@ -86,7 +92,12 @@ describe.skipIf(!hasRedisServer)("counters.take, redis store (real redis-server)
     const limit = { rate: 1, periodMs: 60_000, burst: 50 };
     const states = await Promise.all(Array.from({ length: 160 }, (_, i) => (i % 2 ? first : second).take("k", 1, limit)));
     expect(states.filter((s) => s.allowed)).toHaveLength(50);
-    expect(states.filter((s) => s.allowed).map((s) => s.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(
+      states
+        .filter((s) => s.allowed)
+        .map((s) => s.remaining)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const refused = states.find((s) => !s.allowed)!;
     expect(refused.retryInMs).toBeGreaterThan(0);
     expect(refused.retryInMs).toBeLessThanOrEqual(60_000);

@@ -124,7 +124,10 @@ describe("portcullis CLI", () => {
       startCli(file, { args: ["--admin-port", "0", "--admin-host", "127.0.0.1"], env: { PORTCULLIS_ADMIN_PORT: String(taken) } }),
     ];
     for (const cli of runs) {
-      const line: Record<string, unknown> = await Promise.race([cli.waitForLine((l) => Array.isArray(l.endpoints)), cli.exited.then((code) => ({ exited: code }))]);
+      const line: Record<string, unknown> = await Promise.race([
+        cli.waitForLine((l) => Array.isArray(l.endpoints)),
+        cli.exited.then((code) => ({ exited: code })),
+      ]);
       expect(line).toHaveProperty("url");
       const admin = String(line.url);
       expect(admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -134,7 +137,10 @@ describe("portcullis CLI", () => {
   });
 
   it("the start-up log lists the admin endpoints that exist, and README lists them too", async () => {
-    const file = tempFile("gateway.yaml", "listeners:\n  - { name: main, host: 127.0.0.1, port: 0, routes: [] }\nadmin: { port: 0 }\nreload: { watch: false }\n");
+    const file = tempFile(
+      "gateway.yaml",
+      "listeners:\n  - { name: main, host: 127.0.0.1, port: 0, routes: [] }\nadmin: { port: 0 }\nreload: { watch: false }\n",
+    );
     const cli = startCli(file);
     const line = await cli.waitForLine((l) => Array.isArray(l.endpoints));
     const endpoints = line.endpoints as string[];

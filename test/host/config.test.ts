@@ -34,7 +34,12 @@ describe("configuration errors point at the line", () => {
   it("names an unknown key with its line, column and the closest valid key", () => {
     const issues = issuesOf(valid.replace("path: { prefix", "pth: { prefix"));
     expect(issues).toEqual([
-      expect.objectContaining({ line: 7, column: 11, path: ["listeners", 0, "routes", 0, "match", "pth"], message: 'unknown key "pth" (did you mean "path"?)' }),
+      expect.objectContaining({
+        line: 7,
+        column: 11,
+        path: ["listeners", 0, "routes", 0, "match", "pth"],
+        message: 'unknown key "pth" (did you mean "path"?)',
+      }),
     ]);
   });
 
@@ -116,7 +121,11 @@ describe("environment substitution", () => {
   it("a missing variable without a default is an error naming its line", () => {
     const issues = issuesOf(yaml, { PORT: "1" });
     expect(issues).toEqual([
-      expect.objectContaining({ line: 7, path: ["listeners", 0, "routes", 0, "backend", "url"], message: expect.stringContaining("environment variable UPSTREAM_HOST is not set") }),
+      expect.objectContaining({
+        line: 7,
+        path: ["listeners", 0, "routes", 0, "backend", "url"],
+        message: expect.stringContaining("environment variable UPSTREAM_HOST is not set"),
+      }),
     ]);
   });
 

@@ -38,16 +38,14 @@ admin: { enabled: false }
 
 describe("startGateway()", () => {
   it("accepts a config object or a path and reports bound addresses", async () => {
-    const gateway = await startGateway(
-      {
-        listeners: [
-          { name: "one", host: "127.0.0.1", port: 0, routes: [{ name: "r", backend: { echo: true } }] },
-          { name: "two", host: "127.0.0.1", port: 0, routes: [] },
-        ],
-        admin: { port: 0 },
-        logging: { level: "silent" },
-      },
-    );
+    const gateway = await startGateway({
+      listeners: [
+        { name: "one", host: "127.0.0.1", port: 0, routes: [{ name: "r", backend: { echo: true } }] },
+        { name: "two", host: "127.0.0.1", port: 0, routes: [] },
+      ],
+      admin: { port: 0 },
+      logging: { level: "silent" },
+    });
     track(() => gateway.close());
     expect(gateway.listeners.map((l) => l.name)).toEqual(["one", "two"]);
     expect(gateway.listeners[0]!.port).toBeGreaterThan(0);

@@ -126,7 +126,8 @@ describe("hot reload under load", () => {
     const load = startLoad(gateway.listeners[0]!.port);
     const { samples } = load;
 
-    const reloadStatus = async () => (await rawRequest(`${admin}/reload`)).json<{ applied: number; refused: number; lastRefused: Record<string, any> | null }>();
+    const reloadStatus = async () =>
+      (await rawRequest(`${admin}/reload`)).json<{ applied: number; refused: number; lastRefused: Record<string, any> | null }>();
     const writes: Array<{ label: string; at: number }> = [];
     try {
       await until(() => samples.some((s) => s.server === "A"), 5_000, "the first answers");

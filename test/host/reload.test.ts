@@ -108,7 +108,11 @@ describe("hot reload", () => {
     write(config(listener("main", "main-2"), listener("third", "third")));
     const answer = await rawRequest(`${admin}/reload`, { method: "POST" });
     expect(answer.status).toBe(200);
-    expect(answer.json()).toMatchObject({ result: "applied", trigger: "admin", changes: { listeners: { kept: ["main"], added: ["third"], removed: ["extra"] } } });
+    expect(answer.json()).toMatchObject({
+      result: "applied",
+      trigger: "admin",
+      changes: { listeners: { kept: ["main"], added: ["third"], removed: ["extra"] } },
+    });
 
     expect(await body()).toBe("main-2");
     expect(connects).toBe(1);
@@ -155,7 +159,8 @@ describe("hot reload", () => {
 
   it("a reload installs a TLS listener's renewed certificate on the same server", async () => {
     const folder = dirname(await writeCertificates("first"));
-    const yaml = "listeners:\n  - { name: secure, host: 127.0.0.1, port: 0, tls: { cert: cert.pem, key: key.pem }, routes: [] }\nadmin: { port: 0 }\nreload: { watch: false }\n";
+    const yaml =
+      "listeners:\n  - { name: secure, host: 127.0.0.1, port: 0, tls: { cert: cert.pem, key: key.pem }, routes: [] }\nadmin: { port: 0 }\nreload: { watch: false }\n";
     const { gateway, admin } = await startFileGateway(yaml, folder);
     const port = gateway.listeners[0]!.port;
     expect(await certificateName(port)).toBe("first");
@@ -175,7 +180,15 @@ describe("hot reload", () => {
     expect(answer.json()).toMatchObject({ result: "applied", changes: { needRestart: [] } });
     expect(gateway.admin!.port).toBe(port);
     expect((await rawRequest(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    await until(() => rawRequest(`${admin}/healthz`).then(() => false, () => true), 5_000, "the old admin address to close");
+    await until(
+      () =>
+        rawRequest(`${admin}/healthz`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      "the old admin address to close",
+    );
   });
 
   it("a gateway started from a configuration object has nothing to reload", async () => {

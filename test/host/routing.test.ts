@@ -120,7 +120,9 @@ describe("backends", () => {
   });
 
   it("serves a direct response with its status, headers and body", async () => {
-    const gateway = await startTestGateway(singleRoute(`{ directResponse: { status: 418, headers: { x-kind: teapot }, body: "short and stout" } }`, { route: "teapot" }));
+    const gateway = await startTestGateway(
+      singleRoute(`{ directResponse: { status: 418, headers: { x-kind: teapot }, body: "short and stout" } }`, { route: "teapot" }),
+    );
     const res = await rawRequest(gateway.url("/anything"));
     expect(res.status).toBe(418);
     expect(res.headers["x-kind"]).toBe("teapot");

@@ -43,8 +43,8 @@ logging: { level: silent }
   });
 
   it("rejects a config whose TLS files do not exist, naming the line", () => {
-    expect(() =>
-      parseConfigText("listeners:\n  - name: s\n    port: 0\n    tls:\n      cert: nope.pem\n      key: key.pem\n", { baseDir: fixtures }),
-    ).toThrow(/<config>:5:13 listeners\[0\]\.tls\.cert: file not found: .*nope\.pem/);
+    expect(() => parseConfigText("listeners:\n  - name: s\n    port: 0\n    tls:\n      cert: nope.pem\n      key: key.pem\n", { baseDir: fixtures })).toThrow(
+      /<config>:5:13 listeners\[0\]\.tls\.cert: file not found: .*nope\.pem/,
+    );
   });
 });

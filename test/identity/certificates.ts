@@ -31,15 +31,30 @@ export function createTestPki(): TestPki {
   const selfSigned = (name: string, subject: string, ext: string) => {
     key(name);
     writeFileSync(at(`${name}.ext`), ext);
-    run("req", "-x509", "-new", "-key", `${name}.key`, "-subj", subject, "-days", "2", "-out", `${name}.pem`,
-      "-extensions", "v3", "-config", `${name}.ext`);
+    run("req", "-x509", "-new", "-key", `${name}.key`, "-subj", subject, "-days", "2", "-out", `${name}.pem`, "-extensions", "v3", "-config", `${name}.ext`);
   };
   const signed = (name: string, subject: string, ca: string, sans: string) => {
     key(name);
     run("req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`);
     writeFileSync(at(`${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nsubjectAltName=${sans}\n`);
-    run("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2",
-      "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+    run(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${ca}.pem`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-sha256",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
   };
   const caExtensions = "[req]\ndistinguished_name=dn\n[dn]\n[v3]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
   selfSigned("client-ca", "/O=Portcullis Test/CN=Client CA", caExtensions);
@@ -61,8 +76,13 @@ export function createTestPki(): TestPki {
   run("ca", "-config", "ca.cnf", "-gencrl", "-out", "client-ca-later.crl.pem");
   return {
     dir,
-    files: { serverCert: at("server.pem"), serverKey: at("server.key"), clientCa: at("client-ca.pem"), crl: at("client-ca.crl.pem"),
-      laterCrl: at("client-ca-later.crl.pem") },
+    files: {
+      serverCert: at("server.pem"),
+      serverKey: at("server.key"),
+      clientCa: at("client-ca.pem"),
+      crl: at("client-ca.crl.pem"),
+      laterCrl: at("client-ca-later.crl.pem"),
+    },
     serverCa: readFileSync(at("server.pem"), "utf8"),
     client: (name) => ({ cert: readFileSync(at(`${name}.pem`), "utf8"), key: readFileSync(at(`${name}.key`), "utf8") }),
     listenerYaml: (clientCertificates) =>

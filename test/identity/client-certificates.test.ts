@@ -139,7 +139,9 @@ describe("mTLS client certificates", () => {
     const { port } = new URL(gateway.url("/"));
     const head = await new Promise<string>((resolve, reject) => {
       const socket = connect({ host: "127.0.0.1", port: Number(port), ca: pki.serverCa }, () => {
-        socket.end("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        socket.end(
+          "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        );
       });
       let text = "";
       socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -165,7 +167,9 @@ describe("mTLS configuration errors name the YAML line", () => {
 
   it("refuses files that are not PEM certificates or CRLs, and unknown keys", () => {
     expect(() => parseConfigText(yaml(`        ca: ${pki.files.serverKey}\n`))).toThrow(/clientCertificates\.ca: no PEM CERTIFICATE/);
-    expect(() => parseConfigText(yaml(`        ca: ${pki.files.clientCa}\n        crl: ${pki.files.clientCa}\n`))).toThrow(/clientCertificates\.crl: no PEM X509 CRL/);
+    expect(() => parseConfigText(yaml(`        ca: ${pki.files.clientCa}\n        crl: ${pki.files.clientCa}\n`))).toThrow(
+      /clientCertificates\.crl: no PEM X509 CRL/,
+    );
     expect(() => parseConfigText(yaml(`        ca: ${pki.files.clientCa}\n        refuse: 401\n`))).toThrow(/clientCertificates\.refuse/);
   });
 });

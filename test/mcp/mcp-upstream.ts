@@ -30,7 +30,9 @@ export async function mcpUpstream(options: { json?: boolean } = {}): Promise<Mcp
       enableJsonResponse: options.json === true,
       onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
     });
-    void newServer(calls).connect(transport).then(() => transport.handleRequest(req, res));
+    void newServer(calls)
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res));
   });
   track(async () => {
     for (const transport of sessions.values()) await transport.close();

@@ -87,13 +87,19 @@ ${routesYaml(`
     const debug = `${gateway.admin!.url}/debug/requests`;
     const tagged = await openStream(`${debug}?filter=${encodeURIComponent('request.route == "tagged"')}`);
     const failing = await openStream(`${debug}?filter=${encodeURIComponent("response.status >= 400")}`);
-    await waitFor(async () => [tagged, failing], (streams) => streams.every((s) => s.events[0]?.event === "ready"));
+    await waitFor(
+      async () => [tagged, failing],
+      (streams) => streams.every((s) => s.events[0]?.event === "ready"),
+    );
     expect(tagged.events[0]!.data).toEqual({ filter: 'request.route == "tagged"' });
 
     expect((await rawRequest(gateway.url("/tagged/x"), { headers: { authorization: "Bearer abc.def.ghi", "x-mine": "visible" } })).status).toBe(200);
     expect((await rawRequest(gateway.url("/denied"))).status).toBe(401);
     expect((await rawRequest(gateway.url("/tagged/y?q=1"))).status).toBe(200);
-    await waitFor(async () => [tagged, failing], ([a, b]) => requestEvents(a!).length >= 2 && requestEvents(b!).length >= 1);
+    await waitFor(
+      async () => [tagged, failing],
+      ([a, b]) => requestEvents(a!).length >= 2 && requestEvents(b!).length >= 1,
+    );
 
     const [first, second] = requestEvents(tagged);
     expect(requestEvents(tagged)).toHaveLength(2);
@@ -119,7 +125,13 @@ ${routesYaml(`
         { op: "set", name: "x-metered", value: "yes" },
       ],
     });
-    expect(policies[2]!.edits).toMatchObject({ headers: [{ op: "append", name: "x-order", value: "one" }, { op: "append", name: "x-previous", value: "none" }], metadata: [{ op: "set", key: "last" }] });
+    expect(policies[2]!.edits).toMatchObject({
+      headers: [
+        { op: "append", name: "x-order", value: "one" },
+        { op: "append", name: "x-previous", value: "none" },
+      ],
+      metadata: [{ op: "set", key: "last" }],
+    });
     for (const policy of [policies[0]!, policies[2]!]) expect(policy.ms).toBeGreaterThan(0);
     expect(first!.durationMs).toBeGreaterThan(0);
     expect((first!.upstream as { ms: number }).ms).toBeGreaterThan(0);
@@ -146,9 +158,15 @@ ${routesYaml(`
       () => openStream(`${gateway.admin!.url}/debug/requests?filter=${encodeURIComponent('request.route == "broken"')}`),
       (s) => s.status === 200,
     );
-    await waitFor(async () => stream, (s) => s.events[0]?.event === "ready");
+    await waitFor(
+      async () => stream,
+      (s) => s.events[0]?.event === "ready",
+    );
     expect((await rawRequest(gateway.url("/broken"), { headers: { "x-misbehave": "trap" } })).status).toBe(500);
-    await waitFor(async () => stream, (s) => requestEvents(s).length >= 1);
+    await waitFor(
+      async () => stream,
+      (s) => requestEvents(s).length >= 1,
+    );
     expect(requestEvents(stream)[0]).toMatchObject({
       route: "broken",
       upstream: null,
@@ -171,16 +189,25 @@ ${routesYaml(`
     expect(bad.json()).toMatchObject({ code: "PCS_ERR_DEBUG_FILTER" });
 
     // The first test's clients have gone; the view notices when their sockets close. HEAD answers at once.
-    const head = await waitFor(() => rawRequest(debug, { method: "HEAD" }), (r) => r.status === 200);
+    const head = await waitFor(
+      () => rawRequest(debug, { method: "HEAD" }),
+      (r) => r.status === 200,
+    );
     expect(head.headers["content-type"]).toBe("text/event-stream");
     const open = [await openStream(debug), await openStream(debug)];
-    await waitFor(async () => open, (streams) => streams.every((s) => s.events.length > 0));
+    await waitFor(
+      async () => open,
+      (streams) => streams.every((s) => s.events.length > 0),
+    );
     const refused = await rawRequest(debug);
     expect(refused.status).toBe(503);
     expect(refused.json()).toMatchObject({ code: "PCS_ERR_DEBUG_BUSY" });
     // A client that leaves frees its place.
     open[0]!.request.destroy();
-    const again = await waitFor(() => openStream(debug), (stream) => stream.status === 200);
+    const again = await waitFor(
+      () => openStream(debug),
+      (stream) => stream.status === 200,
+    );
     expect(again.status).toBe(200);
   });
 });

@@ -137,7 +137,9 @@ ${routesYaml(`
     const other = await startTestGateway(singleRoute("{ echo: true }", { route: "other" }));
     expect((await rawRequest(other.url("/x"))).status).toBe(200);
     await expect
-      .poll(async () => sampleValue(parseExposition((await rawRequest(`${other.admin!.url}/metrics`)).body.toString()), "portcullis_requests_total", { route: "other" }))
+      .poll(async () =>
+        sampleValue(parseExposition((await rawRequest(`${other.admin!.url}/metrics`)).body.toString()), "portcullis_requests_total", { route: "other" }),
+      )
       .toBe(1);
     const mine = await scrapeOnce();
     expect(sampleValue(mine, "portcullis_requests_total", { route: "other" })).toBeUndefined();

@@ -38,14 +38,20 @@ describe("traces over OTLP/HTTP", () => {
     receiver = await startOtlpReceiver();
     upstream = await recordingUpstream();
     gateway = await startTestGateway(
-      gatewayYaml(upstream.url, `observability: { traces: { enabled: true, endpoint: "${receiver.url}/v1/traces", sampling: 1, batchDelayMs: 50, serviceName: edge } }`),
+      gatewayYaml(
+        upstream.url,
+        `observability: { traces: { enabled: true, endpoint: "${receiver.url}/v1/traces", sampling: 1, batchDelayMs: 50, serviceName: edge } }`,
+      ),
     );
   }, 30_000);
 
   afterAll(stopAll);
 
   const spansOf = (traceId: string, count: number) =>
-    waitFor(async () => receiver.spans.filter((s) => s.traceId === traceId), (spans) => spans.length >= count);
+    waitFor(
+      async () => receiver.spans.filter((s) => s.traceId === traceId),
+      (spans) => spans.length >= count,
+    );
 
   it("continues the client's trace: a server span, a span per policy call and per upstream attempt, traceparent passed upstream", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -62,7 +68,12 @@ describe("traces over OTLP/HTTP", () => {
     expect(server.parentSpanId).toBe(clientSpan);
     expect(server.name).toBe("GET tagged");
     expect(server.serviceName).toBe("edge");
-    expect(server.attributes).toMatchObject({ "http.request.method": "GET", "http.route": "tagged", "http.response.status_code": 200, "url.path": "/tagged/a" });
+    expect(server.attributes).toMatchObject({
+      "http.request.method": "GET",
+      "http.route": "tagged",
+      "http.response.status_code": 200,
+      "url.path": "/tagged/a",
+    });
 
     expect(policy.parentSpanId).toBe(server.spanId);
     expect(policy.attributes).toMatchObject({ "portcullis.policy": "one", "portcullis.flow": "request", "portcullis.decision": "continue" });
@@ -109,7 +120,9 @@ describe("traces over OTLP/HTTP", () => {
     expect(response.body.toString()).toBe("second try");
     const spans = await spansOf(traceId, 4);
     const server = only(spans, (s) => s.kind === SERVER);
-    const attempts = spans.filter((s) => s.kind === CLIENT).sort((a, b) => Number(a.attributes["portcullis.attempt"]) - Number(b.attributes["portcullis.attempt"]));
+    const attempts = spans
+      .filter((s) => s.kind === CLIENT)
+      .sort((a, b) => Number(a.attributes["portcullis.attempt"]) - Number(b.attributes["portcullis.attempt"]));
     expect(attempts.map((s) => [s.attributes["portcullis.attempt"], s.statusCode, s.attributes["error.type"]])).toEqual([
       [1, ERROR, "PCS_ERR_UPSTREAM_RESET"],
       [2, 0, undefined],
@@ -151,7 +164,10 @@ describe("trace sampling and the default", () => {
     // A sampled request afterwards is exported: the unsampled one would have been by then too.
     const sampled = "7bf92f3577b34da6a3ce929d0e0e4739";
     await rawRequest(gateway.url("/tagged"), { headers: { traceparent: `00-${sampled}-00f067aa0ba902ba-01` } });
-    await waitFor(async () => receiver.spans, (spans) => spans.some((s) => s.traceId === sampled && s.kind === SERVER));
+    await waitFor(
+      async () => receiver.spans,
+      (spans) => spans.some((s) => s.traceId === sampled && s.kind === SERVER),
+    );
     await gateway.close(); // flushes
     expect(receiver.spans.filter((s) => s.traceId === traceId)).toEqual([]);
   });

@@ -37,7 +37,10 @@ beforeAll(async () => {
         ...(altNames.length ? [{ name: "subjectAltName" as const, altNames }] : []),
       ],
     });
-  const server = await signed("localhost", [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }]);
+  const server = await signed("localhost", [
+    { type: 2, value: "localhost" },
+    { type: 7, ip: "127.0.0.1" },
+  ]);
   const other = await signed("other.test", [{ type: 2, value: "other.test" }]);
   const client = await signed("gateway-client", [], true);
   const write = (name: string, text: string) => {

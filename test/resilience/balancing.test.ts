@@ -10,9 +10,7 @@ const FAST_CHECKS = "healthCheck: { path: /health, intervalMs: 50, timeoutMs: 20
 describe("load balancing", () => {
   it("round-robin follows the weights exactly over a cycle", async () => {
     const [a, b, c] = await Promise.all([startFleetmate("a"), startFleetmate("b"), startFleetmate("c")]);
-    const gateway = await startTestGateway(
-      route(`targets: [{ url: "${a.url}", weight: 1 }, { url: "${b.url}", weight: 3 }, { url: "${c.url}", weight: 6 }]`),
-    );
+    const gateway = await startTestGateway(route(`targets: [{ url: "${a.url}", weight: 1 }, { url: "${b.url}", weight: 3 }, { url: "${c.url}", weight: 6 }]`));
     expect(tally(await load(gateway.url("/"), 100, 1))).toEqual({ a: 10, b: 30, c: 60 });
   });
 
@@ -20,9 +18,7 @@ describe("load balancing", () => {
     const held: Array<() => void> = [];
     const slow = await startFleetmate("slow", (_req, res) => held.push(() => res.end("slow")));
     const fast = await startFleetmate("fast");
-    const gateway = await startTestGateway(
-      route(`targets: [{ url: "${slow.url}" }, { url: "${fast.url}" }]\nloadBalancing: { policy: least-request }`),
-    );
+    const gateway = await startTestGateway(route(`targets: [{ url: "${slow.url}" }, { url: "${fast.url}" }]\nloadBalancing: { policy: least-request }`));
     const stalled = Promise.all([fetch(gateway.url("/")), fetch(gateway.url("/")), fetch(gateway.url("/"))].map((p) => p.then((r) => r.text())));
     await eventually(() => slow.hits + fast.hits >= 3 && held.length >= 1, 3_000);
     const results = tally(await load(gateway.url("/"), 40, 1));

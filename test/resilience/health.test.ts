@@ -99,7 +99,9 @@ outlierDetection: { consecutiveFailures: 2, baseEjectionMs: 2000, maxEjectionMs:
     otherMate.handler = answerName(otherMate.name);
     await sleep(2_050); // the first ejection ends
     await load(gateway.url("/"), 15, 1);
-    const times = ejections().filter((l) => l.target === first).map((l) => l.forMs);
+    const times = ejections()
+      .filter((l) => l.target === first)
+      .map((l) => l.forMs);
     expect(times).toEqual([2000, 4000]); // the second ejection of the same target lasts longer
   });
 });

@@ -49,7 +49,10 @@ describe("body needs per configuration (5 MiB responses, 1 MiB buffering limit)"
   });
 
   it("still fails closed with data-mask, which must see every body", async () => {
-    const response = await bigResponseThrough(firstParty("data-mask", "{ regex: true }"), `{ response: [ { plugin: data-mask, with: { rules: [ { field: iban } ] } } ] }`);
+    const response = await bigResponseThrough(
+      firstParty("data-mask", "{ regex: true }"),
+      `{ response: [ { plugin: data-mask, with: { rules: [ { field: iban } ] } } ] }`,
+    );
     expect(response.status).toBe(502);
     expect(response.json()).toMatchObject({ code: "PCS_ERR_RESPONSE_TOO_LARGE" });
   });
@@ -68,7 +71,14 @@ ${routesYaml(`
         backend: { url: ${upstream.url} }`)}
 `);
     const url = new URL(gateway.url("/upload"));
-    const upload = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "transfer-encoding": "chunked" }, agent: false });
+    const upload = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: { "transfer-encoding": "chunked" },
+      agent: false,
+    });
     const answered = new Promise<string>((resolve, reject) => {
       upload.on("response", (res) => {
         const chunks: Buffer[] = [];
@@ -107,7 +117,9 @@ ${routesYaml(`
 
   it("counts an init answer beyond the descriptor as a warm-up failure", async () => {
     const { exceedsDescriptor } = await import("../../host/src/runtime/body-needs.js");
-    expect(exceedsDescriptor({ requestBody: "whole", responseBody: "none" }, { needsRequestBody: false, needsResponseBody: false })).toMatch(/request-body: whole/);
+    expect(exceedsDescriptor({ requestBody: "whole", responseBody: "none" }, { needsRequestBody: false, needsResponseBody: false })).toMatch(
+      /request-body: whole/,
+    );
     expect(exceedsDescriptor({ requestBody: "whole-if-fits", responseBody: "none" }, { needsRequestBody: true, needsResponseBody: false })).toBeUndefined();
   });
 });

@@ -5,8 +5,7 @@ import { plugin } from "./support/policies.js";
 
 afterEach(stopAll);
 
-const tag = (label: string, when?: string) =>
-  `{ plugin: tag, with: { label: ${label} }${when ? `, when: '${when}'` : ""} }`;
+const tag = (label: string, when?: string) => `{ plugin: tag, with: { label: ${label} }${when ? `, when: '${when}'` : ""} }`;
 /** A policies block, in YAML flow style, with one tag policy in each flow. */
 const lists = (label: string) => ` { request: [${tag(label)}], response: [${tag(label)}], fault: [${tag(label)}] }`;
 

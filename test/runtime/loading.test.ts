@@ -31,8 +31,12 @@ describe("plugin loading", () => {
   });
 
   it("loads a plugin whose pin matches", async () => {
-    const pin = createHash("sha256").update(readFileSync(policyPath("tag"))).digest("hex");
-    const gateway = await startTestGateway(`plugins:\n${plugin("tag", `    sha256: "${pin}"\n`)}${route("{ request: [ { plugin: tag, with: { label: a } } ] }")}`);
+    const pin = createHash("sha256")
+      .update(readFileSync(policyPath("tag")))
+      .digest("hex");
+    const gateway = await startTestGateway(
+      `plugins:\n${plugin("tag", `    sha256: "${pin}"\n`)}${route("{ request: [ { plugin: tag, with: { label: a } } ] }")}`,
+    );
     expect((await rawRequest(gateway.url("/"))).status).toBe(200);
   });
 
@@ -106,8 +110,8 @@ describe("plugin loading", () => {
   });
 
   it("refuses to attach a plugin to a flow it does not handle", async () => {
-    await expect(
-      startTestGateway(`plugins:\n${plugin("respond")}${route("{ response: [ { plugin: respond, with: { status: 200 } } ] }")}`),
-    ).rejects.toThrow(/does not handle the response flow/);
+    await expect(startTestGateway(`plugins:\n${plugin("respond")}${route("{ response: [ { plugin: respond, with: { status: 200 } } ] }")}`)).rejects.toThrow(
+      /does not handle the response flow/,
+    );
   });
 });

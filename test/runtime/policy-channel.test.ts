@@ -99,10 +99,34 @@ ${routesYaml(`
   it("runs 50 flows in flight, sent in batches, each answered with its own head and body (large ones moved)", async () => {
     const steps = runtime.chains("main", "r", "POST").request;
     const flows = Array.from({ length: 50 }, (_, i) => {
-      const text = `flow ${i} ` + "b".repeat(i % 5 === 0 ? 100 * 1024 : i * 10);
+      const text = `flow ${i} ${"b".repeat(i % 5 === 0 ? 100 * 1024 : i * 10)}`;
       const headers = [{ name: "x-odd", value: `${ODD[i % 2]} #${i}` }];
-      const head = { method: "POST", scheme: "http", authority: "x", path: `/p/${i}`, query: "", headers, clientAddress: "127.0.0.1", requestId: `r${i}`, listener: "main", route: "r" };
-      return { text, headers, task: { flow: "request" as const, listener: "main", withListenerChain: false, route: "r", head, body: Buffer.from(text), bodyTooLarge: false, metadata: [] } };
+      const head = {
+        method: "POST",
+        scheme: "http",
+        authority: "x",
+        path: `/p/${i}`,
+        query: "",
+        headers,
+        clientAddress: "127.0.0.1",
+        requestId: `r${i}`,
+        listener: "main",
+        route: "r",
+      };
+      return {
+        text,
+        headers,
+        task: {
+          flow: "request" as const,
+          listener: "main",
+          withListenerChain: false,
+          route: "r",
+          head,
+          body: Buffer.from(text),
+          bodyTooLarge: false,
+          metadata: [],
+        },
+      };
     });
     const before = { ...runtime.channelStats()! };
     const results = await Promise.all(flows.map(({ task }) => runtime.run(task, steps, "127.0.0.1")));

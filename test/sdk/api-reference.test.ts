@@ -11,8 +11,17 @@ describe("the AssemblyScript API reference (sdk/docs/api.md)", () => {
     const items = apiItems();
     const index = readFileSync(new URL("../../sdk/assembly/index.ts", import.meta.url), "utf8");
     for (const [, names] of index.matchAll(/^export \{([^}]+)\}/gm)) {
-      for (const name of names!.split(",").map((n) => n.trim().split(/\s+as\s+/).at(-1)!)) {
-        expect(items.map((i) => i.name), name).toContain(name);
+      for (const name of names!.split(",").map(
+        (n) =>
+          n
+            .trim()
+            .split(/\s+as\s+/)
+            .at(-1)!,
+      )) {
+        expect(
+          items.map((i) => i.name),
+          name,
+        ).toContain(name);
       }
     }
     expect(items.filter((i) => !i.doc).map((i) => i.name)).toEqual([]);
@@ -23,6 +32,10 @@ describe("the AssemblyScript API reference (sdk/docs/api.md)", () => {
     const signatures = crypto.members.map((m) => m.signature);
     expect(signatures).toContain("hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array");
     expect(signatures).toContain("sha256Hex(text: string): string");
-    expect(apiItems().find((i) => i.name === "Hex")!.members.map((m) => m.signature)).toContain("decode(text: string): Uint8Array | null");
+    expect(
+      apiItems()
+        .find((i) => i.name === "Hex")!
+        .members.map((m) => m.signature),
+    ).toContain("decode(text: string): Uint8Array | null");
   });
 });

@@ -30,10 +30,14 @@ describe("buildPolicy", () => {
     const error = await buildPolicy(fixtureDir("broken-generic")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyBuildError);
     const problems = (error as PolicyBuildError).problems;
-    expect(problems).toContainEqual(expect.stringMatching(
-      /fixtures\/broken-generic\/assembly\/index\.ts:11:20: error AS2339: Property 'toString' does not exist .*\(in ~lib\/util\/string\.ts, instantiated by this call\)$/,
-    ));
-    expect(problems).toContainEqual(expect.stringMatching(/fixtures\/broken-generic\/assembly\/index\.ts:12:5: error AS2365: .*\(in ~lib\/util\/sort\.ts, instantiated by this call\)$/));
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /fixtures\/broken-generic\/assembly\/index\.ts:11:20: error AS2339: Property 'toString' does not exist .*\(in ~lib\/util\/string\.ts, instantiated by this call\)$/,
+      ),
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(/fixtures\/broken-generic\/assembly\/index\.ts:12:5: error AS2365: .*\(in ~lib\/util\/sort\.ts, instantiated by this call\)$/),
+    );
     expect(problems.filter((p) => p.startsWith("~lib/"))).toEqual([]);
     expect(new Set(problems).size).toBe(problems.length);
   });
@@ -49,7 +53,9 @@ describe("inspectPolicyComponent", () => {
   it("names what a component lacks", async () => {
     const { componentNew, componentEmbed, parse } = await import("@bytecodealliance/jco-transpile/wasm-tools");
     const witSource = "package t:t@0.1.0; world w { export describe: func() -> string; }";
-    const core = await parse('(module (memory (export "cm32p2_memory") 1) (func (export "cm32p2_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8) (func (export "cm32p2||describe") (result i32) i32.const 0) (func (export "cm32p2||describe_post") (param i32)))');
+    const core = await parse(
+      '(module (memory (export "cm32p2_memory") 1) (func (export "cm32p2_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8) (func (export "cm32p2||describe") (result i32) i32.const 0) (func (export "cm32p2||describe_post") (param i32)))',
+    );
     const component = await componentNew(await componentEmbed({ binary: core, witSource, world: "w", stringEncoding: "utf16" }));
     let error: unknown;
     try {

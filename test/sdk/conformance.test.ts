@@ -33,7 +33,8 @@ describe("the compiled policy module against the WIT contract", () => {
 
   it("has a generated host contract equal to the oracle's", () => {
     const contractImports = Object.entries(CORE_CONTRACT.imports).flatMap(([module, entry]) =>
-      Object.entries(entry.functions).map(([name, signature]) => ({ name: `${module}#${name}`, signature })));
+      Object.entries(entry.functions).map(([name, signature]) => ({ name: `${module}#${name}`, signature })),
+    );
     expect(signatures(contractImports)).toEqual(signatures(oracle.imports.map((i) => ({ name: `${i.module}#${i.name}`, signature: i.signature }))));
     const contractExports = Object.entries(CORE_CONTRACT.exports).map(([name, signature]) => ({ name, signature }));
     const oracleFunctions = oracle.exports.filter((e) => e.kind === "func" && e.name.startsWith("cm32p2||"));

@@ -16,7 +16,10 @@ beforeAll(async () => {
 
 /** The JSON answer of one helper call. */
 function run(op: string, arg: string, input: RequestInput = {}, target: TestPolicy = policy): Record<string, unknown> {
-  const headers: [string, string][] = [["x-op", op], ["x-arg", arg]];
+  const headers: [string, string][] = [
+    ["x-op", op],
+    ["x-arg", arg],
+  ];
   const extra = Array.isArray(input.headers) ? input.headers : Object.entries(input.headers ?? {});
   const result = target.onRequest({ ...input, headers: [...headers, ...extra] });
   if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error(JSON.stringify(result));
@@ -110,14 +113,23 @@ describe("Request.cookie", () => {
     expect(cookie("flag")).toBeNull();
     expect(cookie("session")).toBe('"a b');
     expect(cookie("enc", { cookie: "enc=a%20b" })).toBe("a%20b");
-    expect(cookie("second", [["cookie", "first=1"], ["cookie", "second=2"]])).toBe("2");
+    expect(
+      cookie("second", [
+        ["cookie", "first=1"],
+        ["cookie", "second=2"],
+      ]),
+    ).toBe("2");
     expect(cookie("theme", {})).toBeNull();
   });
 });
 
 describe("Decision.removeQueryParam and removeCookie", () => {
   function edits(params: string, cookies: string, input: RequestInput) {
-    const headers: [string, string][] = [["x-op", "remove"], ["x-arg", params], ["x-arg2", cookies]];
+    const headers: [string, string][] = [
+      ["x-op", "remove"],
+      ["x-arg", params],
+      ["x-arg2", cookies],
+    ];
     const extra = Array.isArray(input.headers) ? input.headers : Object.entries(input.headers ?? {});
     const result = policy.onRequest({ ...input, headers: [...headers, ...extra] });
     if (result.tag !== "ok" || result.val.tag !== "continue") throw new Error(JSON.stringify(result));
@@ -132,7 +144,11 @@ describe("Decision.removeQueryParam and removeCookie", () => {
   });
 
   it("rewrites only the Cookie headers that held the cookie, removing one left empty", () => {
-    const cookies: [string, string][] = [["cookie", "a=1;  sid=secret ;b=\"q r\""], ["cookie", "sid=again"], ["cookie", "c=3"]];
+    const cookies: [string, string][] = [
+      ["cookie", 'a=1;  sid=secret ;b="q r"'],
+      ["cookie", "sid=again"],
+      ["cookie", "c=3"],
+    ];
     expect(edits("", "sid", { headers: cookies }).headers).toEqual([
       { tag: "remove", val: "cookie" },
       { tag: "append", val: { name: "cookie", value: 'a=1; b="q r"' } },
@@ -163,7 +179,21 @@ describe("IpAddress, CidrRange and CidrList", () => {
     expect(run("ip", "1::").address).toBe("1:0:0:0:0:0:0:0");
     expect(run("ip", "64:ff9b::198.51.100.7").address).toBe("64:ff9b:0:0:0:0:c633:6407");
     expect(run("ip", "1:2:3:4:5:6:7:8").address).toBe("1:2:3:4:5:6:7:8");
-    for (const bad of ["", "1.2.3", "1.2.3.4.5", "01.2.3.4", "256.1.1.1", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "12345::", "fe80::1%eth0", "[::1]", ":1", "::g"]) {
+    for (const bad of [
+      "",
+      "1.2.3",
+      "1.2.3.4.5",
+      "01.2.3.4",
+      "256.1.1.1",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7::8",
+      "12345::",
+      "fe80::1%eth0",
+      "[::1]",
+      ":1",
+      "::g",
+    ]) {
       expect(run("ip", bad).address, bad).toBeNull();
     }
   });
@@ -197,7 +227,8 @@ describe("IpAddress, CidrRange and CidrList", () => {
   it("reports a bad entry of a configured list by its index", async () => {
     const fresh = await loadPolicy(wasmPath, { init: false });
     expect(fresh.init({ trustedProxies: ["10.0.0.0/8", "10.0.0.1/8"] })).toEqual({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/trustedProxies/1", message: '"10.0.0.1/8" has host bits set after the prefix length' } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/trustedProxies/1", message: '"10.0.0.1/8" has host bits set after the prefix length' } },
     });
   });
 });
@@ -209,7 +240,11 @@ describe("Utf8", () => {
       const bytes = Buffer.from(sample, "hex");
       const lossy = new TextDecoder().decode(bytes);
       let strict: string | null = null;
-      try { strict = new TextDecoder("utf-8", { fatal: true }).decode(bytes); } catch { strict = null; }
+      try {
+        strict = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        strict = null;
+      }
       expect(run("utf8", sample), sample).toEqual({ lossy, strict });
     }
   });
@@ -218,7 +253,7 @@ describe("Utf8", () => {
 describe("DynamicValue", () => {
   it("reads a literal or an expression, and reports an expression that does not compile", async () => {
     expect(run("value", "", {}, await loadPolicy(wasmPath, { config: { value: "plain ${text}" } })).text).toBe("plain ${text}");
-    const expressions = fakeExpressions({ "request.path": '"/p"', "size(request.path)": "2", "missing": "null" });
+    const expressions = fakeExpressions({ "request.path": '"/p"', "size(request.path)": "2", missing: "null" });
     const evaluated = (source: string) => loadPolicy(wasmPath, { config: { value: { expression: source } }, capabilities: { expression: expressions } });
     expect(run("value", "", {}, await evaluated("request.path")).text).toBe("/p");
     expect(run("value", "", {}, await evaluated("size(request.path)")).text).toBe("2");

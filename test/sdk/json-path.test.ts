@@ -85,9 +85,13 @@ describe("JsonPath syntax", () => {
 describe("JsonPath matching", () => {
   it("matches members, items and wildcards over arrays and objects, in document order", () => {
     const answer = run(bank, { "x-op": "matches", "x-path": "$.accounts[*].number" });
-    expect(JSON.parse(answer.text)).toEqual([["number", "12345678"], ["number", 987654321012]]);
+    expect(JSON.parse(answer.text)).toEqual([
+      ["number", "12345678"],
+      ["number", 987654321012],
+    ]);
     expect(JSON.parse(run(bank, { "x-op": "matches", "x-path": "$.owner.*" }).text)).toEqual([
-      ["name", "Ada"], ["iban", "DE89370400440532013000"],
+      ["name", "Ada"],
+      ["iban", "DE89370400440532013000"],
     ]);
     expect(JSON.parse(run(bank, { "x-op": "matches", "x-path": "$.accounts[1]" }).text)[0][0]).toBe(1);
     expect(run(bank, { "x-op": "first", "x-path": "$.accounts[2]" }).text).toBe("none");
@@ -97,11 +101,12 @@ describe("JsonPath matching", () => {
 
   it("finds a name at any depth with '..', including inside matches", () => {
     const answer = run(bank, { "x-op": "matches", "x-path": "$..iban" });
-    expect(JSON.parse(answer.text).map((m: unknown[]) => m[1])).toEqual([
-      "DE89370400440532013000", "GB29NWBK60161331926819", "FR1420041010050500013M02606",
-    ]);
+    expect(JSON.parse(answer.text).map((m: unknown[]) => m[1])).toEqual(["DE89370400440532013000", "GB29NWBK60161331926819", "FR1420041010050500013M02606"]);
     const nested = run('{"a":{"a":{"a":1}}}', { "x-op": "matches", "x-path": "$..a..a" });
-    expect(JSON.parse(nested.text)).toEqual([["a", { a: 1 }], ["a", 1]]);
+    expect(JSON.parse(nested.text)).toEqual([
+      ["a", { a: 1 }],
+      ["a", 1],
+    ]);
   });
 });
 

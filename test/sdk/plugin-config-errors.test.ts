@@ -6,18 +6,25 @@ import { policyPath } from "../runtime/support/policies.js";
 afterEach(stopAll);
 
 /** One route through `policy` (a flow-style policy entry) to the echo backend. */
-const routeThrough = (policy: string) => routesYaml(`
+const routeThrough = (policy: string) =>
+  routesYaml(`
       - name: all
         policies: { request: [ ${policy} ] }
         backend: { echo: true }`);
 
-const failure = (yaml: string) => startTestGateway(yaml).then(() => undefined, (error: unknown) => error as Error & { code: string });
+const failure = (yaml: string) =>
+  startTestGateway(yaml).then(
+    () => undefined,
+    (error: unknown) => error as Error & { code: string },
+  );
 
 describe("plugin configuration errors an author can act on", () => {
   it("suggests the key a misspelt `with:` key was meant to be, at its YAML line", async () => {
     const error = await failure(`plugins:\n  tag:\n    path: ${policyPath("tag")}\n${routeThrough("{ plugin: tag, with: { lable: x } }")}`);
     expect(error?.code).toBe("PCS_ERR_CONFIG_INVALID");
-    expect(error?.message).toMatch(/test\.yaml:\d+:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: must NOT have additional properties "lable" \(did you mean "label"\?\)/);
+    expect(error?.message).toMatch(
+      /test\.yaml:\d+:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: must NOT have additional properties "lable" \(did you mean "label"\?\)/,
+    );
   });
 
   it("lists the known keys when nothing is close", async () => {

@@ -33,7 +33,11 @@ describe("Regex (SDK wrapper over the regex capability, through a component)", (
   });
 
   it("skips an empty match right after a match, as RE2 does", () => {
-    expect(JSON.parse(run("find", "x*", "xab").text).map((m: unknown[]) => [m[0], m[1]])).toEqual([[0, 1], [2, 2], [3, 3]]);
+    expect(JSON.parse(run("find", "x*", "xab").text).map((m: unknown[]) => [m[0], m[1]])).toEqual([
+      [0, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 
   it("applies flags", () => {

@@ -13,14 +13,17 @@ beforeAll(async () => {
   policy.fakes.clock.nowMs = 1234n;
 });
 
-const setOrAppend = (edits: HeaderEdit[]) =>
-  edits.flatMap((e) => (e.tag === "remove" ? [] : [[e.tag, e.val.name, e.val.value]]));
+const setOrAppend = (edits: HeaderEdit[]) => edits.flatMap((e) => (e.tag === "remove" ? [] : [[e.tag, e.val.name, e.val.value]]));
 
 describe("round trips through the echo policy", () => {
   it("describes itself with every field", () => {
     expect(policy.describe()).toEqual({
-      name: "echo", version: "1.2.3", flows: ["request", "response", "fault"],
-      needsRequestBody: true, needsResponseBody: true, configSchema: '{"type":"object"}',
+      name: "echo",
+      version: "1.2.3",
+      flows: ["request", "response", "fault"],
+      needsRequestBody: true,
+      needsResponseBody: true,
+      configSchema: '{"type":"object"}',
     });
   });
 
@@ -28,7 +31,8 @@ describe("round trips through the echo policy", () => {
     const fresh = await loadPolicy(wasmPath, { init: false });
     expect(fresh.instance.init("{nope")).toMatchObject({ tag: "err", val: { tag: "invalid-json" } });
     expect(fresh.init({ limits: { rate: 5000 } })).toEqual({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/limits/rate", message: "must be an integer from 1 to 1000" } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/limits/rate", message: "must be an integer from 1 to 1000" } },
     });
     expect(fresh.init({ unsupported: true })).toEqual({ tag: "err", val: { tag: "unsupported", val: "no such feature" } });
     expect(fresh.init({})).toEqual({ tag: "ok", val: undefined });
@@ -38,7 +42,12 @@ describe("round trips through the echo policy", () => {
     const headers: [string, string][] = Array.from({ length: 100 }, (_, i) => [`x-h${i % 10}`, `v${i} ✓ 😀`]);
     headers.push(["x-empty", ""]);
     const result = policy.onRequest({
-      method: "PÖST", path: "/ü/😀", query: "", headers, clientAddress: "::1", route: "",
+      method: "PÖST",
+      path: "/ü/😀",
+      query: "",
+      headers,
+      clientAddress: "::1",
+      route: "",
       metadata: { user: { sub: "alice", roles: ["a", "ü"] }, n: 42, gone: true },
     });
     if (result.tag !== "ok" || result.val.tag !== "continue") throw new Error(JSON.stringify(result));
@@ -73,7 +82,10 @@ describe("round trips through the echo policy", () => {
         tag: "respond",
         val: {
           status: 418,
-          headers: [{ name: "content-type", value: "text/plain; charset=utf-8" }, { name: "x-greeting", value: "héllo 👋" }],
+          headers: [
+            { name: "content-type", value: "text/plain; charset=utf-8" },
+            { name: "x-greeting", value: "héllo 👋" },
+          ],
           body: new TextEncoder().encode("nein ✗"),
           metadata: [],
         },
@@ -87,7 +99,15 @@ describe("round trips through the echo policy", () => {
   });
 
   it("continues a response with a new status (option<u16>), headers and body", () => {
-    const result = policy.onResponse({ status: 200, headers: [["a", "1"], ["a", "2"]], body: "ok", request: { path: "/p" } });
+    const result = policy.onResponse({
+      status: 200,
+      headers: [
+        ["a", "1"],
+        ["a", "2"],
+      ],
+      body: "ok",
+      request: { path: "/p" },
+    });
     expect(result).toEqual({
       tag: "ok",
       val: {
@@ -118,7 +138,11 @@ describe("round trips through the echo policy", () => {
     if (result.tag !== "ok" || result.val.tag !== "respond") throw new Error("expected respond");
     expect(result.val.val.status).toBe(504);
     expect(JSON.parse(new TextDecoder().decode(result.val.val.body))).toEqual({
-      code: "PCS_ERR_UPSTREAM_TIMEOUT", kind: 5, status: 504, policy: null, message: "too slow",
+      code: "PCS_ERR_UPSTREAM_TIMEOUT",
+      kind: 5,
+      status: 504,
+      policy: null,
+      message: "too slow",
     });
   });
 

@@ -16,7 +16,12 @@ describe("pluginNew", () => {
     try {
       const files = await pluginNew(dir);
       expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
-        ".gitignore", "README.md", "assembly/index.ts", "package.json", "test/policy.test.ts", "vitest.config.ts",
+        ".gitignore",
+        "README.md",
+        "assembly/index.ts",
+        "package.json",
+        "test/policy.test.ts",
+        "vitest.config.ts",
       ]);
       const vitest = join(repoRoot, "node_modules/vitest/vitest.mjs");
       const { stdout } = await promisify(execFile)(process.execPath, [vitest, "run", "--root", dir], { cwd: dir, timeout: 110_000 });

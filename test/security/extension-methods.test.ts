@@ -47,12 +47,15 @@ ${routesYaml(`
 afterAll(stopAll);
 
 describe("extension methods", () => {
-  it.each(["PROPFIND", "PURGE", "REPORT", "M-SEARCH", "MKCALENDAR"])("%s without a key meets the route's api-key and never reaches the backend", async (method) => {
-    const before = upstream.received.length;
-    const response = await rawRequest(gateway.url("/dav/file"), { method });
-    expect(response.status).toBe(401);
-    expect(upstream.received.length).toBe(before);
-  });
+  it.each(["PROPFIND", "PURGE", "REPORT", "M-SEARCH", "MKCALENDAR"])(
+    "%s without a key meets the route's api-key and never reaches the backend",
+    async (method) => {
+      const before = upstream.received.length;
+      const response = await rawRequest(gateway.url("/dav/file"), { method });
+      expect(response.status).toBe(401);
+      expect(upstream.received.length).toBe(before);
+    },
+  );
 
   it("PROPFIND with a key passes the route chain and is proxied as PROPFIND", async () => {
     const response = await rawRequest(gateway.url("/dav/file"), { method: "PROPFIND", headers: { "x-api-key": "k1" } });

@@ -60,7 +60,9 @@ describe("load and warm-up deadlines (real child processes)", () => {
       const result = await runBounded(command === "start" ? ["start", "-c", file] : ["validate", file]);
       expect(result.killed).toBe(false);
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/PCS_ERR_PLUGIN_LOAD_TIMEOUT: .*gateway\.yaml:13:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: plugin "init-loop"/);
+      expect(result.stderr).toMatch(
+        /PCS_ERR_PLUGIN_LOAD_TIMEOUT: .*gateway\.yaml:13:\d+ listeners\[0\]\.routes\[0\]\.policies\.request\[0\]\.with: plugin "init-loop"/,
+      );
     }, 30_000);
   }
 });

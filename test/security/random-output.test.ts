@@ -89,7 +89,9 @@ ${routesYaml(`
     }
     // The gateway is still whole: a request without a seed passes untouched.
     const plain = await new Promise<number>((resolve, reject) =>
-      httpRequest(gateway.url("/"), { agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on("error", reject).end(),
+      httpRequest(gateway.url("/"), { agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+        .on("error", reject)
+        .end(),
     );
     expect(plain).toBe(200);
   });

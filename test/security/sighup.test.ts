@@ -33,7 +33,12 @@ describe("SIGHUP (real child process)", () => {
     const deadline = Date.now() + 20_000;
     const traffic = (async () => {
       for (let i = 0; i < 400 && !stop && Date.now() < deadline; i++) {
-        answers.push(await rawRequest(`${url}/n${i}`).then((r) => `${r.status} ${r.body.toString()}`, (e: Error) => e.message));
+        answers.push(
+          await rawRequest(`${url}/n${i}`).then(
+            (r) => `${r.status} ${r.body.toString()}`,
+            (e: Error) => e.message,
+          ),
+        );
       }
     })();
     const served = async (body: string) => {

@@ -13,10 +13,7 @@ export interface TestGateway extends Gateway {
  * Starts a gateway from YAML text (listeners on `port: 0`; the admin server is moved to port 0 unless the
  * YAML sets `admin:`), capturing its log. Stopped by stopAll().
  */
-export async function startTestGateway(
-  yaml: string,
-  options: { env?: NodeJS.ProcessEnv; flows?: StartOptions["flows"] } = {},
-): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, options: { env?: NodeJS.ProcessEnv; flows?: StartOptions["flows"] } = {}): Promise<TestGateway> {
   const text = /^admin:/m.test(yaml) ? yaml : `${yaml}\nadmin: { port: 0 }\n`;
   const loaded = parseConfigText(text, { source: "test.yaml", env: options.env ?? {} });
   const logs: Array<Record<string, unknown>> = [];

@@ -36,10 +36,7 @@ function walk(value: unknown, schema: Schema | undefined, root: Schema | undefin
 function subSchemas(schema: Schema, root: Schema | undefined, key: string): Schema | undefined {
   const found: Schema[] = [];
   for (const branch of branches(schema, root)) {
-    const candidate =
-      key === "items"
-        ? branch.items
-        : ((branch.properties as Record<string, unknown> | undefined)?.[key] ?? branch.additionalProperties);
+    const candidate = key === "items" ? branch.items : ((branch.properties as Record<string, unknown> | undefined)?.[key] ?? branch.additionalProperties);
     if (candidate && typeof candidate === "object") found.push(candidate as Schema);
   }
   return found.length === 0 ? undefined : found.length === 1 ? found[0] : { anyOf: found };
@@ -51,7 +48,10 @@ function branches(schema: Schema, root: Schema | undefined, depth = 0): Schema[]
   const out: Schema[] = [schema];
   const ref = schema.$ref;
   if (typeof ref === "string" && ref.startsWith("#/") && root) {
-    const target = ref.slice(2).split("/").reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], root);
+    const target = ref
+      .slice(2)
+      .split("/")
+      .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], root);
     if (target && typeof target === "object") out.push(...branches(target as Schema, root, depth + 1));
   }
   for (const combinator of ["allOf", "anyOf", "oneOf"]) {

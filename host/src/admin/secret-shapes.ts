@@ -3,7 +3,8 @@ export const REDACTED = "[redacted]";
 /** JWK members that hold private or symmetric key material (RFC 7518 section 6). */
 export const JWK_SECRET_MEMBERS = new Set(["k", "d", "p", "q", "dp", "dq", "qi", "oth"]);
 
-const PASSWORD_HASH = /^(?:\$(?:2[abxy]?|1|5|6|apr1|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2[-\w]*|sha1|md5)\$|\{(?:S?SHA|SHA256|SSHA256|SHA512|SSHA512|CRYPT|MD5|SMD5)\})/i;
+const PASSWORD_HASH =
+  /^(?:\$(?:2[abxy]?|1|5|6|apr1|y|gy|7|argon2(?:id|i|d)|scrypt|pbkdf2[-\w]*|sha1|md5)\$|\{(?:S?SHA|SHA256|SSHA256|SHA512|SSHA512|CRYPT|MD5|SMD5)\})/i;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^/?#@:\s]*):[^/?#@\s]*@/gi;
 const URL_TOKEN = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@:\s]+@/gi;

@@ -31,9 +31,7 @@ export interface CapabilityServices {
 export function startCapabilityServices(options: CapabilityServicesOptions = {}): CapabilityServices {
   const store = createStore(options.store);
   const metrics = new MetricsRegistry();
-  const bridge = new BridgeServer()
-    .register(HTTP_FETCH_CALL, outboundFetch)
-    .register(METRICS_RECORD_CALL, (sample: MetricSample) => metrics.record(sample));
+  const bridge = new BridgeServer().register(HTTP_FETCH_CALL, outboundFetch).register(METRICS_RECORD_CALL, (sample: MetricSample) => metrics.record(sample));
   registerStoreHandlers(bridge, store);
   return {
     bridge,

@@ -24,9 +24,7 @@ export const capabilityGrantsSchema = z
     regex: z.boolean().optional(),
     http: allowList.describe("Hosts the plugin may call: 'host', 'host:port' or '*.suffix'.").optional(),
     files: allowList.describe("Files the plugin may read, relative to the config file.").optional(),
-    geo: z
-      .strictObject({ database: z.string().min(1).optional().describe("MaxMind-format .mmdb file; without one, lookups answer unavailable.") })
-      .optional(),
+    geo: z.strictObject({ database: z.string().min(1).optional().describe("MaxMind-format .mmdb file; without one, lookups answer unavailable.") }).optional(),
   })
   .describe("Capabilities granted to the plugin (deny by default).");
 

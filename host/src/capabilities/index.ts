@@ -4,7 +4,11 @@ export { capabilityGrantsSchema, type CapabilityGrants } from "./grants.js";
 export { startCapabilityServices, type CapabilityServices, type CapabilityServicesOptions } from "./capability-services.js";
 export { setFlowScope, type FlowScope } from "./flow-scope.js";
 export {
-  compileExpression, evaluateCondition, evaluateExpression, celValueToJson, type CompiledExpression,
+  compileExpression,
+  evaluateCondition,
+  evaluateExpression,
+  celValueToJson,
+  type CompiledExpression,
 } from "./expression/cel.js";
 export { expressionContextFrom, type ExpressionContext, type FlowState } from "./expression/expression-context.js";
 export { BridgeServer, type BridgeHandler } from "./bridge/bridge-server.js";

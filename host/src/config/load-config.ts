@@ -51,10 +51,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Parses YAML text: syntax, `${env.*}` substitution, schema and semantic checks, all mapped to line:column. */
-export function parseConfigText(
-  text: string,
-  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv } = {},
-): LoadedConfig {
+export function parseConfigText(text: string, options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
   const source = options.source ?? "<config>";
   const baseDir = options.baseDir ?? process.cwd();
   const lineCounter = new LineCounter();
@@ -83,7 +80,11 @@ export function parseConfigText(
   const parsed = gatewayConfigSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) throw new ConfigError(source, describeZodIssues(parsed.error.issues, yaml));
   const semantic = checkConfig(parsed.data, baseDir);
-  if (semantic.length) throw new ConfigError(source, semantic.map((issue) => ({ ...issue, ...yaml.locate(issue.path) })));
+  if (semantic.length)
+    throw new ConfigError(
+      source,
+      semantic.map((issue) => ({ ...issue, ...yaml.locate(issue.path) })),
+    );
   return { config: parsed.data, baseDir, source, locate: yaml.locate };
 }
 

@@ -71,11 +71,7 @@ export const outlierSchema = z
 export const loadBalancingSchema = z
   .strictObject({
     policy: z.enum(["round-robin", "least-request", "consistent-hash"]).default("round-robin"),
-    hashKey: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("consistent-hash: a CEL expression over request (e.g. request.headers['x-user']), giving the affinity key."),
+    hashKey: z.string().min(1).optional().describe("consistent-hash: a CEL expression over request (e.g. request.headers['x-user']), giving the affinity key."),
   })
   .describe("How a target is picked among the available targets of the best priority (weights apply to every policy).");
 

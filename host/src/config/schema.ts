@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { pluginSchema, policyListsSchema, runtimeSchema, storesSchema } from "../runtime/config-schema.js";
-import {
-  backendTlsSchema,
-  healthCheckSchema,
-  loadBalancingSchema,
-  loadSheddingSchema,
-  outlierSchema,
-  retrySchema,
-} from "./resilience-schema.js";
+import { backendTlsSchema, healthCheckSchema, loadBalancingSchema, loadSheddingSchema, outlierSchema, retrySchema } from "./resilience-schema.js";
 import { observabilitySchema } from "../observability/observability-schema.js";
 
 /**
@@ -23,18 +16,47 @@ import { observabilitySchema } from "../observability/observability-schema.js";
  * the schema does not change with the Node version.
  */
 export const HTTP_METHODS = [
-  "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
-  "ACL", "BIND", "CHECKOUT", "COPY", "LINK", "LOCK", "M-SEARCH", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
-  "MOVE", "NOTIFY", "PROPFIND", "PROPPATCH", "PURGE", "QUERY", "REBIND", "REPORT", "SEARCH", "SOURCE", "SUBSCRIBE",
-  "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE",
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+  "ACL",
+  "BIND",
+  "CHECKOUT",
+  "COPY",
+  "LINK",
+  "LOCK",
+  "M-SEARCH",
+  "MERGE",
+  "MKACTIVITY",
+  "MKCALENDAR",
+  "MKCOL",
+  "MOVE",
+  "NOTIFY",
+  "PROPFIND",
+  "PROPPATCH",
+  "PURGE",
+  "QUERY",
+  "REBIND",
+  "REPORT",
+  "SEARCH",
+  "SOURCE",
+  "SUBSCRIBE",
+  "UNBIND",
+  "UNLINK",
+  "UNLOCK",
+  "UNSUBSCRIBE",
 ] as const;
 export const httpMethodSchema = z.enum(HTTP_METHODS);
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-', starting with a letter or digit");
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' or '-', starting with a letter or digit");
 
 export const pathMatchSchema = z
   .strictObject({
@@ -88,7 +110,10 @@ export const directResponseSchema = z.strictObject({
 const backendBaseSchema = z
   .strictObject({
     name: name.optional(),
-    url: z.url({ protocol: /^https?$/ }).optional().describe("One upstream; its path is prepended to the request path."),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("One upstream; its path is prepended to the request path."),
     targets: z.array(targetSchema).min(1).optional().describe("Several upstreams, picked by loadBalancing."),
     echo: z.boolean().optional().describe("Built-in backend answering with the request it received, as JSON."),
     directResponse: directResponseSchema.optional(),
@@ -96,15 +121,8 @@ const backendBaseSchema = z
     pool: poolSchema.prefault({}),
     preserveHost: z.boolean().default(false).describe("Send the client's Host header upstream."),
     hostRewrite: z.string().min(1).optional().describe("Send this Host header upstream."),
-    pathPrefixRewrite: z
-      .string()
-      .startsWith("/")
-      .optional()
-      .describe("Replaces the part of the path matched by the route's prefix (or exact) path."),
-    faultOn5xx: z
-      .boolean()
-      .default(false)
-      .describe("Treat a 5xx answer from the upstream as a fault (PCS_ERR_UPSTREAM_ERROR), so fault policies shape it."),
+    pathPrefixRewrite: z.string().startsWith("/").optional().describe("Replaces the part of the path matched by the route's prefix (or exact) path."),
+    faultOn5xx: z.boolean().default(false).describe("Treat a 5xx answer from the upstream as a fault (PCS_ERR_UPSTREAM_ERROR), so fault policies shape it."),
     policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
     retries: retrySchema.prefault({}),
     healthCheck: healthCheckSchema.optional(),
@@ -141,7 +159,11 @@ export const operationSchema = z.strictObject({
 
 export const limitsSchema = z.strictObject({
   maxHeaderBytes: z.number().int().positive().default(16_384),
-  maxBodyBytes: z.number().int().nonnegative().default(10 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10 * 1024 * 1024),
   headersTimeoutMs: positiveMs.default(10_000).describe("Time a client has to send the request headers."),
   requestTimeoutMs: positiveMs.default(60_000).describe("Time a client has to send the whole request, body included."),
   keepAliveTimeoutMs: positiveMs.default(5_000),
@@ -156,7 +178,9 @@ export const routeSchema = z.strictObject({
   mcp: z
     .boolean()
     .optional()
-    .describe("An MCP (Streamable HTTP) route: each POST body is parsed as JSON-RPC once and exposed as `mcp` to CEL and as metadata `mcp` to policies (docs/configuration.md)."),
+    .describe(
+      "An MCP (Streamable HTTP) route: each POST body is parsed as JSON-RPC once and exposed as `mcp` to CEL and as metadata `mcp` to policies (docs/configuration.md).",
+    ),
   policies: policyListsSchema.optional().describe("Policies attached at this level (docs/policies.md)."),
   backend: backendSchema,
 });
@@ -197,10 +221,7 @@ export const listenerSchema = z.strictObject({
   host: z.string().default("0.0.0.0"),
   port,
   tls: tlsSchema.optional(),
-  trustedProxies: z
-    .array(z.string())
-    .default([])
-    .describe("Addresses or CIDRs whose X-Forwarded-* and x-request-id headers are kept and appended to."),
+  trustedProxies: z.array(z.string()).default([]).describe("Addresses or CIDRs whose X-Forwarded-* and x-request-id headers are kept and appended to."),
   limits: limitsSchema.prefault({}),
   paths: pathsSchema.prefault({}),
   policies: policyListsSchema.optional().describe("Listener policies; request policies run before route selection."),
@@ -217,7 +238,9 @@ export const accessLogSchema = z.strictObject({
   metadata: z
     .array(z.string().regex(/^[^.]+(\.[^.]+)*$/, "a metadata key, optionally followed by .member paths (trace.traceId)"))
     .default([])
-    .describe("Per-request metadata copied into each access-log line under `metadata`: a key (consumer) or a key and a member path into its JSON value (trace.traceId)."),
+    .describe(
+      "Per-request metadata copied into each access-log line under `metadata`: a key (consumer) or a key and a member path into its JSON value (trace.traceId).",
+    ),
 });
 
 export const loggingSchema = z.strictObject({
@@ -244,7 +267,10 @@ export const gatewayConfigSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
   reload: reloadSchema.prefault({}),
-  plugins: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), pluginSchema).default({}).describe("Policy components, by the name policies use."),
+  plugins: z
+    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), pluginSchema)
+    .default({})
+    .describe("Policy components, by the name policies use."),
   runtime: runtimeSchema.prefault({}),
   stores: storesSchema.prefault({}),
   loadShedding: loadSheddingSchema.prefault({}),

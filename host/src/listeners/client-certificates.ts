@@ -104,7 +104,10 @@ function subjectAltNames(text: string) {
 export function checkClientCertificates(mtls: ClientCertificatesConfig | undefined, at: Array<string | number>, baseDir: string): ConfigIssue[] {
   if (!mtls) return [];
   const issues: ConfigIssue[] = [];
-  for (const [field, label] of [["ca", "CERTIFICATE"], ["crl", "X509 CRL"]] as const) {
+  for (const [field, label] of [
+    ["ca", "CERTIFICATE"],
+    ["crl", "X509 CRL"],
+  ] as const) {
     const path = mtls[field];
     if (path === undefined) continue;
     const file = resolve(baseDir, path);

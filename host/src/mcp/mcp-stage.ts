@@ -53,4 +53,3 @@ export async function readMcpBody(ex: Exchange, route: RouteRuntime): Promise<Mc
   (ex.metadata ??= []).push([MCP_METADATA_KEY, JSON.stringify(parsed.view)]);
   return undefined;
 }
-

@@ -57,7 +57,10 @@ export class DebugView implements RequestObserver {
       filter = compiled.val;
     }
     if (this.#watchers.size >= this.maxClients) {
-      return { status: 503, body: { code: "PCS_ERR_DEBUG_BUSY", message: `${this.maxClients} debug streams are open already (observability.debug.maxClients)` } };
+      return {
+        status: 503,
+        body: { code: "PCS_ERR_DEBUG_BUSY", message: `${this.maxClients} debug streams are open already (observability.debug.maxClients)` },
+      };
     }
     if (req.method === "HEAD") return { status: 200, body: "", contentType: "text/event-stream" };
     const watcher: Watcher = { res, filter, dropped: 0 };
@@ -163,12 +166,15 @@ function describeRequest(ex: Exchange, status: number, record: RequestRecord): R
     },
     route: ex.route?.name ?? null,
     policies: record.policies,
-    upstream: ex.upstreamStartedAt === 0 ? null : {
-      attempts: record.upstreamAttempts,
-      status: record.upstreamStatus ?? (ex.responseStatus || undefined),
-      errors: record.upstreamErrors,
-      ms: round(ex.upstreamMs),
-    },
+    upstream:
+      ex.upstreamStartedAt === 0
+        ? null
+        : {
+            attempts: record.upstreamAttempts,
+            status: record.upstreamStatus ?? (ex.responseStatus || undefined),
+            errors: record.upstreamErrors,
+            ms: round(ex.upstreamMs),
+          },
     response: { status, error: ex.faultCode, aborted: ex.clientGone || undefined },
     durationMs: round(performance.now() - ex.startedAt),
   };

@@ -8,7 +8,10 @@ export const metricsSchema = z.strictObject({
 
 export const tracesSchema = z.strictObject({
   enabled: z.boolean().default(false).describe("Record OpenTelemetry spans and export them over OTLP/HTTP (JSON)."),
-  endpoint: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:4318/v1/traces").describe("The collector's OTLP/HTTP traces URL."),
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .default("http://127.0.0.1:4318/v1/traces")
+    .describe("The collector's OTLP/HTTP traces URL."),
   headers: z.record(z.string(), z.string()).default({}).describe("Headers sent with each export (e.g. a collector's API key)."),
   sampling: z
     .number()

@@ -36,7 +36,10 @@ export class Observability {
       reported.add(key);
       logger?.error({ err: error }, "an observability hook failed (the request goes on unobserved there)");
     };
-    this.observer = combineObservers([this.#metrics, this.#tracing, this.#debug].filter((o) => o !== undefined), failed);
+    this.observer = combineObservers(
+      [this.#metrics, this.#tracing, this.#debug].filter((o) => o !== undefined),
+      failed,
+    );
   }
 
   /** The runtime whose pool the metrics watch and whose policies' metrics /metrics merges in. */

@@ -135,7 +135,8 @@ export class RequestTracing implements RequestObserver {
     }
     request.setAttribute("http.response.status_code", status);
     if (ex.faultCode) request.setAttribute("error.type", ex.faultCode);
-    if (status >= 500 || ex.clientGone) request.setStatus({ code: SpanStatusCode.ERROR, message: ex.faultCode ?? (ex.clientGone ? "client went away" : undefined) });
+    if (status >= 500 || ex.clientGone)
+      request.setStatus({ code: SpanStatusCode.ERROR, message: ex.faultCode ?? (ex.clientGone ? "client went away" : undefined) });
     request.end();
   }
 

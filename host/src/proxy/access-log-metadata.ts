@@ -20,10 +20,7 @@ export function compileAccessLogMetadata(names: readonly string[]): AccessLogMet
 }
 
 /** The configured values present on this request, by entry name; undefined when none is. */
-export function accessLogMetadataOf(
-  config: AccessLogMetadata,
-  metadata: ReadonlyArray<[string, string]> | undefined,
-): Record<string, unknown> | undefined {
+export function accessLogMetadataOf(config: AccessLogMetadata, metadata: ReadonlyArray<[string, string]> | undefined): Record<string, unknown> | undefined {
   if (metadata === undefined) return undefined;
   let values: Record<string, unknown> | undefined;
   for (const { key, entries } of config) {

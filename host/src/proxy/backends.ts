@@ -77,11 +77,7 @@ export function createBackend(config: BackendConfig, route: RouteConfig, pools: 
   return plain;
 }
 
-function createPlainBackend(
-  config: BackendBaseConfig,
-  route: RouteConfig,
-  pools: UpstreamPools,
-): UpstreamBackend | EchoBackend | DirectResponseBackend {
+function createPlainBackend(config: BackendBaseConfig, route: RouteConfig, pools: UpstreamPools): UpstreamBackend | EchoBackend | DirectResponseBackend {
   if (config.echo) return { kind: "echo", name: config.name };
   if (config.directResponse) return directBackend(config.directResponse, config.name);
   const specs = config.url !== undefined ? [{ url: config.url, weight: 1, priority: 0 }] : (config.targets ?? []);
@@ -103,10 +99,14 @@ function createPlainBackend(
   const label = config.name ?? route.name;
   const { logger } = pools;
   const balancer = new Balancer(targets, config.loadBalancing.policy, config.loadBalancing.hashKey);
-  const outliers = new OutlierDetector(config.outlierDetection, targets.map((t) => t.health), (index, forMs) => {
-    balancer.invalidate();
-    logger?.warn({ backend: label, target: targets[index]!.origin, forMs }, "upstream target ejected");
-  });
+  const outliers = new OutlierDetector(
+    config.outlierDetection,
+    targets.map((t) => t.health),
+    (index, forMs) => {
+      balancer.invalidate();
+      logger?.warn({ backend: label, target: targets[index]!.origin, forMs }, "upstream target ejected");
+    },
+  );
   if (config.healthCheck) {
     const checker = new HealthChecker(config.healthCheck, targets, (target, healthy) => {
       balancer.invalidate();

@@ -190,10 +190,13 @@ function sendAnswer(ex: Exchange, status: number, headers: readonly string[], bo
 function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: number): void {
   if (ex.requestBody === undefined && bufferBodyFirst(ex, backend, headerValue(ex.rawHeaders, "content-length"))) {
     return void readBody(ex.req, backend.config.retries.bufferBytes)
-      .then((bytes) => {
-        ex.requestBody = bytes;
-        forwardUpstream(ex, backend, streamLimit);
-      }, (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"))
+      .then(
+        (bytes) => {
+          ex.requestBody = bytes;
+          forwardUpstream(ex, backend, streamLimit);
+        },
+        (error: unknown) => fault(ex, error instanceof BodyTooLargeError ? "PCS_ERR_BODY_TOO_LARGE" : "PCS_ERR_BAD_REQUEST"),
+      )
       .catch((error: unknown) => failed(ex, error));
   }
   const target = backend.balancer.pick(ex);

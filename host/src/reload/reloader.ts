@@ -125,7 +125,10 @@ export class Reloader {
     this.#applied += 1;
     this.#last = outcome;
     const { trigger, generation, durationMs, changes } = outcome;
-    this.logger.info({ reload: { trigger, generation, durationMs, changes } }, `configuration reloaded (${trigger}): generation ${generation} serves, ready in ${durationMs} ms`);
+    this.logger.info(
+      { reload: { trigger, generation, durationMs, changes } },
+      `configuration reloaded (${trigger}): generation ${generation} serves, ready in ${durationMs} ms`,
+    );
     return outcome;
   }
 

@@ -37,13 +37,13 @@ export function canonicalPath(path: string, paths: PathsConfig): string | PathRe
       (bytes ??= []).push(byte);
       if (!endsUtf8Run(path, i + 1)) continue;
       if (!isUtf8(bytes)) return { refused: "percent-escapes that are not UTF-8" };
-      for (const b of bytes) decoded += escape(b);
+      for (const b of bytes) decoded += percentEscape(b);
       bytes = undefined;
     } else if (byte === 0x2f || byte === 0x5c) {
       if (paths.encodedSlashes === "reject") return { refused: "an encoded slash or backslash (%2F, %5C) in the path" };
-      decoded += paths.encodedSlashes === "decode" ? "/" : escape(byte);
+      decoded += paths.encodedSlashes === "decode" ? "/" : percentEscape(byte);
     } else {
-      decoded += isUnreserved(byte) ? String.fromCharCode(byte) : escape(byte);
+      decoded += isUnreserved(byte) ? String.fromCharCode(byte) : percentEscape(byte);
     }
   }
   return resolveSegments(decoded, paths.mergeSlashes);
@@ -84,7 +84,7 @@ function isUnreserved(byte: number): boolean {
   return (lower >= 97 && lower <= 122) || (byte >= 48 && byte <= 57) || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
 }
 
-function escape(byte: number): string {
+function percentEscape(byte: number): string {
   return `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
 }
 

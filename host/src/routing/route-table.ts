@@ -22,10 +22,7 @@ export interface CompiledRoute {
   query: ValueMatcher[] | undefined;
 }
 
-export type PathMatcher =
-  | { kind: "exact"; path: string }
-  | { kind: "prefix"; prefix: string; prefixWithSlash: string }
-  | { kind: "regex"; regex: RegExp };
+export type PathMatcher = { kind: "exact"; path: string } | { kind: "prefix"; prefix: string; prefixWithSlash: string } | { kind: "regex"; regex: RegExp };
 
 export type HostMatcher = { kind: "exact"; host: string } | { kind: "suffix"; suffix: string };
 

@@ -93,8 +93,10 @@ export class BodyNeedTable {
 /** Why an `init` answer is not acceptable for a plugin's descriptor, if it is not. */
 export function exceedsDescriptor(info: InitInfo, descriptor: { needsRequestBody: boolean; needsResponseBody: boolean }): string | undefined {
   const over: string[] = [];
-  if (info.requestBody !== "none" && !descriptor.needsRequestBody) over.push(`request-body: ${info.requestBody} (its descriptor says needs-request-body: false)`);
-  if (info.responseBody !== "none" && !descriptor.needsResponseBody) over.push(`response-body: ${info.responseBody} (its descriptor says needs-response-body: false)`);
+  if (info.requestBody !== "none" && !descriptor.needsRequestBody)
+    over.push(`request-body: ${info.requestBody} (its descriptor says needs-request-body: false)`);
+  if (info.responseBody !== "none" && !descriptor.needsResponseBody)
+    over.push(`response-body: ${info.responseBody} (its descriptor says needs-response-body: false)`);
   return over.length ? `init asked for more than the plugin declares: ${over.join("; ")}` : undefined;
 }
 

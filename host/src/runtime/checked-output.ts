@@ -30,9 +30,11 @@ export function checkStatus(policy: string, status: number): void {
 export function checkHeaders(policy: string, before: readonly Header[], after: readonly Header[]): void {
   for (const { name, value } of after) {
     if (!TOKEN.test(name)) throw new InvalidPolicyOutput(policy, `header name ${JSON.stringify(name)} is not a token`);
-    if (!FIELD_VALUE.test(value)) throw new InvalidPolicyOutput(policy, `header ${name} has a character that is not allowed (CR, LF, NUL, control or outside Latin-1)`);
+    if (!FIELD_VALUE.test(value))
+      throw new InvalidPolicyOutput(policy, `header ${name} has a character that is not allowed (CR, LF, NUL, control or outside Latin-1)`);
   }
-  if (framingOf(before) !== framingOf(after)) throw new InvalidPolicyOutput(policy, "framing headers (content-length, transfer-encoding, connection, ...) are the gateway's");
+  if (framingOf(before) !== framingOf(after))
+    throw new InvalidPolicyOutput(policy, "framing headers (content-length, transfer-encoding, connection, ...) are the gateway's");
 }
 
 export function checkRequestLine(policy: string, method: string, path: string, query: string): void {

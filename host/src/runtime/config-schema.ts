@@ -51,14 +51,21 @@ export const storesSchema = z
       })
       .optional(),
     kvMaxEntries: z.number().int().positive().default(100_000).describe("memory backend: most kv entries kept; least recently used go first."),
-    kvMaxBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("memory backend: most bytes of kv keys and values kept (default 64 MiB)."),
+    kvMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe("memory backend: most bytes of kv keys and values kept (default 64 MiB)."),
     counterSlots: z
       .number()
       .int()
       .min(32)
       .max(16_777_216)
       .default(65_536)
-      .describe("memory backend: slots of the counter table in shared memory (40 bytes each); when the probed slots are all live, the one expiring first is given up."),
+      .describe(
+        "memory backend: slots of the counter table in shared memory (40 bytes each); when the probed slots are all live, the one expiring first is given up.",
+      ),
   })
   .describe("Where shared counters and key-value entries live: memory (one gateway) or Redis (several).");
 
@@ -88,7 +95,9 @@ export const runtimeSchema = z
     channel: z
       .enum(["direct", "piscina"])
       .optional()
-      .describe("How flows reach the workers: direct (the gateway's own threads, flows of one event-loop turn sent together, one deadline timer) or piscina (a task per flow)."),
+      .describe(
+        "How flows reach the workers: direct (the gateway's own threads, flows of one event-loop turn sent together, one deadline timer) or piscina (a task per flow).",
+      ),
     loadTimeoutMs: z
       .number()
       .int()
@@ -97,7 +106,12 @@ export const runtimeSchema = z
       .describe("Deadline of each plugin's module start and describe() at load, and of each instance's init at warm-up; past it the start is refused."),
     quarantine: z
       .strictObject({
-        failures: z.number().int().positive().default(5).describe("Failures in a row (with no success between) that quarantine a plugin for the client that provoked them."),
+        failures: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe("Failures in a row (with no success between) that quarantine a plugin for the client that provoked them."),
         baseMs: z.number().int().positive().default(1_000).describe("First quarantine; each failed probe after one doubles it."),
         maxMs: z.number().int().positive().default(60_000).describe("Longest quarantine."),
         clients: z
@@ -106,7 +120,12 @@ export const runtimeSchema = z
           .positive()
           .default(3)
           .describe("Distinct clients among failures in a row that quarantine the plugin for everyone (it is broken, not provoked)."),
-        trackedClients: z.number().int().positive().default(10_000).describe("Clients whose failure streaks are remembered; the least recently failing are forgotten first."),
+        trackedClients: z
+          .number()
+          .int()
+          .positive()
+          .default(10_000)
+          .describe("Clients whose failure streaks are remembered; the least recently failing are forgotten first."),
       })
       .prefault({}),
   })

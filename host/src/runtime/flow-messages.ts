@@ -1,12 +1,4 @@
-import type {
-  DirectResponse,
-  FaultKind,
-  Fault,
-  InitInfo,
-  RequestHead,
-  ResponseHead,
-  WasmModule,
-} from "@portcullis/sdk/component";
+import type { DirectResponse, FaultKind, Fault, InitInfo, RequestHead, ResponseHead, WasmModule } from "@portcullis/sdk/component";
 import type { HttpErrorCode } from "../errors.js";
 import type { CapabilityGrants, PluginLimits } from "./config-schema.js";
 import type { PolicyPlan } from "./policy-plan.js";
@@ -137,8 +129,8 @@ export interface FlowResultBase {
 }
 
 export type FlowResult = FlowResultBase &
+  // head and body are present only when a policy changed them.
   (
-    // head and body are present only when a policy changed them.
     | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined; route?: RouteChoice }
     | { outcome: "respond"; response: DirectResponse; policy: string; route?: RouteChoice }
     | { outcome: "failed"; failure: PolicyFailure; route?: RouteChoice }

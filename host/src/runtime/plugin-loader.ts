@@ -100,12 +100,7 @@ function isGranted(grants: CapabilityGrants, capability: CapabilityName): boolea
   return grant !== undefined && grant !== false;
 }
 
-async function inspectCached(
-  name: string,
-  bytes: Uint8Array,
-  sha256: string,
-  cacheDir: string,
-): Promise<{ info: PolicyComponentInfo; cached: boolean }> {
+async function inspectCached(name: string, bytes: Uint8Array, sha256: string, cacheDir: string): Promise<{ info: PolicyComponentInfo; cached: boolean }> {
   const base = join(cacheDir, `${sha256}.v${CACHE_FORMAT}`);
   try {
     // The cache is trusted for nothing: what runs comes from the pinned bytes. Taking the core

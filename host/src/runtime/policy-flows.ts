@@ -184,9 +184,10 @@ export class PolicyFlows implements FlowRunner {
     if (need !== NEED_NONE) {
       try {
         // Too large for `whole-if-fits` only: the flow runs without the body, which then streams.
-        body = need === NEED_WHOLE
-          ? await readBody(ex.upstreamBody as Readable as never, this.maxBodyBytes)
-          : await readBodyIfFits(ex.upstreamBody!, this.maxBodyBytes);
+        body =
+          need === NEED_WHOLE
+            ? await readBody(ex.upstreamBody as Readable as never, this.maxBodyBytes)
+            : await readBodyIfFits(ex.upstreamBody!, this.maxBodyBytes);
       } catch (error) {
         return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_RESPONSE_TOO_LARGE" : "PCS_ERR_UPSTREAM_RESET" };
       }

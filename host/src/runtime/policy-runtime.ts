@@ -105,9 +105,7 @@ export class PolicyRuntime {
     // Hot reload passes the running runtime's services when `stores` is unchanged, so counters and caches survive.
     const services = shared ?? startCapabilityServices({ store: storeConfig(config) });
     const setup: Omit<WorkerSetup, "progress" | "bodyNeeds"> = {
-      plugins: Object.fromEntries(
-        [...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }]),
-      ),
+      plugins: Object.fromEntries([...plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }])),
       plan,
       listeners: config.listeners,
       baseDir,
@@ -144,7 +142,12 @@ export class PolicyRuntime {
    * queued behind) is run again: nothing of it ran, so nothing runs twice. `client` is who failures
    * are charged to (see Quarantine and clientKeyOf).
    */
-  async run(task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>, steps: readonly PlanStep[], client: string, attempt = 1): Promise<FlowResult> {
+  async run(
+    task: TaskInput<RequestTask> | TaskInput<ResponseTask> | TaskInput<FaultTask>,
+    steps: readonly PlanStep[],
+    client: string,
+    attempt = 1,
+  ): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
     if (this.#channel) {
       const answer = await this.#channel.run({ ...task, quarantined: this.#stats.quarantined(steps, client), slot: -1 } as FlowTask, Math.max(1, budgetMs));
@@ -204,12 +207,30 @@ export class PolicyRuntime {
     const step = steps.find((s) => s.instance === deadline.runningInstance) ?? steps[0]!;
     let failure: PolicyFailure;
     if (deadline.reason === "queue") {
-      failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: step.name, instance: step.instance, message: `every policy worker stayed busy for ${this.queueTimeoutMs} ms` };
+      failure = {
+        kind: "policy-timeout",
+        code: "PCS_ERR_POLICY_POOL_BUSY",
+        policy: step.name,
+        instance: step.instance,
+        message: `every policy worker stayed busy for ${this.queueTimeoutMs} ms`,
+      };
     } else if (deadline.reason === "budget") {
-      failure = { kind: "policy-timeout", code: "PCS_ERR_POLICY_TIMEOUT", policy: step.name, instance: step.instance, message: `policy "${step.name}" ran past its time budget; its worker was replaced` };
+      failure = {
+        kind: "policy-timeout",
+        code: "PCS_ERR_POLICY_TIMEOUT",
+        policy: step.name,
+        instance: step.instance,
+        message: `policy "${step.name}" ran past its time budget; its worker was replaced`,
+      };
       this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     } else {
-      failure = { kind: "policy-failed", code: "PCS_ERR_POLICY_FAILED", policy: step.name, instance: step.instance, message: `policy worker failed: ${(error as Error).message}` };
+      failure = {
+        kind: "policy-failed",
+        code: "PCS_ERR_POLICY_FAILED",
+        policy: step.name,
+        instance: step.instance,
+        message: `policy worker failed: ${(error as Error).message}`,
+      };
       this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     }
     this.logger.error({ policy: step.name, code: failure.code }, failure.message);
@@ -222,7 +243,10 @@ export class PolicyRuntime {
    * records what each configuration needs of the bodies (which decides buffering from then on).
    */
   async warmUp(loaded: LoadedConfig): Promise<void> {
-    const report = await this.#withinLoadDeadline(this.#channel?.warmUp() ?? (this.#pool!.run({ flow: "warm-up" } satisfies WarmUpTask) as Promise<WarmUpReport>), loaded);
+    const report = await this.#withinLoadDeadline(
+      this.#channel?.warmUp() ?? (this.#pool!.run({ flow: "warm-up" } satisfies WarmUpTask) as Promise<WarmUpReport>),
+      loaded,
+    );
     const failures: WarmUpFailure[] = [...report.failures];
     report.needs.forEach((info, instance) => {
       if (!info) return;
@@ -252,11 +276,14 @@ export class PolicyRuntime {
     let since = Date.now();
     let watchdog: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      watchdog = setInterval(() => {
-        const instance = this.#slots.creatingInstance;
-        if (instance !== watching) [watching, since] = [instance, Date.now()];
-        else if (instance >= 0 && Date.now() - since >= this.loadTimeoutMs) reject(this.#initTimeout(instance, loaded));
-      }, Math.min(100, this.loadTimeoutMs / 4));
+      watchdog = setInterval(
+        () => {
+          const instance = this.#slots.creatingInstance;
+          if (instance !== watching) [watching, since] = [instance, Date.now()];
+          else if (instance >= 0 && Date.now() - since >= this.loadTimeoutMs) reject(this.#initTimeout(instance, loaded));
+        },
+        Math.min(100, this.loadTimeoutMs / 4),
+      );
     });
     return Promise.race([warmUp, expired]).finally(() => clearInterval(watchdog));
   }
@@ -349,13 +376,14 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger, reu
   const plugins = new Map<string, LoadedPlugin>(reused);
   for (const plugin of compiled) {
     plugins.set(plugin.name, { ...plugin, descriptor: descriptors.get(plugin.name)! });
-    logger?.info(
-      { plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached },
-      "plugin loaded",
-    );
+    logger?.info({ plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached }, "plugin loaded");
   }
   const issues = validatePlan(config, plugins);
-  if (issues.length) throw new ConfigError(loaded.source, issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })));
+  if (issues.length)
+    throw new ConfigError(
+      loaded.source,
+      issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })),
+    );
   return { plan, plugins };
 }
 

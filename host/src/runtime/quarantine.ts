@@ -102,7 +102,10 @@ export class Quarantine {
   recordFailure(client: string, code: string, now = Date.now()): QuarantineScope | undefined {
     if (PLUGIN_WIDE.has(code)) this.#streakPluginWide = true;
     else if (this.#streakClients.size < this.options.clients) this.#streakClients.add(client);
-    const wide = this.#plugin.recordFailure(now, (streak) => streak >= this.options.failures && (this.#streakPluginWide || this.#streakClients.size >= this.options.clients));
+    const wide = this.#plugin.recordFailure(
+      now,
+      (streak) => streak >= this.options.failures && (this.#streakPluginWide || this.#streakClients.size >= this.options.clients),
+    );
     if (wide) {
       this.#streakClients = new Set();
       this.#streakPluginWide = false;
@@ -114,7 +117,8 @@ export class Quarantine {
 
   #clientBackoff(client: string, now: number): Backoff {
     let backoff = this.#clients.get(client);
-    if (backoff) this.#clients.delete(client); // re-inserted last: most recently failing
+    if (backoff)
+      this.#clients.delete(client); // re-inserted last: most recently failing
     else {
       backoff = new Backoff(this.options);
       if (this.#clients.size >= this.options.trackedClients) this.#forgetOldest(now);

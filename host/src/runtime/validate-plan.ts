@@ -41,7 +41,11 @@ export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedP
         const plugin = plugins.get(entry.plugin);
         if (!plugin) {
           const suggestion = closestMatch(entry.plugin, plugins.keys());
-          const hint = suggestion ? ` (did you mean "${suggestion}"?)` : plugins.size ? ` (declared: ${[...plugins.keys()].join(", ")})` : " (the plugins table is empty)";
+          const hint = suggestion
+            ? ` (did you mean "${suggestion}"?)`
+            : plugins.size
+              ? ` (declared: ${[...plugins.keys()].join(", ")})`
+              : " (the plugins table is empty)";
           issues.push({ path: [...path, "plugin"], message: `unknown plugin "${entry.plugin}"${hint}` });
           return;
         }
@@ -54,7 +58,10 @@ export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedP
         const validate = validatorOf(entry.plugin, plugin);
         if (validate && !validate(entry.with ?? {})) {
           for (const error of validate.errors ?? []) {
-            const segments = error.instancePath.split("/").slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
+            const segments = error.instancePath
+              .split("/")
+              .slice(1)
+              .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
             const extra = error.keyword === "additionalProperties" ? unknownPropertyHint(error) : "";
             issues.push({ path: [...path, "with", ...segments], message: `${error.message ?? "is invalid"}${extra} (schema of plugin "${entry.plugin}")` });
           }

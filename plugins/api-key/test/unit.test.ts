@@ -77,7 +77,14 @@ describe("api-key: describe and configuration", () => {
       val: { tag: "invalid-value", val: { path: "/keys/0/key" } },
     });
     const again = await loadPolicy(wasmPath, { init: false });
-    expect(again.init({ keys: [{ consumer: "x", key: "k" }, { consumer: "y", sha256: sha256("k") }] })).toMatchObject({
+    expect(
+      again.init({
+        keys: [
+          { consumer: "x", key: "k" },
+          { consumer: "y", sha256: sha256("k") },
+        ],
+      }),
+    ).toMatchObject({
       tag: "err",
       val: { tag: "invalid-value", val: { path: "/keys/1/sha256", message: "the same key is listed twice" } },
     });
@@ -130,7 +137,10 @@ describe("api-key: cookie", () => {
     const policy = await load({ in: "cookie", name: "session_key" });
     const edits = continued(policy, { headers: { cookie: 'theme=dark; session_key="alice-secret-1"; lang=en' } });
     expect(metadataOf(edits).consumer).toBe("alice");
-    expect(edits.headers).toEqual([{ tag: "remove", val: "cookie" }, { tag: "append", val: { name: "cookie", value: "theme=dark; lang=en" } }]);
+    expect(edits.headers).toEqual([
+      { tag: "remove", val: "cookie" },
+      { tag: "append", val: { name: "cookie", value: "theme=dark; lang=en" } },
+    ]);
   });
 
   it("answers 401 when the cookie is absent or wrong", async () => {

@@ -14,7 +14,6 @@ beforeAll(async () => {
   claimsHeaderPolicy = (await buildPolicy(fileURLToPath(new URL("./fixtures/claims-header", import.meta.url)))).wasmPath;
 });
 
-
 /** "200", or "403 <code>". */
 async function outcome(url: string, method: string, headers: Record<string, string>): Promise<string> {
   const response = await rawRequest(url, { method, headers });

@@ -10,8 +10,7 @@ const wasmPath = fileURLToPath(new URL("../build/authorize.wasm", import.meta.ur
 afterEach(() => setFlowScope(undefined));
 
 /** The policy with the gateway's own CEL capability, so conditions are evaluated for real. */
-const load = (config: Record<string, unknown>): Promise<TestPolicy> =>
-  loadPolicy(wasmPath, { config, capabilities: { expression: createExpression() } });
+const load = (config: Record<string, unknown>): Promise<TestPolicy> => loadPolicy(wasmPath, { config, capabilities: { expression: createExpression() } });
 
 /** "allow", or "403 <code>"; the request's expression context is set as the runtime would. */
 function decide(policy: TestPolicy, input: RequestInput): string {

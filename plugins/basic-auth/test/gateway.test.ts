@@ -33,7 +33,11 @@ describe("basic-auth in a gateway", () => {
     expect(missing.json()).toMatchObject({ code: "BASIC_AUTH_MISSING" });
     expect(seenAuthorization).toBe("not called");
 
-    for (const [user, password] of [["alice", "wonderland"], ["carol", "Hello world!"], ["bob", "builder"]]) {
+    for (const [user, password] of [
+      ["alice", "wonderland"],
+      ["carol", "Hello world!"],
+      ["bob", "builder"],
+    ]) {
       const ok = await rawRequest(gateway.url("/admin"), { headers: { authorization: basic(`${user}:${password}`) } });
       expect(ok.status, user).toBe(200);
       expect(seenAuthorization).toBeUndefined();

@@ -43,11 +43,17 @@ function rejected(policy: TestPolicy, input: RequestInput) {
 describe("basic-auth", () => {
   it("accepts bcrypt and {SHA} users: the user name into metadata, Authorization removed", async () => {
     const policy = await load();
-    for (const [user, password] of [["alice", "wonderland"], ["bob", "builder"]]) {
+    for (const [user, password] of [
+      ["alice", "wonderland"],
+      ["bob", "builder"],
+    ]) {
       const result = policy.onRequest({ headers: { authorization: basic(`${user}:${password}`) } });
       expect(result).toMatchObject({
         tag: "ok",
-        val: { tag: "continue", val: { headers: [{ tag: "remove", val: "authorization" }], metadata: [{ tag: "set", val: { key: "consumer", value: JSON.stringify(user) } }] } },
+        val: {
+          tag: "continue",
+          val: { headers: [{ tag: "remove", val: "authorization" }], metadata: [{ tag: "set", val: { key: "consumer", value: JSON.stringify(user) } }] },
+        },
       });
     }
   });

@@ -33,10 +33,17 @@ const FRESH = { "cache-control": "max-age=3600" };
 
 /** One request through the cache's request flow, then (on a miss) the upstream's answer through its response flow. */
 function exchange(p: Cache, request: RequestInput, upstream: Upstream = {}): Served {
-  const outcome = p.onRequest(request) as unknown as { tag: string; val: { tag: string; val: { status: number; headers: Header[] | Edit[]; body: Uint8Array; metadata: Edit[] } } };
+  const outcome = p.onRequest(request) as unknown as {
+    tag: string;
+    val: { tag: string; val: { status: number; headers: Header[] | Edit[]; body: Uint8Array; metadata: Edit[] } };
+  };
   expect(outcome.tag).toBe("ok");
   const served = (hit: boolean, status: number, headers: Header[], body: string): Served => ({
-    hit, status, headers, body, header: (name) => headers.find((h) => h.name === name)?.value,
+    hit,
+    status,
+    headers,
+    body,
+    header: (name) => headers.find((h) => h.name === name)?.value,
   });
   if (outcome.val.tag === "respond") {
     const { status, headers, body } = outcome.val.val;
@@ -154,13 +161,30 @@ describe("cache (unit)", () => {
 
     const later = Number(p.fakes.clock.nowMs);
     const dated = new Date(later - 50_000).toUTCString(); // sent 50 s ago: 50 of its 60 s are gone
-    expect(exchange(p, { path: "/dated" }, { headers: { date: dated, "cache-control": "max-age=60" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(exchange(p, { path: "/dated" }, { headers: { date: dated, "cache-control": "max-age=60" } }).header("cache-status")).toBe(
+      "portcullis; fwd=uri-miss; stored",
+    );
     expect(exchange(p, { path: "/dated" }).header("cache-status")).toBe("portcullis; hit; ttl=10");
-    expect(exchange(p, { path: "/old" }, { headers: { date: dated, "cache-control": "max-age=40" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=stale");
+    expect(exchange(p, { path: "/old" }, { headers: { date: dated, "cache-control": "max-age=40" } }).header("cache-status")).toBe(
+      "portcullis; fwd=uri-miss; detail=stale",
+    );
 
     // Age: the first value of the first line; a malformed one counts as 0.
-    expect(exchange(p, { path: "/age-list" }, { headers: [["cache-control", "max-age=60"], ["age", "70, 0"]] }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=stale");
-    expect(exchange(p, { path: "/age-bad" }, { headers: { "cache-control": "max-age=60", age: "abc" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(
+      exchange(
+        p,
+        { path: "/age-list" },
+        {
+          headers: [
+            ["cache-control", "max-age=60"],
+            ["age", "70, 0"],
+          ],
+        },
+      ).header("cache-status"),
+    ).toBe("portcullis; fwd=uri-miss; detail=stale");
+    expect(exchange(p, { path: "/age-bad" }, { headers: { "cache-control": "max-age=60", age: "abc" } }).header("cache-status")).toBe(
+      "portcullis; fwd=uri-miss; stored",
+    );
 
     // ttlSeconds bounds the time here, not the upstream's lifetime: an old response with a long max-age is kept 600 s.
     exchange(p, { path: "/aged" }, { headers: { "cache-control": "max-age=86400", age: "3000" } });
@@ -187,7 +211,9 @@ describe("cache (unit)", () => {
     exchange(p, { path: "/doc" }, { body: "v1" });
     exchange(p, { method: "PUT", path: "/doc" }, { status: 500 });
     expect(exchange(p, { path: "/doc" })).toMatchObject({ hit: true, body: "v1" });
-    expect(exchange(p, { method: "DELETE", path: "/doc", headers: { authorization: "Bearer t" } }, { status: 204 }).header("cache-status")).toBe("portcullis; fwd=method");
+    expect(exchange(p, { method: "DELETE", path: "/doc", headers: { authorization: "Bearer t" } }, { status: 204 }).header("cache-status")).toBe(
+      "portcullis; fwd=method",
+    );
     expect(exchange(p, { path: "/doc" }, { body: "v2" }).hit).toBe(false);
     expect(exchange(p, { path: "/doc" }).body).toBe("v2");
     exchange(p, { method: "POST", path: "/doc", query: "x=1" });
@@ -211,12 +237,16 @@ describe("cache (unit)", () => {
   it("requests with Authorization: bypassed by default; with authorized: true, stored only when public or s-maxage allows", async () => {
     const bearer = { authorization: "Bearer t" };
     const plain = await policy();
-    expect(exchange(plain, { path: "/a", headers: bearer }, { headers: { "cache-control": "public" } }).header("cache-status")).toBe("portcullis; fwd=bypass; detail=authorization");
+    expect(exchange(plain, { path: "/a", headers: bearer }, { headers: { "cache-control": "public" } }).header("cache-status")).toBe(
+      "portcullis; fwd=bypass; detail=authorization",
+    );
     expect(plain.fakes.kv.size).toBe(0);
 
     const p = await policy({ key: ["jwt.sub"], authorized: true }, { "jwt.sub": '"u1"' });
     expect(exchange(p, { path: "/a", headers: bearer }).header("cache-status")).toBe("portcullis; fwd=uri-miss; detail=authorization");
-    expect(exchange(p, { path: "/a", headers: bearer }, { headers: { "cache-control": "s-maxage=60" } }).header("cache-status")).toBe("portcullis; fwd=uri-miss; stored");
+    expect(exchange(p, { path: "/a", headers: bearer }, { headers: { "cache-control": "s-maxage=60" } }).header("cache-status")).toBe(
+      "portcullis; fwd=uri-miss; stored",
+    );
     expect(exchange(p, { path: "/a", headers: bearer }).hit).toBe(true);
   });
 
@@ -235,7 +265,8 @@ describe("cache (unit)", () => {
   });
 
   it("refuses configurations the schema cannot express", async () => {
-    const refused = async (config: unknown) => (await loadPolicy(wasmPath, { init: false, capabilities: { expression: fakeExpressions({}, (s) => s === "bad((") } })).init(config);
+    const refused = async (config: unknown) =>
+      (await loadPolicy(wasmPath, { init: false, capabilities: { expression: fakeExpressions({}, (s) => s === "bad((") } })).init(config);
     expect(await refused({ methods: ["HEAD"] })).toMatchObject({ tag: "err", val: { val: { path: "/methods" } } });
     expect(await refused({ private: true })).toMatchObject({ tag: "err", val: { val: { path: "/private" } } });
     expect(await refused({ authorized: true })).toMatchObject({ tag: "err", val: { val: { path: "/authorized" } } });
@@ -250,6 +281,9 @@ describe("cache (unit): bodies too large to see", () => {
     const forwarded = p.onRequest({ path: "/big" });
     const metadata = { cache: JSON.parse((forwarded as { val: { val: { metadata: { val: { value: string } }[] } } }).val.val.metadata[0]!.val.value) };
     const answered = p.onResponse({ status: 200, headers: { "cache-control": "max-age=60" }, metadata });
-    expect(answered).toMatchObject({ tag: "ok", val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "cache-status", value: "portcullis; fwd=uri-miss; detail=too-large" } }] } } });
+    expect(answered).toMatchObject({
+      tag: "ok",
+      val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "cache-status", value: "portcullis; fwd=uri-miss; detail=too-large" } }] } },
+    });
   });
 });

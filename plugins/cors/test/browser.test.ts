@@ -22,9 +22,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** What the page's script reports about one fetch to the gateway. */
-type CallResult =
-  | { status: number; headers: Record<string, string>; body: string }
-  | { error: string; message: string };
+type CallResult = { status: number; headers: Record<string, string>; body: string } | { error: string; message: string };
 
 interface PageScript {
   callGateway(url: string, init: CallInit): Promise<CallResult>;
@@ -133,10 +131,7 @@ ${routesYaml(`
   async function callFrom(origin: string, path: string, init: CallInit = {}): Promise<CallResult> {
     const page = await context.newPage();
     await page.goto(`${origin}/`);
-    return page.evaluate(
-      ([url, requestInit]) => (globalThis as unknown as PageScript).callGateway(url, requestInit),
-      [gateway.url(path), init] as const,
-    );
+    return page.evaluate(([url, requestInit]) => (globalThis as unknown as PageScript).callGateway(url, requestInit), [gateway.url(path), init] as const);
   }
 
   /** The answer the page read; fails the test with the fetch's error when the browser kept it from the page. */

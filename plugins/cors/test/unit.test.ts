@@ -55,7 +55,12 @@ describe("cors: preflight", () => {
   it("matches patterns on host characters only", async () => {
     const policy = await load();
     expect(answer(policy, preflight("https://pr-12.preview.example.com", "GET")).status).toBe(204);
-    for (const origin of ["https://preview.example.com", "https://evil.com#.preview.example.com", "http://a.preview.example.com", "https://a.preview.example.com.evil.com"]) {
+    for (const origin of [
+      "https://preview.example.com",
+      "https://evil.com#.preview.example.com",
+      "http://a.preview.example.com",
+      "https://a.preview.example.com.evil.com",
+    ]) {
       expect(answer(policy, preflight(origin, "GET")).body?.code, origin).toBe("CORS_ORIGIN_NOT_ALLOWED");
     }
   });

@@ -30,7 +30,8 @@ describe("data-mask (unit)", () => {
   it("asks the upstream for an unencoded body", async () => {
     const policy = await loadPolicy(wasmPath, { config: { rules: [{ field: "iban" }] } });
     expect(policy.onRequest({ headers: { "accept-encoding": "gzip, br" } })).toMatchObject({
-      tag: "ok", val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "accept-encoding", value: "identity" } }] } },
+      tag: "ok",
+      val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "accept-encoding", value: "identity" } }] } },
     });
   });
 
@@ -45,7 +46,13 @@ describe("data-mask (unit)", () => {
 
   it("masks a field by name anywhere, with its own mask character and kept prefix, and containers leaf by leaf", async () => {
     const body = await mask(
-      { mask: "#", rules: [{ field: "iban", keepFirst: 2, keepLast: 4 }, { field: "accounts", mask: "x" }] },
+      {
+        mask: "#",
+        rules: [
+          { field: "iban", keepFirst: 2, keepLast: 4 },
+          { field: "accounts", mask: "x" },
+        ],
+      },
       { headers: json, body: accounts },
     );
     const parsed = JSON.parse(body as string);
@@ -68,16 +75,28 @@ describe("data-mask (unit)", () => {
 
   it("finds digit runs with separators (8-19 by default) and e-mail addresses in every string", async () => {
     const body = await mask(
-      { rules: [{ pattern: "digits", keepLast: 4 }, { pattern: "email", keepFirst: 1 }] },
+      {
+        rules: [
+          { pattern: "digits", keepLast: 4 },
+          { pattern: "email", keepFirst: 1 },
+        ],
+      },
       { headers: json, body: '{"card":"pay 4111 1111-1111 1111 now","short":"555-0100","mail":"to ada.l@example.co.uk.","n":98765432101234,"id":1234567}' },
     );
     expect(JSON.parse(body as string)).toEqual({
-      card: "pay **** ****-**** 1111 now", short: "555-0100", mail: "to a******************.", n: "**********1234", id: 1234567,
+      card: "pay **** ****-**** 1111 now",
+      short: "555-0100",
+      mail: "to a******************.",
+      n: "**********1234",
+      id: 1234567,
     });
   });
 
   it("with luhn, masks only digit runs that pass the Luhn check", async () => {
-    const body = await mask({ rules: [{ pattern: "digits", luhn: true, minDigits: 13 }] }, { headers: json, body: '{"a":"4111111111111111","b":"4111111111111112"}' });
+    const body = await mask(
+      { rules: [{ pattern: "digits", luhn: true, minDigits: 13 }] },
+      { headers: json, body: '{"a":"4111111111111111","b":"4111111111111112"}' },
+    );
     expect(JSON.parse(body as string)).toEqual({ a: "****************", b: "4111111111111112" });
   });
 
@@ -93,7 +112,9 @@ describe("data-mask (unit)", () => {
     const ssn = { rules: [{ pattern: { regex: "\\b\\d{3}-\\d{2}-\\d{4}\\b" }, keepLast: 4 }] };
     const body = '{"note":"ssn 123-45-6789, ref 12-345","n":[{"s":"987-65-4321"}],"é":"ßé 111-22-3333"}';
     expect(JSON.parse((await mask(ssn, { headers: json, body })) as string)).toEqual({
-      note: "ssn *******6789, ref 12-345", n: [{ s: "*******4321" }], "é": "ßé *******3333",
+      note: "ssn *******6789, ref 12-345",
+      n: [{ s: "*******4321" }],
+      é: "ßé *******3333",
     });
     expect(await mask(ssn, { headers: { "content-type": "text/plain" }, body: "a 123-45-6789 b" })).toBe("a *******6789 b");
     const digits = { rules: [{ pattern: { regex: "^\\d{6}$" } }] };
@@ -110,7 +131,8 @@ describe("data-mask (unit)", () => {
   it("answers 502 for a JSON body it cannot read (encoded or invalid), or passes it when configured", async () => {
     const rules = { rules: [{ field: "iban" }] };
     expect(await mask(rules, { headers: { ...json, "content-encoding": "gzip" }, body: "\x1f\x8b" })).toEqual({
-      status: 502, body: '{"code":"DATA_MASK_BODY_ENCODED"}',
+      status: 502,
+      body: '{"code":"DATA_MASK_BODY_ENCODED"}',
     });
     expect(await mask(rules, { headers: json, body: '{"iban":' })).toEqual({ status: 502, body: '{"code":"DATA_MASK_BODY_INVALID"}' });
     expect(await mask({ ...rules, invalidBody: "pass" }, { headers: json, body: '{"iban":' })).toBeNull();

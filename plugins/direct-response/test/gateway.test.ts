@@ -34,7 +34,8 @@ describe("direct-response (gateway)", () => {
 
   it("templates from metadata of an earlier policy, with a text body and a content-type override", async () => {
     const upstream = await countingUpstream();
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: hello
         policies:
           request:
@@ -44,7 +45,8 @@ describe("direct-response (gateway)", () => {
                 status: 202
                 headers: { content-type: text/html, x-consumer: { expression: metadata.last } }
                 body: { expression: '"<p>Hello " + metadata.last + " at " + request.path + "</p>"' }
-        backend: { url: ${upstream.url} }`)}`);
+        backend: { url: ${upstream.url} }`)}`,
+    );
     const response = await rawRequest(gateway.url("/welcome"));
     expect(response.status).toBe(202);
     expect(response.headers["content-type"]).toBe("text/html");
@@ -55,7 +57,8 @@ describe("direct-response (gateway)", () => {
 
   it("answers 400 HEADER_VALUE_INVALID when a request value would put CR/LF into a header; empty body on a missing key", async () => {
     const upstream = await countingUpstream();
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: echo-user
         policies:
           request:
@@ -63,7 +66,8 @@ describe("direct-response (gateway)", () => {
               with:
                 headers: { x-user: { expression: "has(request.query.user) ? request.query.user : null" } }
                 body: { expression: request.query.user }
-        backend: { url: ${upstream.url} }`)}`);
+        backend: { url: ${upstream.url} }`)}`,
+    );
     const injected = await rawRequest(gateway.url("/?user=bob%0d%0aset-cookie:%20admin=1"));
     expect(injected.status).toBe(400);
     expect(injected.headers["set-cookie"]).toBeUndefined();
@@ -76,14 +80,16 @@ describe("direct-response (gateway)", () => {
   });
 
   it("refuses at load, naming the YAML line, a bad status, body with json, and a header value with CR/LF", async () => {
-    const start = startTestGateway(`${plugins}${routesYaml(`
+    const start = startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request:
             - { plugin: direct-response, with: { status: 700 } }
             - { plugin: direct-response, with: { body: x, json: { a: 1 } } }
             - { plugin: direct-response, with: { headers: { x-a: "one\\r\\nx-b: two" } } }
-        backend: { echo: true }`)}`);
+        backend: { echo: true }`)}`,
+    );
     await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
     const message = String(((await start.catch((e: unknown) => e)) as Error).message);
     for (const index of [0, 1, 2]) expect(message).toMatch(new RegExp(`test\\.yaml:\\d+:\\d+ .*policies\\.request\\[${index}\\]\\.with`));

@@ -29,7 +29,10 @@ describe("direct-response (unit)", () => {
     const p = await policy({ status: 503, headers: { "Retry-After": "3600" }, body: "Down for maintenance" });
     expect(answerOf(p.onRequest({}))).toEqual({
       status: 503,
-      headers: [{ name: "content-type", value: "text/plain; charset=utf-8" }, { name: "retry-after", value: "3600" }],
+      headers: [
+        { name: "content-type", value: "text/plain; charset=utf-8" },
+        { name: "retry-after", value: "3600" },
+      ],
       body: "Down for maintenance",
     });
     const html = await policy({ headers: { "content-type": "text/html" }, body: "<h1>Soon</h1>" });
@@ -47,12 +50,18 @@ describe("direct-response (unit)", () => {
 
   it("templates the body and header values from expressions: strings as text, objects as JSON", async () => {
     const p = await policy(
-      { headers: { "x-path": { expression: "request.path" }, "x-none": { expression: "metadata.none" }, "x-missing": { expression: "metadata.missing" } }, body: { expression: "mock" } },
+      {
+        headers: { "x-path": { expression: "request.path" }, "x-none": { expression: "metadata.none" }, "x-missing": { expression: "metadata.missing" } },
+        body: { expression: "mock" },
+      },
       { "request.path": '"/users/7"', "metadata.none": "null", mock: '{"id":"7","path":"/users/7"}' },
     );
     expect(answerOf(p.onRequest({}))).toEqual({
       status: 200,
-      headers: [{ name: "content-type", value: "application/json" }, { name: "x-path", value: "/users/7" }],
+      headers: [
+        { name: "content-type", value: "application/json" },
+        { name: "x-path", value: "/users/7" },
+      ],
       body: '{"id":"7","path":"/users/7"}',
     });
     const text = await policy({ body: { expression: "greeting" } }, { greeting: '"hello /users/7"' });

@@ -28,8 +28,12 @@ describe("ext-authz: the check request and the answers", () => {
 
   it("sends a denial to the client without framing, date or server headers", async () => {
     const headers = [
-      { name: "content-type", value: "text/plain" }, { name: "content-length", value: "6" }, { name: "transfer-encoding", value: "chunked" },
-      { name: "connection", value: "close" }, { name: "date", value: "Sat, 05 Dec 2026 18:00:00 GMT" }, { name: "x-reason", value: "quota" },
+      { name: "content-type", value: "text/plain" },
+      { name: "content-length", value: "6" },
+      { name: "transfer-encoding", value: "chunked" },
+      { name: "connection", value: "close" },
+      { name: "date", value: "Sat, 05 Dec 2026 18:00:00 GMT" },
+      { name: "x-reason", value: "quota" },
     ];
     const policy = await policyAnswering({ status: 429, headers, body: text("slow down") });
     const answer = answerOf(policy.onRequest({ headers: {} }));

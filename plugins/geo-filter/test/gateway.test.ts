@@ -13,12 +13,14 @@ afterEach(stopAll);
 const dir = mkdtempSync(join(tmpdir(), "portcullis-geo-filter-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const database = join(dir, "country.mmdb");
-writeFileSync(database, writeMmdb([
-  { network: "81.2.69.0/24", data: { country: { iso_code: "GB" } } },
-  { network: "8.8.8.0/24", data: { country: { iso_code: "US" } } },
-  { network: "2001:db8::/32", data: { registered_country: { iso_code: "CH" } } },
-]));
-
+writeFileSync(
+  database,
+  writeMmdb([
+    { network: "81.2.69.0/24", data: { country: { iso_code: "GB" } } },
+    { network: "8.8.8.0/24", data: { country: { iso_code: "US" } } },
+    { network: "2001:db8::/32", data: { registered_country: { iso_code: "CH" } } },
+  ]),
+);
 
 /** "200", or "<status> <code>". */
 async function outcome(url: string, headers: Record<string, string> = {}): Promise<string> {

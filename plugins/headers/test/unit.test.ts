@@ -24,7 +24,15 @@ describe("headers (unit)", () => {
 
   it("removes, then sets, then appends, with names lower-cased", async () => {
     const p = await policy({ remove: ["X-Internal"], set: { "X-Env": "prod" }, append: { via: "portcullis" } });
-    expect(p.onRequest({ headers: [["x-internal", "1"], ["x-internal", "2"], ["via", "1.1 edge"]] })).toEqual({
+    expect(
+      p.onRequest({
+        headers: [
+          ["x-internal", "1"],
+          ["x-internal", "2"],
+          ["via", "1.1 edge"],
+        ],
+      }),
+    ).toEqual({
       tag: "ok",
       val: {
         tag: "continue",
@@ -43,13 +51,28 @@ describe("headers (unit)", () => {
     const p = await policy({ set: { "x-served-by": "products" }, remove: ["server"] });
     expect(p.onResponse({ status: 502, headers: { server: "nginx" } })).toMatchObject({
       tag: "ok",
-      val: { tag: "continue", val: { headers: [{ tag: "remove", val: "server" }, { tag: "set", val: { name: "x-served-by", value: "products" } }] } },
+      val: {
+        tag: "continue",
+        val: {
+          headers: [
+            { tag: "remove", val: "server" },
+            { tag: "set", val: { name: "x-served-by", value: "products" } },
+          ],
+        },
+      },
     });
   });
 
   it("takes values from expressions: strings as they are, numbers as JSON, null and evaluation errors skip the field", async () => {
     const p = await policy(
-      { set: { "x-consumer": { expression: "metadata.consumer" }, "x-limit": { expression: "metadata.limit" }, "x-none": { expression: "metadata.none" }, "x-missing": { expression: "metadata.missing" } } },
+      {
+        set: {
+          "x-consumer": { expression: "metadata.consumer" },
+          "x-limit": { expression: "metadata.limit" },
+          "x-none": { expression: "metadata.none" },
+          "x-missing": { expression: "metadata.missing" },
+        },
+      },
       { "metadata.consumer": '"alice"', "metadata.limit": "1000", "metadata.none": "null" },
     );
     const result = p.onRequest({});

@@ -6,7 +6,6 @@ import { builtPolicy, readmeExample } from "../../../test/support/plugin-example
 
 afterEach(stopAll);
 
-
 /** One listener on `host` with one route filtered by ip-filter configured with `config` (flow YAML). */
 const filtered = (host: string, config: string, upstreamUrl: string) => `
 plugins:
@@ -27,8 +26,7 @@ describe("ip-filter in a gateway", () => {
   it("runs the README example: X-Forwarded-For through the trusted proxy, walked from the right", async () => {
     const upstream = await countingUpstream();
     const gateway = await startTestGateway(readmeExample("ip-filter", upstream.url));
-    const get = (forwardedFor?: string) =>
-      rawRequest(gateway.url("/admin"), { headers: forwardedFor ? { "x-forwarded-for": forwardedFor } : {} });
+    const get = (forwardedFor?: string) => rawRequest(gateway.url("/admin"), { headers: forwardedFor ? { "x-forwarded-for": forwardedFor } : {} });
 
     const direct = await get();
     expect(direct.status).toBe(403);

@@ -30,7 +30,12 @@ describe("json-fault (unit)", () => {
 
   it("shapes a gateway error: its code, message, status and the request id; keeps status and other headers", async () => {
     const p = await loadPolicy(wasmPath, { config: {} });
-    const defaultBody = JSON.stringify({ code: "PCS_ERR_UPSTREAM_UNREACHABLE", status: 502, message: "The upstream could not be reached.", requestId: "req-1" });
+    const defaultBody = JSON.stringify({
+      code: "PCS_ERR_UPSTREAM_UNREACHABLE",
+      status: 502,
+      message: "The upstream could not be reached.",
+      requestId: "req-1",
+    });
     const { json, headers, status } = shaped(p.onFault(faultContext("upstream-unreachable", 502, "PCS_ERR_UPSTREAM_UNREACHABLE", defaultBody)));
     expect(json).toEqual({ code: "PCS_ERR_UPSTREAM_UNREACHABLE", message: "The upstream could not be reached.", status: 502, requestId: "req-1" });
     expect(headers).toEqual([{ tag: "set", val: { name: "content-type", value: "application/json" } }]);
@@ -41,7 +46,10 @@ describe("json-fault (unit)", () => {
     const p = await loadPolicy(wasmPath, { config: {} });
     const body = JSON.stringify({ code: "API_KEY_MISSING", message: "send x-api-key" });
     expect(shaped(p.onFault(faultContext("policy-rejected", 401, "PCS_ERR_POLICY_REJECTED", body, "api-key"))).json).toEqual({
-      code: "API_KEY_MISSING", message: "send x-api-key", status: 401, requestId: "req-1",
+      code: "API_KEY_MISSING",
+      message: "send x-api-key",
+      status: 401,
+      requestId: "req-1",
     });
   });
 

@@ -109,7 +109,7 @@ describe("jwt in a gateway: where the token comes from, and several providers", 
     writeFileSync(file, JSON.stringify({ keys: [rsa.publicJwk] }));
     const gateway = await startTestGateway(`
 plugins:
-  jwt: { path: ${builtPolicy("jwt")}, capabilities: ${grants([], [dir + "/"])} }
+  jwt: { path: ${builtPolicy("jwt")}, capabilities: ${grants([], [`${dir}/`])} }
 ${routesYaml(`
       - name: all
         policies:

@@ -95,7 +95,7 @@ describe("jwt in a gateway", () => {
     writeFileSync(file, JSON.stringify({ keys: [rsaOld.publicJwk, ec.publicJwk] }));
     const gateway = await startTestGateway(`
 plugins:
-  jwt: { path: ${builtPolicy("jwt")}, capabilities: ${grants([], [dir + "/"])} }
+  jwt: { path: ${builtPolicy("jwt")}, capabilities: ${grants([], [`${dir}/`])} }
   tag: { path: ${tagPolicy} }
 ${routesYaml(`
       - name: all

@@ -93,7 +93,10 @@ describe("jwt: token in a query parameter or a cookie", () => {
 describe("jwt: several providers, tried in order", () => {
   it("accepts a token of either provider and maps the winner's claims; the other's headers are dropped", async () => {
     const policy = await twoProviders();
-    const internal = outcome(policy, { ...bearer(await sign(hs, { iss: INTERNAL })), headers: { authorization: `Bearer ${await sign(hs, { iss: INTERNAL })}`, "x-tenant": "forged" } });
+    const internal = outcome(policy, {
+      ...bearer(await sign(hs, { iss: INTERNAL })),
+      headers: { authorization: `Bearer ${await sign(hs, { iss: INTERNAL })}`, "x-tenant": "forged" },
+    });
     expect(internal.status).toBe(200);
     expect(internal.edits?.headers).toEqual([
       { tag: "set", val: { name: "x-user", value: "alice" } },
@@ -137,7 +140,17 @@ describe("jwt: several providers, selected by issuer", () => {
   it("refuses providers without an issuer, an issuer listed twice, and algorithms the policy does not accept", async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ select: "issuer", providers: [{ keys: [hs.publicJwk] }] }, "/providers/0/issuer", /required when select is issuer/],
-      [{ select: "issuer", providers: [{ issuer: INTERNAL, keys: [hs.publicJwk] }, { issuer: [PARTNER, INTERNAL], keys: [hs.publicJwk] }] }, "/providers/1/issuer", /listed by two providers/],
+      [
+        {
+          select: "issuer",
+          providers: [
+            { issuer: INTERNAL, keys: [hs.publicJwk] },
+            { issuer: [PARTNER, INTERNAL], keys: [hs.publicJwk] },
+          ],
+        },
+        "/providers/1/issuer",
+        /listed by two providers/,
+      ],
       [{ providers: [{ algorithms: ["ES256"], keys: [hs.publicJwk] }] }, "/providers/0/algorithms/0", /not among the policy's algorithms/],
       [{ providers: [{ keys: [hs.publicJwk], jwksFile: "x.json" }] }, "/providers/0/keys", /exactly one of/],
     ];

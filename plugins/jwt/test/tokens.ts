@@ -22,9 +22,7 @@ export async function signingKey(alg: string, kid: string): Promise<SigningKey> 
 
 /** A token signed by `key`; `claims` default to a subject valid for an hour around NOW. */
 export async function sign(key: SigningKey, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ sub: "alice", iat: NOW, exp: NOW + 3600, ...claims })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header })
-    .sign(key.privateKey);
+  return new SignJWT({ sub: "alice", iat: NOW, exp: NOW + 3600, ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, ...header }).sign(key.privateKey);
 }
 
 const segment = (json: unknown) => Buffer.from(JSON.stringify(json)).toString("base64url");

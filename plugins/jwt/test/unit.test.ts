@@ -9,7 +9,10 @@ const wasmPath = fileURLToPath(new URL("../build/jwt.wasm", import.meta.url));
 let rsa: SigningKey, ec: SigningKey, ed: SigningKey, hs: SigningKey, ps: SigningKey;
 beforeAll(async () => {
   [rsa, ec, ed, hs, ps] = await Promise.all([
-    signingKey("RS256", "rsa-1"), signingKey("ES256", "ec-1"), signingKey("EdDSA", "ed-1"), signingKey("HS256", "hs-1"),
+    signingKey("RS256", "rsa-1"),
+    signingKey("ES256", "ec-1"),
+    signingKey("EdDSA", "ed-1"),
+    signingKey("HS256", "hs-1"),
     signingKey("PS384", "ps-1"),
   ]);
 });
@@ -45,11 +48,13 @@ describe("jwt: configuration", () => {
   it("refuses a private key, a short HMAC secret and two key sources", async () => {
     const policy = await loadPolicy(wasmPath, { init: false });
     expect(policy.init({ algorithms: ["RS256"], keys: [{ kty: "RSA", n: "AQAB", e: "AQAB", d: "AQAB" }] })).toMatchObject({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/keys/0" } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/keys/0" } },
     });
     const short = await loadPolicy(wasmPath, { init: false });
     expect(short.init({ algorithms: ["HS256"], keys: [{ kty: "oct", alg: "HS256", k: "c2hvcnQ" }] })).toMatchObject({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/keys/0", message: "an HS256 secret needs at least 32 bytes" } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/keys/0", message: "an HS256 secret needs at least 32 bytes" } },
     });
     const both = await loadPolicy(wasmPath, { init: false });
     expect(both.init({ algorithms: ["HS256"], keys: [hs.publicJwk], jwksFile: "keys.json" })).toMatchObject({ tag: "err" });

@@ -55,9 +55,11 @@ describe("mcp-guard with the official MCP client and server", () => {
   });
 
   it("refuses at load a rule that names no tools, resources or prompts, naming the YAML line", async () => {
-    const yaml = readmeExample("mcp-guard", "http://127.0.0.1:1").replace("- { effect: deny, tools: [\"delete_*\"] }", "- { effect: deny, roles: [guest] }");
+    const yaml = readmeExample("mcp-guard", "http://127.0.0.1:1").replace('- { effect: deny, tools: ["delete_*"] }', "- { effect: deny, roles: [guest] }");
     expect(yaml).toContain("roles: [guest]");
-    await expect(startTestGateway(yaml, { env: KEYS })).rejects.toThrow(/names tools, resources or prompts[\s\S]*test\.yaml:\d+|test\.yaml:\d+[\s\S]*names tools, resources or prompts/);
+    await expect(startTestGateway(yaml, { env: KEYS })).rejects.toThrow(
+      /names tools, resources or prompts[\s\S]*test\.yaml:\d+|test\.yaml:\d+[\s\S]*names tools, resources or prompts/,
+    );
   });
 
   it("answers a denial with HTTP 200 and the request's id, and refuses a batch with a denied message", async () => {

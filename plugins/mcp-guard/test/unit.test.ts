@@ -10,8 +10,7 @@ const wasmPath = fileURLToPath(new URL("../build/mcp-guard.wasm", import.meta.ur
 afterEach(() => setFlowScope(undefined));
 
 /** The policy with the gateway's own CEL capability, so conditions are evaluated for real. */
-const load = (config: Record<string, unknown>): Promise<TestPolicy> =>
-  loadPolicy(wasmPath, { config, capabilities: { expression: createExpression() } });
+const load = (config: Record<string, unknown>): Promise<TestPolicy> => loadPolicy(wasmPath, { config, capabilities: { expression: createExpression() } });
 
 /** Sets the flow's expression context from `metadata`, as the runtime does. */
 function scope(input: RequestInput): void {
@@ -78,7 +77,10 @@ describe("mcp-guard: list answers", () => {
 
   it("filters each SSE event's data, keeping event, id and comment lines, CRLF and multi-line data included", async () => {
     const json = JSON.stringify(tools(["rm", "echo"]), null, 1); // several lines: several data: fields
-    const data = json.split("\n").map((line) => `data: ${line}`).join("\r\n");
+    const data = json
+      .split("\n")
+      .map((line) => `data: ${line}`)
+      .join("\r\n");
     const progress = 'data: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}';
     const body = await filtered("text/event-stream", `: keep-alive\r\n${progress}\r\n\r\nevent: message\r\nid: 7\r\n${data}\r\n\r\n`);
     const events = body!.split("\n\n");

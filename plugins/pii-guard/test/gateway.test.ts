@@ -53,7 +53,11 @@ describe("pii-guard (gateway)", () => {
     const gateway = await startTestGateway(readmeExample("pii-guard", agent.url));
     const blocked = await post(gateway.url("/agent/chat"), chat("I am EMP-004211"));
     expect(blocked.status).toBe(400);
-    expect(blocked.json()).toEqual({ code: "PII_EMPLOYEE_ID", message: "the request contains data matching the pattern employee-id", location: "body:/messages/0/content" });
+    expect(blocked.json()).toEqual({
+      code: "PII_EMPLOYEE_ID",
+      message: "the request contains data matching the pattern employee-id",
+      location: "body:/messages/0/content",
+    });
     expect(blocked.body.toString()).not.toContain("004211");
     expect(agent.received).toHaveLength(0);
 
@@ -72,7 +76,7 @@ ${routesYaml(`
             - plugin: pii-guard
               with:
                 patterns:
-                  - { name: employee-id, regex: 'EMP-(\d{6}', action: block }
+                  - { name: employee-id, regex: 'EMP-(d{6}', action: block }
         backend: { url: "http://127.0.0.1:9" }`)}`;
     await expect(startTestGateway(yaml)).rejects.toThrow(/patterns\/0\/regex[\s\S]*test\.yaml:\d+|test\.yaml:\d+[\s\S]*patterns\/0\/regex/);
   });

@@ -6,7 +6,10 @@ import { describeFailure, judge, maskedPositions, maskingPolicies, score } from 
 describe("pii-guard on its own labelled vectors", () => {
   it("finds every span and nothing else, in text and JSON bodies, with the kind's detector alone and with all five on", async () => {
     const { one, all } = await maskingPolicies();
-    for (const [label, policyOf] of [["alone", (v: (typeof OWN_VECTORS)[number]) => one.get(v.kind)!], ["all on", () => all]] as const) {
+    for (const [label, policyOf] of [
+      ["alone", (v: (typeof OWN_VECTORS)[number]) => one.get(v.kind)!],
+      ["all on", () => all],
+    ] as const) {
       // As a text body, and as a JSON string value (which first passes the walk's filter of values that cannot hold a finding).
       for (const as of ["text", "json"] as const) {
         const result = score(OWN_VECTORS.map((v) => judge(v, maskedPositions(policyOf(v), v.text, as))));

@@ -20,7 +20,8 @@ describe.skipIf(!present)("pii-guard on Presidio's recognizer vectors", () => {
     process.stdout.write(
       `pii-guard on ${vectors.length} Presidio vectors: recall ${scored.recall.toFixed(3)} (${scored.found}/${scored.expected}), precision ${scored.precision.toFixed(3)};` +
         ` debatable ones (not scored): ${debatable.found}/${debatable.expected} found\n` +
-        scored.failures.map(describeFailure).join("\n") + "\n",
+        scored.failures.map(describeFailure).join("\n") +
+        "\n",
     );
     expect(scored.recall).toBeGreaterThanOrEqual(0.97);
     expect(scored.precision).toBe(1);

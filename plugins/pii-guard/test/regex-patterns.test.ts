@@ -27,7 +27,11 @@ describe("pii-guard operator regexes (unit)", () => {
     const block = await withRegex("block", EMPLOYEE_ID, { scan: { query: true, headers: ["x-note"] } });
     const blocked = outcome(block.onRequest(json({ messages: [{ content: "hi" }, { content: "I am EMP-004211, help" }] })));
     expect(blocked.status).toBe(400);
-    expect(blocked.json()).toEqual({ code: "PII_EMPLOYEE_ID", message: "the request contains data matching the pattern employee-id", location: "body:/messages/1/content" });
+    expect(blocked.json()).toEqual({
+      code: "PII_EMPLOYEE_ID",
+      message: "the request contains data matching the pattern employee-id",
+      location: "body:/messages/1/content",
+    });
     expect(blocked.body).not.toContain("004211");
     expect(outcome(block.onRequest({ query: "who=EMP-004211" })).json()).toMatchObject({ location: "query:who" });
     expect(outcome(block.onRequest({ headers: { "x-note": "EMP-004211" } })).json()).toMatchObject({ location: "header:x-note" });
@@ -63,7 +67,13 @@ describe("pii-guard operator regexes (unit)", () => {
   });
 
   it("lets overlapping findings mask once and lets a block win over a mask", async () => {
-    const p = await policy({ detectors: { email: "mask", ssn: "block" }, patterns: [{ name: "bob", regex: "bob@ex", action: "mask" }, { name: "ssn-ish", regex: "\\d{3}-\\d{2}-\\d{4}", action: "mask" }] });
+    const p = await policy({
+      detectors: { email: "mask", ssn: "block" },
+      patterns: [
+        { name: "bob", regex: "bob@ex", action: "mask" },
+        { name: "ssn-ish", regex: "\\d{3}-\\d{2}-\\d{4}", action: "mask" },
+      ],
+    });
     expect(outcome(p.onRequest(text("mail bob@example.com now"))).body).toBe("mail ***@*******.*** now");
     expect(outcome(p.onRequest(text("ssn 123-45-6789"))).json()).toMatchObject({ code: "PII_SSN" });
   });
@@ -89,8 +99,26 @@ describe("pii-guard operator regexes (unit)", () => {
       [{ patterns: [{ name: "a", regex: "EMP-(\\d{6}", action: "block" }] }, "/patterns/0/regex", /invalid pattern/],
       [{ patterns: [{ name: "a", regex: "EMP-\\d+", pattern: "EMP-######", action: "block" }] }, "/patterns/0/pattern", /exactly one/],
       [{ patterns: [{ name: "a", action: "block" }] }, "/patterns/0/pattern", /exactly one/],
-      [{ patterns: [{ name: "a", pattern: "A#", action: "log" }, { name: "b", regex: "x*", action: "mask" }] }, "/patterns/1/regex", /empty text/],
-      [{ patterns: [{ name: "a", pattern: "A#", action: "log" }, { name: "a", regex: "B\\d", action: "log" }] }, "/patterns/1/name", /another pattern/],
+      [
+        {
+          patterns: [
+            { name: "a", pattern: "A#", action: "log" },
+            { name: "b", regex: "x*", action: "mask" },
+          ],
+        },
+        "/patterns/1/regex",
+        /empty text/,
+      ],
+      [
+        {
+          patterns: [
+            { name: "a", pattern: "A#", action: "log" },
+            { name: "a", regex: "B\\d", action: "log" },
+          ],
+        },
+        "/patterns/1/name",
+        /another pattern/,
+      ],
     ];
     for (const [config, path, message] of cases) {
       const result = p.init(config) as { tag: string; val: { val: { path: string; message: string } } };

@@ -13,7 +13,13 @@ type Decision = { tag: string; val: { tag: string; val: Record<string, unknown> 
 export function outcome(result: unknown) {
   const decision = result as Decision;
   if (decision.tag !== "ok") throw new Error(`failed: ${JSON.stringify(result)}`);
-  const val = decision.val.val as { status?: number; body?: Uint8Array; headers?: unknown[]; query?: string; metadata?: Array<{ tag: string; val: { key: string; value: string } }> };
+  const val = decision.val.val as {
+    status?: number;
+    body?: Uint8Array;
+    headers?: unknown[];
+    query?: string;
+    metadata?: Array<{ tag: string; val: { key: string; value: string } }>;
+  };
   const text = val.body === undefined ? undefined : Buffer.from(val.body).toString("utf8");
   const pii = val.metadata?.find((m) => m.tag === "set" && m.val.key === "pii");
   return {

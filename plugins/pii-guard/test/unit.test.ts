@@ -67,7 +67,8 @@ describe("pii-guard (unit)", () => {
 
   it("masks JSON string values in place, keeping the rest of the document byte for byte", async () => {
     const p = await policy({ detectors: { ssn: "mask", card: "mask", email: "mask" } });
-    const body = '{ "n": 1.50, "big": 12345678901234567890,\n  "messages": [ {"content": "ssn 123-45-6789, mail bob@example.com"} ],\n  "card": 4111111111111111, "esc": "123\\u002d45-6789" }';
+    const body =
+      '{ "n": 1.50, "big": 12345678901234567890,\n  "messages": [ {"content": "ssn 123-45-6789, mail bob@example.com"} ],\n  "card": 4111111111111111, "esc": "123\\u002d45-6789" }';
     const result = outcome(p.onRequest(json(body)));
     expect(result.tag).toBe("continue");
     expect(result.body).toBe(
@@ -110,7 +111,15 @@ describe("pii-guard (unit)", () => {
 
   it("scans the query string and named headers when asked: masks, re-encodes, or blocks", async () => {
     const p = await policy({ detectors: { email: "mask", ssn: "block" }, scan: { query: true, headers: ["X-Note"] } });
-    const masked = outcome(p.onRequest({ query: "q=mail%20dave%40example.com&page=2&raw=%ZZ", headers: [["x-note", "from eve@example.net"], ["x-note", "ok"]] }));
+    const masked = outcome(
+      p.onRequest({
+        query: "q=mail%20dave%40example.com&page=2&raw=%ZZ",
+        headers: [
+          ["x-note", "from eve@example.net"],
+          ["x-note", "ok"],
+        ],
+      }),
+    );
     expect(masked.query).toBe("q=mail%20****%40*******.***&page=2&raw=%ZZ");
     expect(masked.headers).toEqual([
       { tag: "set", val: { name: "x-note", value: "from ***@*******.***" } },
@@ -147,7 +156,11 @@ describe("pii-guard (unit)", () => {
       body: "by ***-****** and XEMP-004211 and EMP-0042113",
       kinds: ["employee-id"],
     });
-    expect(outcome(p.onRequest(text("see #ab7-12 now"))).json()).toEqual({ code: "TICKET_REF", message: "the request contains data matching the pattern ticket", location: "body" });
+    expect(outcome(p.onRequest(text("see #ab7-12 now"))).json()).toEqual({
+      code: "TICKET_REF",
+      message: "the request contains data matching the pattern ticket",
+      location: "body",
+    });
     expect(outcome(p.onRequest(text("see ab7-12 or #ab7-123"))).tag).toBe("continue");
     const defaults = await policy({ patterns: [{ name: "badge-no", pattern: "B###", action: "block" }] });
     expect(outcome(defaults.onRequest(text("B123"))).json()).toMatchObject({ code: "PII_BADGE_NO" });
@@ -158,7 +171,15 @@ describe("pii-guard (unit)", () => {
     const cases: Array<[unknown, string]> = [
       [{ detectors: {} }, "/detectors"],
       [{ patterns: [{ name: "a", pattern: "ab\\", action: "block" }] }, "/patterns/0/pattern"],
-      [{ patterns: [{ name: "a", pattern: "A#", action: "block" }, { name: "a", pattern: "B#", action: "log" }] }, "/patterns/1/name"],
+      [
+        {
+          patterns: [
+            { name: "a", pattern: "A#", action: "block" },
+            { name: "a", pattern: "B#", action: "log" },
+          ],
+        },
+        "/patterns/1/name",
+      ],
       [{ detectors: { ssn: "drop" } }, "/detectors/ssn"],
       [{ detectors: { ssn: "block" }, maskChar: "x" }, "/maskChar"],
     ];

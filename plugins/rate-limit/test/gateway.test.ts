@@ -29,30 +29,34 @@ describe("rate-limit (gateway)", () => {
   it("is exact across two workers, answers 429 with Retry-After and RateLimit fields, reshaped by the fault flow", async () => {
     const upstream = await startUpstream((_req, res) => res.end("ok"));
     const withBlock = `{ key: 'request.headers["x-client"]', limits: [ { name: hourly, requests: 10, window: 1h } ] }`;
-    const gateway = await startTestGateway(`${plugins}runtime: { workers: 2 }\n${routesYaml(`
-      - name: api${limited(withBlock, "", `{ url: "${upstream.url}" }`)}`)}`);
+    const gateway = await startTestGateway(
+      `${plugins}runtime: { workers: 2 }\n${routesYaml(`
+      - name: api${limited(withBlock, "", `{ url: "${upstream.url}" }`)}`)}`,
+    );
     const responses = await Promise.all(Array.from({ length: 30 }, () => rawRequest(gateway.url("/"), { headers: { "x-client": "c1" } })));
     const admitted = responses.filter((r) => r.status === 200);
     const rejected = responses.filter((r) => r.status === 429);
     expect(admitted).toHaveLength(10);
     expect(rejected).toHaveLength(20);
-    expect(admitted.map((r) => r.headers["ratelimit"]).sort()).toEqual(
+    expect(admitted.map((r) => r.headers.ratelimit).sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => expect.stringMatching(new RegExp(`^"hourly";r=${i};t=\\d+$`))),
     );
     const first = rejected[0]!;
     expect(Number(first.headers["retry-after"])).toBeGreaterThan(0);
     expect(first.headers["ratelimit-policy"]).toBe('"hourly";q=10;w=3600');
-    expect(first.headers["ratelimit"]).toMatch(/^"hourly";r=0;t=\d+$/);
+    expect(first.headers.ratelimit).toMatch(/^"hourly";r=0;t=\d+$/);
     expect(first.json()).toEqual({ code: "RATE_LIMITED", message: 'rate limit "hourly" exceeded', status: 429, requestId: first.headers["x-request-id"] });
     expect((await rawRequest(gateway.url("/"), { headers: { "x-client": "c2" } })).status).toBe(200);
   });
 
   it("chooses the tier from metadata set by an earlier policy", async () => {
     const tiers = `{ tier: metadata.last, defaultTier: free, tiers: { free: [ { name: daily, requests: 1, window: 1d } ], premium: [ { name: daily, requests: 3, window: 1d } ] } }`;
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: premium
         match: { path: { prefix: /premium } }${limited(tiers, "\n            - { plugin: tag, with: { label: premium } }")}
-      - name: free${limited(tiers, "\n            - { plugin: tag, with: { label: somebody } }")}`)}`);
+      - name: free${limited(tiers, "\n            - { plugin: tag, with: { label: somebody } }")}`)}`,
+    );
     const premium = [];
     for (let i = 0; i < 4; i++) premium.push((await rawRequest(gateway.url("/premium"))).status);
     expect(premium).toEqual([200, 200, 200, 429]);
@@ -63,10 +67,12 @@ describe("rate-limit (gateway)", () => {
 
   it("admits twice the limit around a fixed window's boundary; a token bucket admits only its burst plus the refill", async () => {
     const limit = (algorithm: string) => `{ key: 'request.headers["x-client"]', limits: [ { name: s, requests: 10, window: 1s, algorithm: ${algorithm} } ] }`;
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: bucket
         match: { path: { prefix: /bucket } }${limited(limit("token-bucket"))}
-      - name: fixed${limited(limit("fixed"))}`)}`);
+      - name: fixed${limited(limit("fixed"))}`)}`,
+    );
     const batch = async (client: string) => {
       const send = (path: string) => rawRequest(gateway.url(path), { headers: { "x-client": client } });
       const responses = await Promise.all(Array.from({ length: 10 }, () => [send("/"), send("/bucket")]).flat());
@@ -98,8 +104,10 @@ describe("rate-limit (gateway)", () => {
   });
 
   it("refuses at load a configuration outside its schema, naming the line", async () => {
-    const start = startTestGateway(`${plugins}${routesYaml(`
-      - name: api${limited("{ limits: [ { name: s, requests: 0, window: 1s } ] }")}`)}`);
+    const start = startTestGateway(
+      `${plugins}${routesYaml(`
+      - name: api${limited("{ limits: [ { name: s, requests: 0, window: 1s } ] }")}`)}`,
+    );
     await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
     await expect(start).rejects.toThrow(/test\.yaml:\d+:\d+ .*policies\.request\[0\]\.with/);
   });
@@ -108,10 +116,12 @@ describe("rate-limit (gateway)", () => {
     it("limits through Redis, then fails open or closed as configured when Redis goes away", async () => {
       const redis = await startRedis();
       track(() => redis.stop()); // stop() again after the test stopped it returns at once
-      const gateway = await startTestGateway(`${plugins}stores: { backend: redis, redis: { url: "${redis.url}", prefix: "rl-test:", timeoutMs: 200 } }\n${routesYaml(`
+      const gateway = await startTestGateway(
+        `${plugins}stores: { backend: redis, redis: { url: "${redis.url}", prefix: "rl-test:", timeoutMs: 200 } }\n${routesYaml(`
       - name: closed
         match: { path: { prefix: /closed } }${limited("{ limits: [ { name: minute, requests: 3, window: 1m } ], onStoreError: closed }")}
-      - name: open${limited("{ limits: [ { name: minute, requests: 3, window: 1m } ] }")}`)}`);
+      - name: open${limited("{ limits: [ { name: minute, requests: 3, window: 1m } ] }")}`)}`,
+      );
       const statuses = [];
       for (let i = 0; i < 5; i++) statuses.push((await rawRequest(gateway.url("/"))).status);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
@@ -120,7 +130,7 @@ describe("rate-limit (gateway)", () => {
       await redis.stop();
       const open = await rawRequest(gateway.url("/"));
       expect(open.status).toBe(200);
-      expect(open.headers["ratelimit"]).toBeUndefined();
+      expect(open.headers.ratelimit).toBeUndefined();
       const closed = await rawRequest(gateway.url("/closed"));
       expect(closed.status).toBe(503);
       expect(closed.json()).toMatchObject({ code: "PCS_ERR_POLICY_UNAVAILABLE", status: 503 });

@@ -12,7 +12,18 @@ async function policy(config: unknown, values: Record<string, string> = { "reque
   return loadPolicy(wasmPath, { config, capabilities: { expression: fakeExpressions(values), ...extra } });
 }
 
-type Outcome = { tag: string; val: { tag: string; val: { status?: number; headers: Array<{ name?: string; value?: string; tag?: string; val?: unknown }>; body?: Uint8Array; metadata: Array<{ tag: string; val: { key: string; value: string } }> } } };
+type Outcome = {
+  tag: string;
+  val: {
+    tag: string;
+    val: {
+      status?: number;
+      headers: Array<{ name?: string; value?: string; tag?: string; val?: unknown }>;
+      body?: Uint8Array;
+      metadata: Array<{ tag: string; val: { key: string; value: string } }>;
+    };
+  };
+};
 
 function responseHeader(outcome: Outcome, name: string): string | undefined {
   return (outcome.val.val.headers as Array<{ name: string; value: string }>).find((h) => h.name === name)?.value;
@@ -25,7 +36,12 @@ describe("rate-limit (unit)", () => {
     for (let i = 0; i < 3; i++) expect(p.onRequest()).toMatchObject({ tag: "ok", val: { tag: "continue" } });
     const rejected = p.onRequest() as unknown as Outcome;
     expect(rejected).toMatchObject({ tag: "ok", val: { tag: "respond", val: { status: 429 } } });
-    expect(JSON.parse(Buffer.from(rejected.val.val.body!).toString())).toEqual({ code: "RATE_LIMITED", message: 'rate limit "per-minute" exceeded', limit: "per-minute", retryAfter: 50 });
+    expect(JSON.parse(Buffer.from(rejected.val.val.body!).toString())).toEqual({
+      code: "RATE_LIMITED",
+      message: 'rate limit "per-minute" exceeded',
+      limit: "per-minute",
+      retryAfter: 50,
+    });
     expect(responseHeader(rejected, "retry-after")).toBe("50");
     expect(responseHeader(rejected, "ratelimit-policy")).toBe('"per-minute";q=3;w=60');
     expect(responseHeader(rejected, "ratelimit")).toBe('"per-minute";r=0;t=50');
@@ -50,7 +66,13 @@ describe("rate-limit (unit)", () => {
   });
 
   it("applies several limits, reports the tightest, and stops counting at the first exceeded one", async () => {
-    const p = await policy({ limits: [{ name: "per-second", requests: 2, window: "1s" }, { name: "per-day", requests: 5, window: "1d" }], headers: "x-ratelimit" });
+    const p = await policy({
+      limits: [
+        { name: "per-second", requests: 2, window: "1s" },
+        { name: "per-day", requests: 5, window: "1d" },
+      ],
+      headers: "x-ratelimit",
+    });
     const first = p.onRequest() as unknown as Outcome;
     const state = JSON.parse(first.val.val.metadata.find((m) => m.val.key === "rateLimit")!.val.value);
     expect(state).toMatchObject({ tier: null, limit: "per-second", remaining: 1, headers: { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "1" } });
@@ -139,7 +161,15 @@ describe("rate-limit (unit)", () => {
     const p = await policy({ limits: [{ name: "s", requests: 5, window: "1s" }] });
     const metadata = { rateLimit: { headers: { ratelimit: '"s";r=4;t=1', "ratelimit-policy": '"s";q=5;w=1' } } };
     expect(p.onResponse({ metadata })).toMatchObject({
-      val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "ratelimit", value: '"s";r=4;t=1' } }, { tag: "set", val: { name: "ratelimit-policy" } }] } },
+      val: {
+        tag: "continue",
+        val: {
+          headers: [
+            { tag: "set", val: { name: "ratelimit", value: '"s";r=4;t=1' } },
+            { tag: "set", val: { name: "ratelimit-policy" } },
+          ],
+        },
+      },
     });
     expect(p.onResponse({})).toMatchObject({ val: { tag: "continue", val: { headers: [] } } });
   });
@@ -148,7 +178,15 @@ describe("rate-limit (unit)", () => {
     const p = await policy({ limits: [{ name: "a", requests: 1, window: "1s" }] });
     const cases: Array<[unknown, string]> = [
       [{ limits: [] }, "/limits"],
-      [{ limits: [{ name: "a", requests: 1, window: "1s" }, { name: "a", requests: 2, window: "1m" }] }, "/limits/1/name"],
+      [
+        {
+          limits: [
+            { name: "a", requests: 1, window: "1s" },
+            { name: "a", requests: 2, window: "1m" },
+          ],
+        },
+        "/limits/1/name",
+      ],
       [{ limits: [{ name: "a", requests: 0, window: "1s" }] }, "/limits/0/requests"],
       [{ limits: [{ name: "a", requests: 1, window: "1w" }] }, "/limits/0/window"],
       [{ limits: [{ name: "a", requests: 1, window: "99999d" }] }, "/limits/0/window"],

@@ -27,13 +27,15 @@ describe("redirect (gateway)", () => {
 
   it("answers 400 REDIRECT_LOCATION_INVALID when a request value would put CR/LF into the location", async () => {
     const upstream = await countingUpstream();
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: lang
         policies:
           request:
             - plugin: redirect
               with: { status: 307, query: drop, location: { expression: '"/" + request.query.lang + "/home"' } }
-        backend: { url: ${upstream.url} }`)}`);
+        backend: { url: ${upstream.url} }`)}`,
+    );
     const injected = await rawRequest(gateway.url("/?lang=en%0d%0aset-cookie:%20admin=1"));
     expect([injected.status, injected.headers.location, injected.headers["set-cookie"]]).toEqual([400, undefined, undefined]);
     expect(injected.json()).toEqual({ code: "REDIRECT_LOCATION_INVALID" });
@@ -45,14 +47,16 @@ describe("redirect (gateway)", () => {
   });
 
   it("refuses at load, naming the YAML line, an invalid status, a location with CR/LF and a missing location", async () => {
-    const start = startTestGateway(`${plugins}${routesYaml(`
+    const start = startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request:
             - { plugin: redirect, with: { status: 303, location: /x } }
             - { plugin: redirect, with: { location: "/a\\r\\nset-cookie: admin=1" } }
             - { plugin: redirect, with: { status: 301 } }
-        backend: { echo: true }`)}`);
+        backend: { echo: true }`)}`,
+    );
     await expect(start).rejects.toMatchObject({ code: "PCS_ERR_CONFIG_INVALID" });
     const message = String(((await start.catch((e: unknown) => e)) as Error).message);
     for (const index of [0, 1, 2]) expect(message).toMatch(new RegExp(`test\\.yaml:\\d+:\\d+ .*policies\\.request\\[${index}\\]\\.with`));

@@ -17,7 +17,11 @@ describe("redirect (unit)", () => {
     const p = await policy({ location: "/new" });
     expect(p.describe()).toMatchObject({ name: "redirect", flows: ["request"], needsRequestBody: false });
     const schema = JSON.parse(p.describe().configSchema);
-    expect(schema).toMatchObject({ required: ["location"], additionalProperties: false, properties: { status: { enum: [301, 302, 307, 308] }, query: { enum: ["keep", "drop"] } } });
+    expect(schema).toMatchObject({
+      required: ["location"],
+      additionalProperties: false,
+      properties: { status: { enum: [301, 302, 307, 308] }, query: { enum: ["keep", "drop"] } },
+    });
     const literal = new RegExp(schema.properties.location.oneOf[0].pattern, "u");
     expect(literal.test("https://example.com/a?b=1")).toBe(true);
     expect(literal.test("/a\r\nset-cookie: x=1")).toBe(false);

@@ -47,7 +47,11 @@ describe("request-log (unit)", () => {
       path: "/orders",
       query: "page=2",
       clientAddress: "203.0.113.7",
-      headers: [["user-agent", "curl/8"], ["x-tenant", "a"], ["x-tenant", "b"]],
+      headers: [
+        ["user-agent", "curl/8"],
+        ["x-tenant", "a"],
+        ["x-tenant", "b"],
+      ],
       metadata: { consumer: "alice", trace: { traceId: "4bf9" } },
     });
     expect(result).toMatchObject(continues);
@@ -73,7 +77,9 @@ describe("request-log (unit)", () => {
 
   it("logs status and response headers in the response flow, with the request's fields", async () => {
     const p = await policy({ request: ["method", "route"], responseHeaders: ["content-type", "x-missing"], requestHeaders: ["accept"] });
-    expect(p.onResponse({ status: 503, headers: { "content-type": "application/json" }, request: { method: "GET", route: "orders", headers: { accept: "*/*" } } })).toMatchObject(continues);
+    expect(
+      p.onResponse({ status: 503, headers: { "content-type": "application/json" }, request: { method: "GET", route: "orders", headers: { accept: "*/*" } } }),
+    ).toMatchObject(continues);
     expect(lines(p)).toEqual([
       {
         level: "info",
@@ -92,7 +98,11 @@ describe("request-log (unit)", () => {
     const listed = await policy({ requestHeaders: ["authorization", "cookie", "x-api-key"], responseHeaders: ["set-cookie"] });
     listed.onRequest({ headers });
     listed.onResponse({ status: 200, headers: { "set-cookie": "sid=secret" }, request: { headers } });
-    expect(lines(listed)[0]!.fields).toEqual({ "requestHeader.authorization": "[redacted]", "requestHeader.cookie": "[redacted]", "requestHeader.x-api-key": "k-secret" });
+    expect(lines(listed)[0]!.fields).toEqual({
+      "requestHeader.authorization": "[redacted]",
+      "requestHeader.cookie": "[redacted]",
+      "requestHeader.x-api-key": "k-secret",
+    });
     expect(lines(listed)[1]!.fields["responseHeader.set-cookie"]).toBe("[redacted]");
 
     const custom = await policy({ requestHeaders: ["authorization", "x-api-key"], redact: ["X-Api-Key"] });
@@ -118,7 +128,10 @@ describe("request-log (unit)", () => {
     expect(p.init({ expressions: { bad: "(((" } })).toMatchObject({ tag: "err", val: { tag: "invalid-value", val: { path: "/expressions/bad" } } });
     expect(p.init({ level: "loud" })).toMatchObject({ tag: "err", val: { tag: "invalid-value", val: { path: "/level" } } });
     const many = Array.from({ length: 32 }, (_, i) => `x-h${i}`);
-    expect(p.init({ requestHeaders: many })).toMatchObject({ tag: "err", val: { tag: "invalid-value", val: { path: "/requestHeaders", message: expect.stringContaining("32 fields") } } });
+    expect(p.init({ requestHeaders: many })).toMatchObject({
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/requestHeaders", message: expect.stringContaining("32 fields") } },
+    });
     expect(p.init({ requestHeaders: many.slice(1) })).toMatchObject({ tag: "ok" });
   });
 });

@@ -41,7 +41,9 @@ describe("trace (gateway)", () => {
   it("starts a new trace for a missing or invalid traceparent (dropping its tracestate), and on gateway errors", async () => {
     const upstream = await echoUpstream();
     const gateway = await startTestGateway(readmeExample("trace", upstream.url));
-    const fresh = await rawRequest(gateway.url("/orders/new"), { headers: { traceparent: `00-${TRACE_ID.toUpperCase()}-${PARENT_ID}-01`, tracestate: "rojo=1" } });
+    const fresh = await rawRequest(gateway.url("/orders/new"), {
+      headers: { traceparent: `00-${TRACE_ID.toUpperCase()}-${PARENT_ID}-01`, tracestate: "rojo=1" },
+    });
     const seen = fresh.json<Seen>().headers;
     const [, traceId, spanId, flags] = TRACEPARENT.exec(seen.traceparent ?? "") ?? [];
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);

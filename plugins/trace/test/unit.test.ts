@@ -16,7 +16,10 @@ async function policy(config: unknown = {}, random = counting) {
   return loadPolicy(wasmPath, { config, capabilities: { random } });
 }
 
-type Edits = { headers: Array<{ tag: string; val: { name: string; value: string } | string }>; metadata: Array<{ tag: string; val: { key: string; value: string } }> };
+type Edits = {
+  headers: Array<{ tag: string; val: { name: string; value: string } | string }>;
+  metadata: Array<{ tag: string; val: { key: string; value: string } }>;
+};
 
 function edits(result: unknown): Edits {
   const decision = result as { tag: string; val: { tag: string; val: Edits } };
@@ -61,7 +64,9 @@ describe("trace (unit)", () => {
 
   it("propagates only the sampled bit of other flags, and reads a later version by its version 00 prefix", async () => {
     const p = await policy();
-    expect(headerEdits(p.onRequest({ headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-03` } }))).toEqual([`set traceparent 00-${TRACE_ID}-${NEW_SPAN_ID}-01`]);
+    expect(headerEdits(p.onRequest({ headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-03` } }))).toEqual([
+      `set traceparent 00-${TRACE_ID}-${NEW_SPAN_ID}-01`,
+    ]);
     expect(headerEdits(p.onRequest({ headers: { traceparent: `cc-${TRACE_ID}-${PARENT_ID}-00-what-the-future-adds` } }))).toEqual([
       `set traceparent 00-${TRACE_ID}-${NEW_SPAN_ID}-00`,
     ]);
@@ -88,7 +93,12 @@ describe("trace (unit)", () => {
       expect(headerEdits(result), String(traceparent)).toEqual([`set traceparent 00-${NEW_TRACE_ID}-${NEW_SPAN_ID}-01`]);
       expect(traceMetadata(result)).toMatchObject({ traceId: NEW_TRACE_ID, spanId: NEW_SPAN_ID, parentId: null, sampled: true });
     }
-    const twice = p.onRequest({ headers: [["traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`], ["traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`]] });
+    const twice = p.onRequest({
+      headers: [
+        ["traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`],
+        ["traceparent", `00-${TRACE_ID}-${PARENT_ID}-01`],
+      ],
+    });
     expect(traceMetadata(twice)).toMatchObject({ traceId: NEW_TRACE_ID });
   });
 
@@ -102,9 +112,16 @@ describe("trace (unit)", () => {
     const p = await policy();
     const traceparent = `00-${TRACE_ID}-${PARENT_ID}-01`;
     const state = p.onRequest({
-      headers: [["traceparent", traceparent], ["tracestate", "rojo=00f067aa0ba902b7 , congo=t61rcWkgMzE,,Bad=1,x=,y=a=b"], ["tracestate", "tenant1@vendor=v, rojo=dup, a=\u00e9"]],
+      headers: [
+        ["traceparent", traceparent],
+        ["tracestate", "rojo=00f067aa0ba902b7 , congo=t61rcWkgMzE,,Bad=1,x=,y=a=b"],
+        ["tracestate", "tenant1@vendor=v, rojo=dup, a=\u00e9"],
+      ],
     });
-    expect(headerEdits(state)).toEqual([`set traceparent 00-${TRACE_ID}-${NEW_SPAN_ID}-01`, "set tracestate rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=v"]);
+    expect(headerEdits(state)).toEqual([
+      `set traceparent 00-${TRACE_ID}-${NEW_SPAN_ID}-01`,
+      "set tracestate rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=v",
+    ]);
     const allInvalid = p.onRequest({ headers: { traceparent, tracestate: "UPPER=1" } });
     expect(headerEdits(allInvalid)).toContain("remove tracestate");
     const restarted = p.onRequest({ headers: { traceparent: "garbage", tracestate: "rojo=1" } });

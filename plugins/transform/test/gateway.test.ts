@@ -37,7 +37,8 @@ const transformConfig = `&transform
 describe("transform (gateway)", () => {
   it("rewrites path, method, query and JSON bodies both ways, with Content-Length right on both sides", async () => {
     const upstream = await recording('{"owner_name":"Ada","accounts":[{"internalId":99,"balance":1.10}]}');
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request:
@@ -46,7 +47,8 @@ describe("transform (gateway)", () => {
               with: ${transformConfig}
           response:
             - { plugin: transform, with: *transform }
-        backend: { url: "${upstream.url}" }`)}`);
+        backend: { url: "${upstream.url}" }`)}`,
+    );
     const requestBody = '{"fullName":"Ada Lovelace","internal":{"x":1},"amount":12345678901234567890}';
     const response = await rawRequest(gateway.url("/users/7/orders/1?debug=1&keep=%41&debug=2&version=1"), {
       method: "POST",
@@ -67,12 +69,14 @@ describe("transform (gateway)", () => {
 
   it("leaves a path that does not match, an empty body and a non-JSON body as they are", async () => {
     const upstream = await recording("plain text", "text/plain");
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request: [ { plugin: transform, with: { request: { path: { prefix: /api, to: /v1 }, body: { remove: [$.x] } } } } ]
           response: [ { plugin: transform, with: { response: { body: { remove: [$.x] } } } } ]
-        backend: { url: "${upstream.url}" }`)}`);
+        backend: { url: "${upstream.url}" }`)}`,
+    );
     const text = await rawRequest(gateway.url("/apis/x?a=1&a=2"), { method: "POST", headers: { "content-type": "text/plain" }, body: '{"x":1}' });
     expect(text.status).toBe(200);
     expect(text.body.toString()).toBe("plain text");
@@ -84,11 +88,13 @@ describe("transform (gateway)", () => {
 
   it("answers 400 TRANSFORM_BODY_NOT_JSON without calling the upstream when configured to reject", async () => {
     const upstream = await recording("{}");
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request: [ { plugin: transform, with: { request: { body: { set: [{ path: $.a, value: 1 }] } }, invalidBody: reject } } ]
-        backend: { url: "${upstream.url}" }`)}`);
+        backend: { url: "${upstream.url}" }`)}`,
+    );
     const response = await rawRequest(gateway.url("/"), { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
     expect(response.status).toBe(400);
     expect(response.json()).toEqual({ code: "TRANSFORM_BODY_NOT_JSON" });
@@ -112,11 +118,13 @@ describe("transform (gateway)", () => {
 
   it("rewrites the path by regex with captures, keeping the query", async () => {
     const upstream = await recording("{}");
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request: [ { plugin: transform, with: { request: { path: { regex: "^/api/v1/(?P<rest>.*)$", to: "/v2/\${rest}" } } } } ]
-        backend: { url: "${upstream.url}" }`)}`);
+        backend: { url: "${upstream.url}" }`)}`,
+    );
     expect((await rawRequest(gateway.url("/api/v1/users/7?x=1"))).status).toBe(200);
     expect((await rawRequest(gateway.url("/other"))).status).toBe(200);
     expect(upstream.received.map((s) => s.url)).toEqual(["/v2/users/7?x=1", "/other"]);
@@ -137,11 +145,13 @@ ${routesYaml(`
 
   it("fails the request (500) when a path expression gives something that is not a path", async () => {
     const upstream = await recording("{}");
-    const gateway = await startTestGateway(`${plugins}${routesYaml(`
+    const gateway = await startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request: [ { plugin: transform, with: { request: { path: { expression: 'request.path.substring(1)' } } } } ]
-        backend: { url: "${upstream.url}" }`)}`);
+        backend: { url: "${upstream.url}" }`)}`,
+    );
     const response = await rawRequest(gateway.url("/x"));
     expect(response.status).toBe(500);
     expect(response.json()).toMatchObject({ code: "PCS_ERR_POLICY_FAILED" });
@@ -149,11 +159,13 @@ ${routesYaml(`
   });
 
   it("refuses a configuration that breaks the schema, naming the line", async () => {
-    const start = startTestGateway(`${plugins}${routesYaml(`
+    const start = startTestGateway(
+      `${plugins}${routesYaml(`
       - name: api
         policies:
           request: [ { plugin: transform, with: { request: { path: { prefix: api, to: /v1 } } } } ]
-        backend: { echo: true }`)}`);
+        backend: { echo: true }`)}`,
+    );
     await expect(start).rejects.toThrow(/test\.yaml:\d+[\s\S]*prefix/);
   });
 });

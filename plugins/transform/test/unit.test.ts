@@ -131,7 +131,11 @@ describe("transform (unit): JSON bodies", () => {
   const edits = {
     remove: ["$.internal", "$.items[*].cost"],
     rename: [{ path: "$.fullName", to: "name" }],
-    set: [{ path: "$.meta.source", value: "gateway" }, { path: "$.meta.consumer", expression: "consumer" }, { path: "$.meta.skip", expression: "missing" }],
+    set: [
+      { path: "$.meta.source", value: "gateway" },
+      { path: "$.meta.consumer", expression: "consumer" },
+      { path: "$.meta.skip", expression: "missing" },
+    ],
   };
   const body = '{"fullName":"Ada","internal":true,"amount":1.10,"items":[{"id":1,"cost":3},{"id":2}]}';
   const expected = '{"name":"Ada","amount":1.10,"items":[{"id":1},{"id":2}],"meta":{"source":"gateway","consumer":"alice"}}';
@@ -145,7 +149,19 @@ describe("transform (unit): JSON bodies", () => {
   );
 
   it("gives each request a fresh copy of a literal value", async () => {
-    const p = await policy({ request: { body: { set: [{ path: "$.meta", value: { v: 1 } }, { path: "$.meta.n", expression: "n" }] } } }, { n: "5" });
+    const p = await policy(
+      {
+        request: {
+          body: {
+            set: [
+              { path: "$.meta", value: { v: 1 } },
+              { path: "$.meta.n", expression: "n" },
+            ],
+          },
+        },
+      },
+      { n: "5" },
+    );
     for (let i = 0; i < 2; i++) {
       const result = p.onRequest({ headers: json, body: "{}" });
       expect(text((result as { val: { val: Edits } }).val.val.body)).toBe('{"meta":{"v":1,"n":5}}');
@@ -165,7 +181,10 @@ describe("transform (unit): JSON bodies", () => {
 
   it("answers 400 TRANSFORM_BODY_NOT_JSON for a non-JSON request body when configured to reject", async () => {
     const p = await policy({ request: { body: edits }, invalidBody: "reject" });
-    for (const input of [{ headers: { "content-type": "text/plain" }, body: "{}" }, { headers: json, body: "{not json" }]) {
+    for (const input of [
+      { headers: { "content-type": "text/plain" }, body: "{}" },
+      { headers: json, body: "{not json" },
+    ]) {
       const result = p.onRequest(input);
       expect(result).toMatchObject({ tag: "ok", val: { tag: "respond", val: { status: 400 } } });
       expect(text((result as { val: { val: { body: Uint8Array } } }).val.val.body)).toBe('{"code":"TRANSFORM_BODY_NOT_JSON"}');
@@ -178,13 +197,17 @@ describe("transform (unit): JSON bodies", () => {
     expect((await request(config, {})).headers).toEqual([{ tag: "set", val: { name: "accept-encoding", value: "identity" } }]);
     const response = (input: ResponseInput) => p.onResponse(input);
     expect(response({ headers: { "content-type": "application/json; charset=utf-8" }, body: '{"secret":1,"ok":2}' })).toMatchObject({
-      tag: "ok", val: { tag: "continue", val: { body: new TextEncoder().encode('{"ok":2}') } },
+      tag: "ok",
+      val: { tag: "continue", val: { body: new TextEncoder().encode('{"ok":2}') } },
     });
     const encoded = response({ headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: "\x1f\x8b..." });
     expect(encoded).toMatchObject({ tag: "ok", val: { tag: "respond", val: { status: 502 } } });
     expect(text((encoded as { val: { val: { body: Uint8Array } } }).val.val.body)).toBe('{"code":"TRANSFORM_UPSTREAM_BODY_NOT_JSON"}');
     const passing = await policy({ response: { body: { remove: ["$.secret"] } } });
-    expect(passing.onResponse({ headers: { "content-type": "text/html" }, body: "<p>" })).toMatchObject({ tag: "ok", val: { tag: "continue", val: { body: undefined } } });
+    expect(passing.onResponse({ headers: { "content-type": "text/html" }, body: "<p>" })).toMatchObject({
+      tag: "ok",
+      val: { tag: "continue", val: { body: undefined } },
+    });
   });
 });
 

@@ -82,14 +82,17 @@ describe("validate (unit)", () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(512);
     expect(text).not.toContain("s3cr3t");
     expect((capped.json.omitted as number) + (capped.json.violations as unknown[]).length).toBe(31);
-    expect(((capped.json.violations as Array<{ path: string }>)[0]!.path).length).toBeLessThan(210);
+    expect((capped.json.violations as Array<{ path: string }>)[0]!.path.length).toBeLessThan(210);
   });
 
   it("answers 400 BODY_NOT_JSON to malformed or empty JSON, 415 to another media type unless nonJson: pass", async () => {
     const p = await policy({ schema: ORDER_SCHEMA });
     expect(answer(p, json('{"sku": "ABC-1234",'))).toMatchObject({ status: 400, json: { code: "BODY_NOT_JSON" } });
     expect(answer(p, json(""))).toMatchObject({ status: 400, json: { code: "BODY_NOT_JSON" } });
-    expect(answer(p, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).toMatchObject({ status: 415, json: { code: "UNSUPPORTED_MEDIA_TYPE" } });
+    expect(answer(p, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).toMatchObject({
+      status: 415,
+      json: { code: "UNSUPPORTED_MEDIA_TYPE" },
+    });
     expect(answer(p, { method: "PUT", body: "{}" })).toMatchObject({ status: 415 });
     expect(answer(p, { method: "POST", headers: { "content-type": "application/jsonp" }, body: "{}" })?.status).toBe(415);
     const lenient = await policy({ schema: ORDER_SCHEMA, nonJson: "pass" });
@@ -117,18 +120,24 @@ describe("validate (unit)", () => {
   it("reads the schema from an allowed file", async () => {
     const p = await policy({ schemaFile: "schemas/order.json" }, { "schemas/order.json": JSON.stringify(ORDER_SCHEMA) });
     expect(p.initialised.tag).toBe("ok");
-    expect(answer(p, json({ sku: "ABC-1234" }))).toMatchObject({ status: 400, json: { violations: [{ path: "", message: "must have required property 'quantity'" }] } });
+    expect(answer(p, json({ sku: "ABC-1234" }))).toMatchObject({
+      status: 400,
+      json: { violations: [{ path: "", message: "must have required property 'quantity'" }] },
+    });
   });
 
   it("refuses a schema that does not compile, a missing file, or both schema and schemaFile, naming the field", async () => {
     expect((await policy({ schema: { type: "object", properties: { a: { $ref: "#/$defs/missing" } } } })).initialised).toMatchObject({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/schema", message: expect.stringContaining("does not compile") } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/schema", message: expect.stringContaining("does not compile") } },
     });
     expect((await policy({ schemaFile: "broken.json" }, { "broken.json": "{ nope" })).initialised).toMatchObject({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/schemaFile", message: expect.stringContaining("does not compile") } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/schemaFile", message: expect.stringContaining("does not compile") } },
     });
     expect((await policy({ schemaFile: "absent.json" })).initialised).toMatchObject({
-      tag: "err", val: { tag: "invalid-value", val: { path: "/schemaFile", message: expect.stringContaining("cannot be read") } },
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/schemaFile", message: expect.stringContaining("cannot be read") } },
     });
     expect((await policy({ schema: {}, schemaFile: "x.json" })).initialised).toMatchObject({ tag: "err", val: { val: { path: "/schemaFile" } } });
   });

@@ -15,13 +15,32 @@ export function alignTo(offset: number, alignment: number): number {
 }
 
 const PRIMITIVE_SIZE: Record<string, number> = {
-  bool: 1, u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, f32: 4, u64: 8, s64: 8, f64: 8, string: 8,
+  bool: 1,
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  u32: 4,
+  s32: 4,
+  f32: 4,
+  u64: 8,
+  s64: 8,
+  f64: 8,
+  string: 8,
 };
 
 /** The cases of an option, result or variant, uniformly. */
 export function casesOf(type: WitType): Case[] | undefined {
-  if (type.kind === "option") return [{ name: "none", type: undefined }, { name: "some", type: type.inner }];
-  if (type.kind === "result") return [{ name: "ok", type: type.ok }, { name: "err", type: type.err }];
+  if (type.kind === "option")
+    return [
+      { name: "none", type: undefined },
+      { name: "some", type: type.inner },
+    ];
+  if (type.kind === "result")
+    return [
+      { name: "ok", type: type.ok },
+      { name: "err", type: type.err },
+    ];
   if (type.kind === "named" && type.def.kind === "variant") return type.def.cases;
   return undefined;
 }
@@ -32,8 +51,10 @@ export function discriminantSize(caseCount: number): number {
 
 export function alignment(type: WitType): number {
   switch (type.kind) {
-    case "primitive": return type.name === "string" ? 4 : PRIMITIVE_SIZE[type.name]!;
-    case "list": return 4;
+    case "primitive":
+      return type.name === "string" ? 4 : PRIMITIVE_SIZE[type.name]!;
+    case "list":
+      return 4;
     case "named":
       if (type.def.kind === "record") return Math.max(1, ...type.def.fields.map((f) => alignment(f.type)));
       if (type.def.kind === "enum") return discriminantSize(type.def.cases.length);
@@ -44,8 +65,10 @@ export function alignment(type: WitType): number {
 
 export function size(type: WitType): number {
   switch (type.kind) {
-    case "primitive": return PRIMITIVE_SIZE[type.name]!;
-    case "list": return 8;
+    case "primitive":
+      return PRIMITIVE_SIZE[type.name]!;
+    case "list":
+      return 8;
     case "named":
       if (type.def.kind === "record") {
         let offset = 0;
@@ -89,7 +112,8 @@ export function flatten(type: WitType): CoreType[] {
       if (type.name === "u64" || type.name === "s64") return ["i64"];
       if (type.name === "f32" || type.name === "f64") return [type.name];
       return ["i32"];
-    case "list": return ["i32", "i32"];
+    case "list":
+      return ["i32", "i32"];
     case "named":
       if (type.def.kind === "record") return type.def.fields.flatMap((f) => flatten(f.type));
       if (type.def.kind === "enum") return ["i32"];
@@ -166,11 +190,7 @@ export function importModuleName(world: World, iface: Interface): string {
 
 /** Every core import and export of the world, in WIT order. */
 export function coreContract(world: World): { imports: CoreFunc[]; exports: CoreFunc[] } {
-  const imports = world.imports.flatMap((iface) =>
-    iface.funcs.map((func) => coreFunc(func, iface, importModuleName(world, iface), func.name, undefined)),
-  );
-  const exports = world.exports.map((func) =>
-    coreFunc(func, undefined, "", `${CORE_NAME_PREFIX}||${func.name}`, `${CORE_NAME_PREFIX}||${func.name}_post`),
-  );
+  const imports = world.imports.flatMap((iface) => iface.funcs.map((func) => coreFunc(func, iface, importModuleName(world, iface), func.name, undefined)));
+  const exports = world.exports.map((func) => coreFunc(func, undefined, "", `${CORE_NAME_PREFIX}||${func.name}`, `${CORE_NAME_PREFIX}||${func.name}_post`));
   return { imports, exports };
 }

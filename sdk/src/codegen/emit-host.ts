@@ -5,15 +5,28 @@
  * the export wrappers. Straight-line code per type, no interpretation per call.
  */
 import {
-  alignment, casesOf, coreContract, CORE_INITIALIZE, CORE_MEMORY, CORE_REALLOC, fieldOffsets, flatten,
-  isUniformFlatVariant, payloadOffset, size, type CoreFunc,
+  alignment,
+  casesOf,
+  coreContract,
+  CORE_INITIALIZE,
+  CORE_MEMORY,
+  CORE_REALLOC,
+  fieldOffsets,
+  flatten,
+  isUniformFlatVariant,
+  payloadOffset,
+  size,
+  type CoreFunc,
 } from "./abi.js";
 import type { TypeDef, WitType, World } from "./wit-model.js";
 import { camel, pascal } from "./names.js";
 
 /** types.ts names that differ from the WIT name in PascalCase. */
 const TS_NAMES: Record<string, string> = {
-  "types.request": "PolicyRequest", "types.response": "PolicyResponse", "log.level": "LogLevel", "log.field": "Label",
+  "types.request": "PolicyRequest",
+  "types.response": "PolicyResponse",
+  "log.level": "LogLevel",
+  "log.field": "Label",
   "metrics.label": "Label",
 };
 
@@ -23,11 +36,16 @@ function tsName(def: TypeDef): string {
 
 function typeKey(type: WitType): string {
   switch (type.kind) {
-    case "primitive": return pascal(type.name);
-    case "list": return `List${typeKey(type.element)}`;
-    case "option": return `Option${typeKey(type.inner)}`;
-    case "result": return `Result${type.ok ? typeKey(type.ok) : "Void"}${type.err ? typeKey(type.err) : "Void"}`;
-    case "named": return `${pascal(type.def.iface)}${pascal(type.def.name)}`;
+    case "primitive":
+      return pascal(type.name);
+    case "list":
+      return `List${typeKey(type.element)}`;
+    case "option":
+      return `Option${typeKey(type.inner)}`;
+    case "result":
+      return `Result${type.ok ? typeKey(type.ok) : "Void"}${type.err ? typeKey(type.err) : "Void"}`;
+    case "named":
+      return `${pascal(type.def.iface)}${pascal(type.def.name)}`;
   }
 }
 
@@ -42,15 +60,26 @@ function tsType(type: WitType): string {
       const element = tsType(type.element);
       return type.element.kind === "option" ? `(${element})[]` : `${element}[]`;
     }
-    case "option": return `${tsType(type.inner)} | undefined`;
-    case "result": return `Result<${type.ok ? tsType(type.ok) : "undefined"}, ${type.err ? tsType(type.err) : "undefined"}>`;
-    case "named": return tsName(type.def);
+    case "option":
+      return `${tsType(type.inner)} | undefined`;
+    case "result":
+      return `Result<${type.ok ? tsType(type.ok) : "undefined"}, ${type.err ? tsType(type.err) : "undefined"}>`;
+    case "named":
+      return tsName(type.def);
   }
 }
 
 const GET: Record<string, string> = {
-  u8: "getUint8", s8: "getInt8", u16: "getUint16", s16: "getInt16", u32: "getUint32", s32: "getInt32",
-  u64: "getBigUint64", s64: "getBigInt64", f32: "getFloat32", f64: "getFloat64",
+  u8: "getUint8",
+  s8: "getInt8",
+  u16: "getUint16",
+  s16: "getInt16",
+  u32: "getUint32",
+  s32: "getInt32",
+  u64: "getBigUint64",
+  s64: "getBigInt64",
+  f32: "getFloat32",
+  f64: "getFloat64",
 };
 const DISC_GET = { 1: "getUint8", 2: "getUint16", 4: "getUint32" } as Record<number, string>;
 const DISC_SET = { 1: "setUint8", 2: "setUint16", 4: "setUint32" } as Record<number, string>;
@@ -84,7 +113,11 @@ class HostEmitter {
     this.use({ kind: "named", def });
     this.helper(names, () => `export const ${names}: readonly ${tsName(def)}[] = ${JSON.stringify(def.cases)};`);
     const index = `${names.replace(/Names$/, "Index")}`;
-    this.helper(index, () => `export const ${index}: Record<string, number> = Object.assign(Object.create(null), ${JSON.stringify(Object.fromEntries(def.cases.map((c, i) => [c, i])))});`);
+    this.helper(
+      index,
+      () =>
+        `export const ${index}: Record<string, number> = Object.assign(Object.create(null), ${JSON.stringify(Object.fromEntries(def.cases.map((c, i) => [c, i])))});`,
+    );
     return { names, index };
   }
 
@@ -109,9 +142,11 @@ class HostEmitter {
     const name = `lift${typeKey(type)}`;
     return this.helper(name, () => {
       const stride = size(type.element);
-      return `function ${name}(m: GuestMemory, base: number, length: number): ${this.use(type)} {\n` +
+      return (
+        `function ${name}(m: GuestMemory, base: number, length: number): ${this.use(type)} {\n` +
         `  const dv = m.view();\n  const out: ${this.use(type)} = new Array(length);\n` +
-        `  for (let i = 0; i < length; i++) out[i] = ${this.lift(type.element, `base + i * ${stride}`)};\n  return out;\n}`;
+        `  for (let i = 0; i < length; i++) out[i] = ${this.lift(type.element, `base + i * ${stride}`)};\n  return out;\n}`
+      );
     });
   }
 
@@ -161,7 +196,7 @@ class HostEmitter {
       body.push(`const dv = m.view();`, `dv.setUint32(p, base, true);`, `dv.setUint32(p + 4, length, true);`);
     } else if (type.kind === "named" && type.def.kind === "record") {
       const offsets = fieldOffsets(type);
-      type.def.fields.forEach((f, i) => body.push(this.lower(f.type, `v.${camel(f.name)}`, `p + ${offsets[i]}`)));
+      body.push(...type.def.fields.map((f, i) => this.lower(f.type, `v.${camel(f.name)}`, `p + ${offsets[i]}`)));
     } else {
       const cases = casesOf(type)!;
       const set = DISC_SET[discSize(cases.length)];
@@ -186,13 +221,20 @@ class HostEmitter {
     if (type.kind === "primitive") {
       const a = names.shift()!;
       switch (type.name) {
-        case "string": return `m.readString(${a}, ${names.shift()})`;
-        case "bool": return `${a} !== 0`;
-        case "u32": return `${a} >>> 0`;
-        case "u16": return `${a} & 0xffff`;
-        case "u8": return `${a} & 0xff`;
-        case "u64": return `BigInt.asUintN(64, ${a})`;
-        default: return a;
+        case "string":
+          return `m.readString(${a}, ${names.shift()})`;
+        case "bool":
+          return `${a} !== 0`;
+        case "u32":
+          return `${a} >>> 0`;
+        case "u16":
+          return `${a} & 0xffff`;
+        case "u8":
+          return `${a} & 0xff`;
+        case "u64":
+          return `BigInt.asUintN(64, ${a})`;
+        default:
+          return a;
       }
     }
     if (type.kind === "list") return `${this.liftList(type)}(m, ${names.shift()}, ${names.shift()})`;
@@ -246,7 +288,7 @@ function exportMethod(emitter: HostEmitter, core: CoreFunc): string {
     const record: WitType = { kind: "named", def: { kind: "record", name: `${func.name}-params`, iface: "world", fields: func.params } };
     prelude.push(`const params = m.allocate(${size(record)}, ${alignment(record)});`);
     const offsets = fieldOffsets(record as WitType & { kind: "named" });
-    func.params.forEach((p, i) => prelude.push(emitter.lower(p.type, camel(p.name), `params + ${offsets[i]}`)));
+    prelude.push(...func.params.map((p, i) => emitter.lower(p.type, camel(p.name), `params + ${offsets[i]}`)));
     args = ["params"];
   } else args = func.params.flatMap((p) => emitter.lowerFlat(p.type, camel(p.name), prelude));
   const call = `core["${core.name}"](${args.join(", ")})`;
@@ -275,18 +317,24 @@ export function emitHost(world: World): string {
     memory: CORE_MEMORY,
     realloc: CORE_REALLOC,
     initialize: CORE_INITIALIZE,
-    exports: Object.fromEntries(contract.exports.flatMap((c) => [
-      [c.name, c.signature],
-      [c.postReturn!, { params: c.signature.results, results: [] }],
-    ])),
-    imports: Object.fromEntries(world.imports.map((iface) => {
-      const cores = contract.imports.filter((c) => c.iface === iface);
-      return [cores[0]!.module, { capability: iface.name, functions: Object.fromEntries(cores.map((c) => [c.name, c.signature])) }];
-    })),
+    exports: Object.fromEntries(
+      contract.exports.flatMap((c) => [
+        [c.name, c.signature],
+        [c.postReturn!, { params: c.signature.results, results: [] }],
+      ]),
+    ),
+    imports: Object.fromEntries(
+      world.imports.map((iface) => {
+        const cores = contract.imports.filter((c) => c.iface === iface);
+        return [cores[0]!.module, { capability: iface.name, functions: Object.fromEntries(cores.map((c) => [c.name, c.signature])) }];
+      }),
+    ),
   };
   const jsCore = (t: string): string => (t === "i64" ? "bigint" : "number");
-  const coreExports = Object.entries(contractTable.exports).map(([name, sig]) =>
-    `  ${JSON.stringify(name)}(${sig.params.map((t, i) => `a${i}: ${jsCore(t)}`).join(", ")}): ${sig.results[0] ? jsCore(sig.results[0]) : "void"};`);
+  const coreExports = Object.entries(contractTable.exports).map(
+    ([name, sig]) =>
+      `  ${JSON.stringify(name)}(${sig.params.map((t, i) => `a${i}: ${jsCore(t)}`).join(", ")}): ${sig.results[0] ? jsCore(sig.results[0]) : "void"};`,
+  );
   const helpers = emitter.helperDecls();
   const types = [...new Set([...emitter.usedTypes, "Capabilities", "PolicyInstance"])].sort();
   return [

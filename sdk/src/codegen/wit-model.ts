@@ -4,8 +4,7 @@
  * resources, tuples, flags, futures and streams are rejected with a message.
  */
 
-export type PrimitiveName =
-  | "bool" | "u8" | "u16" | "u32" | "u64" | "s8" | "s16" | "s32" | "s64" | "f32" | "f64" | "string";
+export type PrimitiveName = "bool" | "u8" | "u16" | "u32" | "u64" | "s8" | "s16" | "s32" | "s64" | "f32" | "f64" | "string";
 
 export type WitType =
   | { kind: "primitive"; name: PrimitiveName }

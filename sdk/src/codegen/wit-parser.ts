@@ -1,8 +1,6 @@
 import type { Case, Field, Func, Interface, PrimitiveName, TypeDef, WitType, World } from "./wit-model.js";
 
-const PRIMITIVES = new Set<string>([
-  "bool", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64", "string",
-]);
+const PRIMITIVES = new Set<string>(["bool", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64", "string"]);
 
 interface Token {
   text: string;
@@ -178,8 +176,10 @@ export function parseWorld(source: string, worldName: string): World {
         const item = parser.next();
         if (item === "include") world.includes.push(parser.next());
         else if (item === "import") world.imports.push(parser.next());
-        else if (item === "use") { parser.use(world.uses); continue; }
-        else if (item === "export") {
+        else if (item === "use") {
+          parser.use(world.uses);
+          continue;
+        } else if (item === "export") {
           const funcName = parser.next();
           parser.expect(":");
           world.exports.push(parser.func(funcName));
@@ -206,24 +206,32 @@ export function parseWorld(source: string, worldName: string): World {
   };
   const resolve = (syntax: TypeSyntax, scope: RawInterface | undefined, uses: Map<string, string>): WitType => {
     switch (syntax.kind) {
-      case "primitive": return syntax;
-      case "list": return { kind: "list", element: resolve(syntax.element, scope, uses) };
-      case "option": return { kind: "option", inner: resolve(syntax.inner, scope, uses) };
-      case "result": return {
-        kind: "result",
-        ok: syntax.ok && resolve(syntax.ok, scope, uses),
-        err: syntax.err && resolve(syntax.err, scope, uses),
-      };
-      case "ref": return { kind: "named", def: lookup(scope, uses, syntax.name, syntax.line) };
+      case "primitive":
+        return syntax;
+      case "list":
+        return { kind: "list", element: resolve(syntax.element, scope, uses) };
+      case "option":
+        return { kind: "option", inner: resolve(syntax.inner, scope, uses) };
+      case "result":
+        return {
+          kind: "result",
+          ok: syntax.ok && resolve(syntax.ok, scope, uses),
+          err: syntax.err && resolve(syntax.err, scope, uses),
+        };
+      case "ref":
+        return { kind: "named", def: lookup(scope, uses, syntax.name, syntax.line) };
     }
   };
   // Declare every type first so that members may refer to types declared later.
   for (const raw of raws.values()) {
     const iface = interfaces.get(raw.name)!;
     for (const def of raw.defs) {
-      const shell: TypeDef = def.kind === "record" ? { kind: "record", name: def.name, iface: raw.name, fields: [] }
-        : def.kind === "variant" ? { kind: "variant", name: def.name, iface: raw.name, cases: [] }
-        : { kind: "enum", name: def.name, iface: raw.name, cases: def.members.map((m) => m.name) };
+      const shell: TypeDef =
+        def.kind === "record"
+          ? { kind: "record", name: def.name, iface: raw.name, fields: [] }
+          : def.kind === "variant"
+            ? { kind: "variant", name: def.name, iface: raw.name, cases: [] }
+            : { kind: "enum", name: def.name, iface: raw.name, cases: def.members.map((m) => m.name) };
       iface.types.set(def.name, shell);
     }
   }

@@ -1,8 +1,14 @@
 /** `@portcullis/sdk/component`: the loading adapter and the world's JS shapes, for the gateway runtime. */
 export * from "./types.js";
 export {
-  compileCoreModule, compilePolicy, importedCapabilities, inspectPolicyComponent, instantiatePolicy, loadPolicy,
-  type CompiledPolicy, type PolicyComponentInfo,
+  compileCoreModule,
+  compilePolicy,
+  importedCapabilities,
+  inspectPolicyComponent,
+  instantiatePolicy,
+  loadPolicy,
+  type CompiledPolicy,
+  type PolicyComponentInfo,
 } from "./policy-component.js";
 export type { WasmModule } from "./wasm-api.js";
 export { capMemoryMaximum, WASM_PAGE_BYTES, type MemoryCapResult } from "./memory-limit.js";

@@ -84,7 +84,8 @@ function rewriteImports(body: Uint8Array, capPages: number, state: CapState): Ui
 }
 
 function skipImportType(reader: Reader, kind: number): void {
-  if (kind === 0) reader.u32(); // function: type index
+  if (kind === 0)
+    reader.u32(); // function: type index
   else if (kind === 1) {
     reader.byte(); // table: element type, then limits
     const flags = reader.byte();

@@ -56,7 +56,8 @@ function checkShape(shape: CoreModuleShape): string[] {
   for (const entry of shape.imports) {
     const expected = IMPORTS[entry.module]?.functions[entry.name];
     if (!expected) problems.push(`import '${entry.module}#${entry.name}' is not part of the policy world`);
-    else if (!sameSignature(entry.signature, expected)) problems.push(`import '${entry.module}#${entry.name}' is ${show(entry.signature)}, expected ${show(expected)}`);
+    else if (!sameSignature(entry.signature, expected))
+      problems.push(`import '${entry.module}#${entry.name}' is ${show(entry.signature)}, expected ${show(expected)}`);
   }
   return problems;
 }
@@ -100,8 +101,7 @@ export function importedCapabilities(module: WasmModule): CapabilityName[] {
   return CAPABILITY_NAMES.filter((name) => [...modules].some((m) => IMPORTS[m]?.capability === name));
 }
 
-const capabilityKey = (name: CapabilityName): keyof Capabilities =>
-  name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Capabilities;
+const capabilityKey = (name: CapabilityName): keyof Capabilities => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Capabilities;
 
 /**
  * Instantiates a compiled policy with host capabilities (plain JS functions;
@@ -130,16 +130,18 @@ export function instantiatePolicy(
   const exports = bindExports(memory, core as unknown as CoreExports);
 
   let dead = false;
-  const guard = <A extends unknown[], R>(call: string, fn: (...args: A) => R) => (...args: A): R => {
-    if (dead) throw new PolicyInstanceDeadError();
-    try {
-      return fn(...args);
-    } catch (error) {
-      dead = true;
-      const abort = readAbortRecord(memory.memory?.buffer);
-      throw new PolicyTrapError(call, error, abort && describeAbort(abort));
-    }
-  };
+  const guard =
+    <A extends unknown[], R>(call: string, fn: (...args: A) => R) =>
+    (...args: A): R => {
+      if (dead) throw new PolicyInstanceDeadError();
+      try {
+        return fn(...args);
+      } catch (error) {
+        dead = true;
+        const abort = readAbortRecord(memory.memory?.buffer);
+        throw new PolicyTrapError(call, error, abort && describeAbort(abort));
+      }
+    };
   return {
     describe: guard("describe", exports.describe),
     init: guard("init", exports.init),

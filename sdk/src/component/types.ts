@@ -83,10 +83,7 @@ export interface FaultContext {
   metadata: MetadataEntry[];
 }
 
-export type HeaderEdit =
-  | { tag: "set"; val: Header }
-  | { tag: "append"; val: Header }
-  | { tag: "remove"; val: string };
+export type HeaderEdit = { tag: "set"; val: Header } | { tag: "append"; val: Header } | { tag: "remove"; val: string };
 
 export type MetadataEdit = { tag: "set"; val: MetadataEntry } | { tag: "remove"; val: string };
 
@@ -113,13 +110,9 @@ export interface DirectResponse {
   metadata: MetadataEdit[];
 }
 
-export type RequestDecision =
-  | { tag: "continue"; val: RequestEdits }
-  | { tag: "respond"; val: DirectResponse };
+export type RequestDecision = { tag: "continue"; val: RequestEdits } | { tag: "respond"; val: DirectResponse };
 
-export type ResponseDecision =
-  | { tag: "continue"; val: ResponseEdits }
-  | { tag: "respond"; val: DirectResponse };
+export type ResponseDecision = { tag: "continue"; val: ResponseEdits } | { tag: "respond"; val: DirectResponse };
 
 export type FlowError = { tag: "unavailable"; val: string } | { tag: "internal"; val: string };
 
@@ -149,10 +142,7 @@ export interface FieldError {
   message: string;
 }
 
-export type ConfigError =
-  | { tag: "invalid-json"; val: string }
-  | { tag: "invalid-value"; val: FieldError }
-  | { tag: "unsupported"; val: string };
+export type ConfigError = { tag: "invalid-json"; val: string } | { tag: "invalid-value"; val: FieldError } | { tag: "unsupported"; val: string };
 
 /** The exports of a policy instance, as the adapter returns them. */
 export interface PolicyInstance {
@@ -169,16 +159,9 @@ export interface PolicyInstance {
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 export type HashAlgorithm = "sha1" | "sha256" | "sha384" | "sha512";
-export type SignatureAlgorithm =
-  | "rs256" | "rs384" | "rs512"
-  | "ps256" | "ps384" | "ps512"
-  | "es256" | "es384" | "es512"
-  | "eddsa";
+export type SignatureAlgorithm = "rs256" | "rs384" | "rs512" | "ps256" | "ps384" | "ps512" | "es256" | "es384" | "es512" | "eddsa";
 
-export type CryptoError =
-  | { tag: "invalid-key"; val: string }
-  | { tag: "algorithm-mismatch"; val: string }
-  | { tag: "unsupported-hash"; val: string };
+export type CryptoError = { tag: "invalid-key"; val: string } | { tag: "algorithm-mismatch"; val: string } | { tag: "unsupported-hash"; val: string };
 
 export type StoreError = { tag: "unavailable"; val: string } | { tag: "too-large"; val: string };
 
@@ -235,10 +218,7 @@ export interface Violation {
   message: string;
 }
 
-export type SchemaError =
-  | { tag: "invalid-schema"; val: string }
-  | { tag: "invalid-document"; val: string }
-  | { tag: "unknown-handle"; val: number };
+export type SchemaError = { tag: "invalid-schema"; val: string } | { tag: "invalid-document"; val: string } | { tag: "unknown-handle"; val: number };
 
 export interface RegexOptions {
   caseInsensitive: boolean;
@@ -278,12 +258,7 @@ export interface Capabilities {
     hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
     hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
     constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean;
-    verifySignature(
-      algorithm: SignatureAlgorithm,
-      jwk: string,
-      data: Uint8Array,
-      signature: Uint8Array,
-    ): Result<boolean, CryptoError>;
+    verifySignature(algorithm: SignatureAlgorithm, jwk: string, data: Uint8Array, signature: Uint8Array): Result<boolean, CryptoError>;
     verifyPassword(hash: string, password: string): Result<boolean, CryptoError>;
   };
   counters: {
@@ -322,7 +297,18 @@ export interface Capabilities {
 
 /** Capability names as operators write them in `capabilities:` (the WIT interface names). */
 export const CAPABILITY_NAMES = [
-  "log", "clock", "random", "crypto", "counters", "kv", "http",
-  "metrics", "expression", "files", "geo", "json-schema", "regex",
+  "log",
+  "clock",
+  "random",
+  "crypto",
+  "counters",
+  "kv",
+  "http",
+  "metrics",
+  "expression",
+  "files",
+  "geo",
+  "json-schema",
+  "regex",
 ] as const;
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];

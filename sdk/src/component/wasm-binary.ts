@@ -6,7 +6,10 @@
 
 export class Reader {
   offset: number;
-  constructor(readonly bytes: Uint8Array, offset = 0) {
+  constructor(
+    readonly bytes: Uint8Array,
+    offset = 0,
+  ) {
     this.offset = offset;
   }
   byte(): number {
@@ -83,7 +86,7 @@ export function leb128(value: number): number[] {
   return out;
 }
 
-const VALUE_TYPES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
+const VALUE_TYPES: Record<number, string> = { 127: "i32", 126: "i64", 125: "f32", 124: "f64", 123: "v128" };
 
 export interface FuncSignature {
   readonly params: readonly string[];
@@ -137,10 +140,14 @@ export function coreModuleShape(module: Uint8Array): CoreModuleShape {
           shape.imports.push({ module: moduleName, name, kind: "func", signature: types[typeIndex] });
         } else {
           shape.imports.push({ module: moduleName, name, kind: "other" });
-          if (kind === 1) { reader.byte(); limits(reader); }
-          else if (kind === 2) shape.memoryMaximumPages = limits(reader);
-          else if (kind === 3) { reader.byte(); reader.byte(); }
-          else throw new TypeError(`unsupported import kind ${kind} in policy module`);
+          if (kind === 1) {
+            reader.byte();
+            limits(reader);
+          } else if (kind === 2) shape.memoryMaximumPages = limits(reader);
+          else if (kind === 3) {
+            reader.byte();
+            reader.byte();
+          } else throw new TypeError(`unsupported import kind ${kind} in policy module`);
         }
       }
     } else if (section.id === 3) {

@@ -61,7 +61,11 @@ function witDocs(): Map<string, string> {
       docs.set(pascal(iface) + pascal(type[1]!), said);
     }
     const func = /^\s*([\w-]+)\s*:\s*func\b/.exec(line);
-    if (func) docs.set(`${pascal(iface)}${pascal(func[1]!)}Result`, `What \`${iface}.${func[1]}\` returns: \`isOk\`, then \`ok\` or \`err\`.${said ? ` (${said})` : ""}`);
+    if (func)
+      docs.set(
+        `${pascal(iface)}${pascal(func[1]!)}Result`,
+        `What \`${iface}.${func[1]}\` returns: \`isOk\`, then \`ok\` or \`err\`.${said ? ` (${said})` : ""}`,
+      );
   }
   return docs;
 }
@@ -101,8 +105,7 @@ function sourceOf(module: string): ts.SourceFile {
   return file;
 }
 
-const resolveModule = (from: string, specifier: string): string =>
-  new URL(`${specifier}.ts`, new URL(from, "file:///a/")).pathname.slice("/a/".length);
+const resolveModule = (from: string, specifier: string): string => new URL(`${specifier}.ts`, new URL(from, "file:///a/")).pathname.slice("/a/".length);
 
 const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
 
@@ -114,7 +117,11 @@ function docOf(node: ts.Node): string {
   if (!last) return "";
   let text: string;
   if (last.kind === ts.SyntaxKind.MultiLineCommentTrivia) {
-    text = file.text.slice(last.pos, last.end).replace(/^\/\*\*?/, "").replace(/\*\/$/, "").replace(/^\s*\* ?/gm, "");
+    text = file.text
+      .slice(last.pos, last.end)
+      .replace(/^\/\*\*?/, "")
+      .replace(/\*\/$/, "")
+      .replace(/^\s*\* ?/gm, "");
   } else {
     // Consecutive `//` lines ending right above the node.
     const lines: string[] = [];
@@ -137,8 +144,13 @@ function callSignature(node: ts.SignatureDeclarationBase, name: string): string 
 
 function isPublic(member: ts.ClassElement): boolean {
   const name = member.name?.getText() ?? "";
-  return !hasModifier(member, ts.SyntaxKind.PrivateKeyword) && !hasModifier(member, ts.SyntaxKind.ProtectedKeyword) &&
-    !name.startsWith("_") && !name.startsWith("#") && !/@internal\b/.test(member.getFullText());
+  return (
+    !hasModifier(member, ts.SyntaxKind.PrivateKeyword) &&
+    !hasModifier(member, ts.SyntaxKind.ProtectedKeyword) &&
+    !name.startsWith("_") &&
+    !name.startsWith("#") &&
+    !/@internal\b/.test(member.getFullText())
+  );
 }
 
 function classMembers(node: ts.ClassDeclaration): ApiMember[] {
@@ -175,9 +187,11 @@ function namespaceMembers(node: ts.ModuleDeclaration): ApiMember[] {
   if (!body || !ts.isModuleBlock(body)) return members;
   for (const statement of body.statements) {
     if (!hasModifier(statement, ts.SyntaxKind.ExportKeyword)) continue;
-    if (ts.isFunctionDeclaration(statement) && statement.name) members.push({ signature: callSignature(statement, statement.name.text), doc: docOf(statement) });
+    if (ts.isFunctionDeclaration(statement) && statement.name)
+      members.push({ signature: callSignature(statement, statement.name.text), doc: docOf(statement) });
     if (ts.isVariableStatement(statement)) {
-      for (const d of statement.declarationList.declarations) members.push({ signature: `const ${squash(d.name.getText())}${d.type ? `: ${squash(d.type.getText())}` : ""}`, doc: docOf(statement) });
+      for (const d of statement.declarationList.declarations)
+        members.push({ signature: `const ${squash(d.name.getText())}${d.type ? `: ${squash(d.type.getText())}` : ""}`, doc: docOf(statement) });
     }
   }
   return members;
@@ -213,7 +227,16 @@ function findItem(module: string, name: string, shown: string): ApiItem | undefi
     const matches = declared && ts.isIdentifier(declared) && declared.text === name;
     if (ts.isVariableStatement(statement)) {
       const d = statement.declarationList.declarations.find((v) => v.name.getText() === name);
-      if (d) return { name: shown, declared: name, kind: "constant", module, signature: `const ${shown}${d.type ? `: ${squash(d.type.getText())}` : ""}`, doc: docOf(statement), members: [] };
+      if (d)
+        return {
+          name: shown,
+          declared: name,
+          kind: "constant",
+          module,
+          signature: `const ${shown}${d.type ? `: ${squash(d.type.getText())}` : ""}`,
+          doc: docOf(statement),
+          members: [],
+        };
       continue;
     }
     if (!matches) continue;
@@ -221,10 +244,20 @@ function findItem(module: string, name: string, shown: string): ApiItem | undefi
     if (ts.isClassDeclaration(statement)) {
       const heritage = statement.heritageClauses?.map((h) => ` ${squash(h.getText())}`).join("") ?? "";
       const typeParameters = statement.typeParameters ? `<${statement.typeParameters.map((p) => p.getText()).join(", ")}>` : "";
-      return { name: shown, declared: name, kind: "class", module, signature: `class ${shown}${typeParameters}${heritage}`, doc, members: classMembers(statement) };
+      return {
+        name: shown,
+        declared: name,
+        kind: "class",
+        module,
+        signature: `class ${shown}${typeParameters}${heritage}`,
+        doc,
+        members: classMembers(statement),
+      };
     }
-    if (ts.isModuleDeclaration(statement)) return { name: shown, declared: name, kind: "namespace", module, signature: `namespace ${shown}`, doc, members: namespaceMembers(statement) };
-    if (ts.isFunctionDeclaration(statement)) return { name: shown, declared: name, kind: "function", module, signature: callSignature(statement, shown), doc, members: [] };
+    if (ts.isModuleDeclaration(statement))
+      return { name: shown, declared: name, kind: "namespace", module, signature: `namespace ${shown}`, doc, members: namespaceMembers(statement) };
+    if (ts.isFunctionDeclaration(statement))
+      return { name: shown, declared: name, kind: "function", module, signature: callSignature(statement, shown), doc, members: [] };
     if (ts.isEnumDeclaration(statement)) {
       const values = statement.members.map((m) => m.name.getText()).join(", ");
       return { name: shown, declared: name, kind: "enum", module, signature: `enum ${shown} { ${values} }`, doc, members: [] };
@@ -243,7 +276,8 @@ function exportedNames(module: string): { name: string; shown: string }[] {
     if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
       for (const element of statement.exportClause.elements) names.push({ name: element.name.text, shown: element.name.text });
     } else if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) {
-      if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) names.push({ name: d.name.getText(), shown: d.name.getText() });
+      if (ts.isVariableStatement(statement))
+        for (const d of statement.declarationList.declarations) names.push({ name: d.name.getText(), shown: d.name.getText() });
       else {
         const declared = (statement as ts.DeclarationStatement).name;
         if (declared && ts.isIdentifier(declared)) names.push({ name: declared.text, shown: declared.text });
@@ -262,9 +296,10 @@ export function apiItems(): ApiItem[] {
   for (const statement of sourceOf(entry).statements) {
     if (!ts.isExportDeclaration(statement) || !statement.moduleSpecifier) continue;
     const module = resolveModule(entry, (statement.moduleSpecifier as ts.StringLiteral).text);
-    const names = statement.exportClause && ts.isNamedExports(statement.exportClause)
-      ? statement.exportClause.elements.map((e) => ({ name: e.propertyName?.text ?? e.name.text, shown: e.name.text }))
-      : exportedNames(module);
+    const names =
+      statement.exportClause && ts.isNamedExports(statement.exportClause)
+        ? statement.exportClause.elements.map((e) => ({ name: e.propertyName?.text ?? e.name.text, shown: e.name.text }))
+        : exportedNames(module);
     for (const { name, shown } of names) {
       const item = findItem(module, name, shown);
       if (!item) throw new Error(`assembly/index.ts exports '${shown}', which ${module} does not declare`);

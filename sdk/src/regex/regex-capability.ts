@@ -92,8 +92,7 @@ export function createRegex(): Regex {
 
 function compilePattern(source: string, options: RegexOptions): Result<RE2JS, RegexError> {
   if (source.length > REGEX_LIMITS.patternLength) return invalidPattern(`longer than ${REGEX_LIMITS.patternLength} characters`);
-  const flags =
-    (options.caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0) | (options.multiline ? RE2JS.MULTILINE : 0) | (options.dotAll ? RE2JS.DOTALL : 0);
+  const flags = (options.caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0) | (options.multiline ? RE2JS.MULTILINE : 0) | (options.dotAll ? RE2JS.DOTALL : 0);
   let re: RE2JS;
   try {
     re = RE2JS.compile(source, flags);
@@ -122,6 +121,7 @@ function parsedReplacement(pattern: CompiledPattern, replacement: string): Resul
  * the previous match is skipped (re2js's `find` alone would report it, as Java does). Stops after
  * `max` matches or when `visit` returns false.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: callbacks that return nothing mean "go on"
 function forEachMatch(matcher: Matcher, max: number, visit: (matcher: Matcher) => boolean | void): void {
   let count = 0;
   let previousEnd = -1;

@@ -58,18 +58,26 @@ export async function packRelease(outDir: string): Promise<string> {
   const sdk = await readJson<PackageJson>(join(sdkRoot, "package.json"));
   const stage = await mkdtemp(join(tmpdir(), "portcullis-sdk-release-"));
   try {
-    for (const item of SHIPPED) await cp(join(sdkRoot, item), join(stage, item), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+    for (const item of SHIPPED)
+      await cp(join(sdkRoot, item), join(stage, item), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
     // Repository tools: the release script itself and the reference generator (needs typescript).
     for (const tool of ["dist/release", "dist/reference"]) await rm(join(stage, tool), { recursive: true, force: true });
     const { scripts: _scripts, ...published } = sdk;
-    await writeFile(join(stage, "package.json"), `${JSON.stringify({
-      ...published,
-      name: PUBLISHED_NAME,
-      files: [...new Set([...(sdk.files ?? []), "docs", "scaffold-lock.json"])],
-      publishConfig: { access: "public" },
-    }, null, 2)}\n`);
+    await writeFile(
+      join(stage, "package.json"),
+      `${JSON.stringify(
+        {
+          ...published,
+          name: PUBLISHED_NAME,
+          files: [...new Set([...(sdk.files ?? []), "docs", "scaffold-lock.json"])],
+          publishConfig: { access: "public" },
+        },
+        null,
+        2,
+      )}\n`,
+    );
     await writeFile(join(stage, "scaffold-lock.json"), `${JSON.stringify(await scaffoldLock(repoRoot, sdk), null, 2)}\n`);
     const out = execFileSync("npm", ["pack", "--json", "--pack-destination", resolve(outDir)], { cwd: stage, encoding: "utf8" });
     const [packed] = JSON.parse(out) as { filename: string }[];

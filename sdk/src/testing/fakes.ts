@@ -1,10 +1,25 @@
 /** In-memory host capabilities under a test's control. */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createRegex } from "../regex/regex-capability.js";
-import type { BucketLimit, BucketState, Capabilities, Counter, Label, LogLevel, OutboundRequest, OutboundResponse, Result, HttpError, StoreError } from "../component/types.js";
+import type {
+  BucketLimit,
+  BucketState,
+  Capabilities,
+  Counter,
+  Label,
+  LogLevel,
+  OutboundRequest,
+  OutboundResponse,
+  Result,
+  HttpError,
+  StoreError,
+} from "../component/types.js";
 
 export class FakeClock {
-  constructor(public nowMs = 1_700_000_000_000n, public monotonicNs = 0n) {}
+  constructor(
+    public nowMs = 1_700_000_000_000n,
+    public monotonicNs = 0n,
+  ) {}
   advance(ms: number): void {
     this.nowMs += BigInt(ms);
     this.monotonicNs += BigInt(ms) * 1_000_000n;
@@ -31,10 +46,7 @@ export type FetchHandler = (request: OutboundRequest) => Result<OutboundResponse
  * given for it in `results` (a source with no result fails to evaluate, as a missing key does in
  * CEL); sources for which `invalid` is true do not compile. Pass it as `capabilities.expression`.
  */
-export function fakeExpressions(
-  results: Record<string, string>,
-  invalid: (source: string) => boolean = () => false,
-): Capabilities["expression"] {
+export function fakeExpressions(results: Record<string, string>, invalid: (source: string) => boolean = () => false): Capabilities["expression"] {
   const sources: string[] = [];
   return {
     compile: (source) =>

@@ -6,8 +6,20 @@ import { readFile } from "node:fs/promises";
 import { compilePolicy, instantiatePolicy } from "../component/policy-component.js";
 import { PolicyTrapError } from "../errors.js";
 import type {
-  Capabilities, ConfigError, Descriptor, FaultContext, Header, InitInfo, PolicyInstance, PolicyRequest, PolicyResponse,
-  RequestDecision, RequestHead, ResponseDecision, Result, FlowError,
+  Capabilities,
+  ConfigError,
+  Descriptor,
+  FaultContext,
+  Header,
+  InitInfo,
+  PolicyInstance,
+  PolicyRequest,
+  PolicyResponse,
+  RequestDecision,
+  RequestHead,
+  ResponseDecision,
+  Result,
+  FlowError,
 } from "../component/types.js";
 import { Fakes } from "./fakes.js";
 
@@ -43,8 +55,7 @@ function headerList(headers: RequestInput["headers"]): Header[] {
   return pairs.map(([name, value]) => ({ name: name.toLowerCase(), value }));
 }
 
-const bytes = (body: Uint8Array | string | undefined): Uint8Array | undefined =>
-  typeof body === "string" ? new TextEncoder().encode(body) : body;
+const bytes = (body: Uint8Array | string | undefined): Uint8Array | undefined => (typeof body === "string" ? new TextEncoder().encode(body) : body);
 
 export function requestHead(input: RequestInput = {}): RequestHead {
   return {
@@ -61,8 +72,7 @@ export function requestHead(input: RequestInput = {}): RequestHead {
   };
 }
 
-const metadataList = (metadata: Record<string, unknown> = {}) =>
-  Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
+const metadataList = (metadata: Record<string, unknown> = {}) => Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
 
 /**
  * A built policy under test. After a trap the harness creates a fresh instance (initialised with
@@ -76,7 +86,11 @@ export class TestPolicy {
   /** The configuration JSON of the last accepted `init`. */
   #config: string | undefined;
 
-  constructor(instance: PolicyInstance, readonly fakes: Fakes, private readonly create: () => PolicyInstance) {
+  constructor(
+    instance: PolicyInstance,
+    readonly fakes: Fakes,
+    private readonly create: () => PolicyInstance,
+  ) {
     this.#instance = instance;
   }
 

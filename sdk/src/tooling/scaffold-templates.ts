@@ -17,17 +17,21 @@ export function scaffoldFiles(manifest: ProjectManifest): Record<string, string>
   const name = manifest.name;
   const className = name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
   return {
-    "package.json": `${JSON.stringify({
-      name,
-      version: manifest.version,
-      private: true,
-      type: "module",
-      scripts: { build: "portcullis-plugin build .", test: "vitest run" },
-      dependencies: manifest.dependencies,
-      devDependencies: manifest.devDependencies,
-      overrides: manifest.overrides,
-      portcullis: { maximumMemoryPages: 160 },
-    }, null, 2)}\n`,
+    "package.json": `${JSON.stringify(
+      {
+        name,
+        version: manifest.version,
+        private: true,
+        type: "module",
+        scripts: { build: "portcullis-plugin build .", test: "vitest run" },
+        dependencies: manifest.dependencies,
+        devDependencies: manifest.devDependencies,
+        overrides: manifest.overrides,
+        portcullis: { maximumMemoryPages: 160 },
+      },
+      null,
+      2,
+    )}\n`,
     "assembly/index.ts": `import { Policy, Request, Decision, Config, JsonValue, register } from "${SDK_PACKAGE_NAME}";
 
 /** Adds a header to every request. */

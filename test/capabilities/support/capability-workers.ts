@@ -48,11 +48,7 @@ export class CapabilityWorker {
 }
 
 /** Starts `count` workers with the same grants and waits until they are ready. */
-export async function startCapabilityWorkers(
-  services: CapabilityServices,
-  count: number,
-  workerData: Record<string, unknown>,
-): Promise<CapabilityWorker[]> {
+export async function startCapabilityWorkers(services: CapabilityServices, count: number, workerData: Record<string, unknown>): Promise<CapabilityWorker[]> {
   const workers = Array.from({ length: count }, () => new CapabilityWorker(services, workerData));
   await Promise.all(workers.map((worker) => worker.ready));
   return workers;

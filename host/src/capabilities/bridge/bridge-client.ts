@@ -74,10 +74,7 @@ let workerBridge: BridgeClient | undefined;
 export function workerBridgeClient(): BridgeClient {
   if (workerBridge) return workerBridge;
   if (isMainThread || !parentPort) {
-    throw new PortcullisError(
-      "PCS_ERR_BRIDGE_UNAVAILABLE",
-      "bridged capabilities need a worker thread: the main thread cannot block on itself",
-    );
+    throw new PortcullisError("PCS_ERR_BRIDGE_UNAVAILABLE", "bridged capabilities need a worker thread: the main thread cannot block on itself");
   }
   const parent = parentPort;
   workerBridge = connectBridge((message, transfer) => parent.postMessage(message, transfer));

@@ -26,14 +26,8 @@ export interface BridgeRequest {
   args: unknown;
 }
 
-export type BridgeResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; unknownHandler: boolean; message: string };
+export type BridgeResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; unknownHandler: boolean; message: string };
 
 export function isBridgeConnectMessage(message: unknown): message is BridgeConnectMessage {
-  return (
-    typeof message === "object" &&
-    message !== null &&
-    (message as { type?: unknown }).type === BRIDGE_CONNECT
-  );
+  return typeof message === "object" && message !== null && (message as { type?: unknown }).type === BRIDGE_CONNECT;
 }

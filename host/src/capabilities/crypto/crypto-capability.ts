@@ -4,9 +4,15 @@ import { publicKeyFor } from "./jwk-keys.js";
 import { verifyPassword } from "./password/verify-password.js";
 
 const DIGEST_OF: Record<SignatureAlgorithm, string | null> = {
-  rs256: "sha256", rs384: "sha384", rs512: "sha512",
-  ps256: "sha256", ps384: "sha384", ps512: "sha512",
-  es256: "sha256", es384: "sha384", es512: "sha512",
+  rs256: "sha256",
+  rs384: "sha384",
+  rs512: "sha512",
+  ps256: "sha256",
+  ps384: "sha384",
+  ps512: "sha512",
+  es256: "sha256",
+  es384: "sha384",
+  es512: "sha512",
   eddsa: null,
 };
 
@@ -25,8 +31,9 @@ export function createCrypto(): Capabilities["crypto"] {
       const key = lookup.val;
       const options = algorithm.startsWith("ps")
         ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-        : algorithm.startsWith("es") ? { key, dsaEncoding: "ieee-p1363" as const }
-        : key;
+        : algorithm.startsWith("es")
+          ? { key, dsaEncoding: "ieee-p1363" as const }
+          : key;
       try {
         return { tag: "ok", val: verify(DIGEST_OF[algorithm], data, options, signature) };
       } catch {

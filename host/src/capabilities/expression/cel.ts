@@ -51,13 +51,15 @@ export function evaluateCondition(compiled: CompiledExpression, context: Express
 
 /** CEL value -> JSON text: int as number when safe (else string), bytes as base64, timestamps as ISO text. */
 export function celValueToJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item === "bigint") return Number.isSafeInteger(Number(item)) ? Number(item) : item.toString();
-    if (item instanceof Uint8Array) return Buffer.from(item).toString("base64");
-    if (item instanceof Map) return Object.fromEntries(item);
-    if (item instanceof Set) return [...item];
-    return item;
-  }) ?? "null";
+  return (
+    JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item === "bigint") return Number.isSafeInteger(Number(item)) ? Number(item) : item.toString();
+      if (item instanceof Uint8Array) return Buffer.from(item).toString("base64");
+      if (item instanceof Map) return Object.fromEntries(item);
+      if (item instanceof Set) return [...item];
+      return item;
+    }) ?? "null"
+  );
 }
 
 function mapOrEmpty(value: unknown): object {

@@ -21,10 +21,12 @@ export function createFiles(grant: FilesGrant, baseDir: string): Capabilities["f
     directory: entry.endsWith("/"),
   }));
   const denied = (path: string): Result<Uint8Array, FileError> => ({
-    tag: "err", val: { tag: "denied", val: `${path} is not allow-listed` },
+    tag: "err",
+    val: { tag: "denied", val: `${path} is not allow-listed` },
   });
   const unreadable = (message: string): Result<Uint8Array, FileError> => ({
-    tag: "err", val: { tag: "unreadable", val: message },
+    tag: "err",
+    val: { tag: "unreadable", val: message },
   });
   return {
     read(path) {

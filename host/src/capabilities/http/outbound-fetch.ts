@@ -44,8 +44,12 @@ export async function outboundFetch(call: OutboundCall): Promise<Result<Outbound
 }
 
 function classify(error: unknown, signal: AbortSignal): HttpError {
-  if (signal.aborted || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError ||
-      error instanceof errors.ConnectTimeoutError) {
+  if (
+    signal.aborted ||
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError
+  ) {
     return { tag: "timeout" };
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -4,10 +4,7 @@ import { RedisStore } from "./redis-store.js";
 import type { SharedStore } from "./shared-store.js";
 
 /** Selection of the shared store, as the gateway config gives it. */
-export type StoreConfig =
-  | "memory"
-  | { memory: MemoryStoreOptions }
-  | { redis: { url: string; prefix?: string; timeoutMs?: number } };
+export type StoreConfig = "memory" | { memory: MemoryStoreOptions } | { redis: { url: string; prefix?: string; timeoutMs?: number } };
 
 export function createStore(config: StoreConfig = "memory"): SharedStore {
   if (config === "memory") return new MemoryStore();

@@ -1,8 +1,5 @@
 import { SharedCounters } from "./shared-counters.js";
-import {
-  DEFAULT_STORE_LIMITS, checkKey, checkValue,
-  type CounterState, type SharedStore, type StoreLimits,
-} from "./shared-store.js";
+import { DEFAULT_STORE_LIMITS, checkKey, checkValue, type CounterState, type SharedStore, type StoreLimits } from "./shared-store.js";
 import type { BucketLimit, BucketState } from "./token-bucket.js";
 
 export interface MemoryStoreOptions extends Partial<StoreLimits> {

@@ -1,8 +1,5 @@
 import { Redis } from "ioredis";
-import {
-  DEFAULT_STORE_LIMITS, StoreError, checkKey, checkValue, windowStart,
-  type CounterState, type SharedStore, type StoreLimits,
-} from "./shared-store.js";
+import { DEFAULT_STORE_LIMITS, StoreError, checkKey, checkValue, windowStart, type CounterState, type SharedStore, type StoreLimits } from "./shared-store.js";
 import { bucketState, bucketTiming, type BucketLimit, type BucketState } from "./token-bucket.js";
 
 export interface RedisStoreOptions extends Partial<StoreLimits> {
@@ -90,8 +87,14 @@ export class RedisStore implements SharedStore {
   async ready(): Promise<void> {
     if (this.#redis.status === "ready") return;
     await new Promise<void>((resolve, reject) => {
-      const onReady = (): void => { cleanup(); resolve(); };
-      const onError = (error: Error): void => { cleanup(); reject(error); };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        cleanup();
+        reject(error);
+      };
       const cleanup = (): void => {
         this.#redis.off("ready", onReady);
         this.#redis.off("error", onError);
@@ -122,7 +125,8 @@ export class RedisStore implements SharedStore {
     checkKey(key, this.#limits);
     const timing = bucketTiming(limit, cost);
     const [allowed, tatUs, nowUs] = await this.#run(() =>
-      this.#redis.takeFromBucket(`${this.#prefix}bucket:${key}`, cost, timing.intervalUs, timing.capacityUs));
+      this.#redis.takeFromBucket(`${this.#prefix}bucket:${key}`, cost, timing.intervalUs, timing.capacityUs),
+    );
     return bucketState(allowed === 1, tatUs, nowUs, cost, timing);
   }
 
@@ -137,9 +141,7 @@ export class RedisStore implements SharedStore {
     checkKey(key, this.#limits);
     checkValue(value, this.#limits);
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    await this.#run(() =>
-      ttlMs > 0 ? this.#redis.set(this.#kvKey(key), bytes, "PX", ttlMs) : this.#redis.set(this.#kvKey(key), bytes),
-    );
+    await this.#run(() => (ttlMs > 0 ? this.#redis.set(this.#kvKey(key), bytes, "PX", ttlMs) : this.#redis.set(this.#kvKey(key), bytes)));
   }
 
   async kvDelete(key: string): Promise<boolean> {

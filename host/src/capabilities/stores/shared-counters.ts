@@ -34,7 +34,10 @@ export class SharedCounters {
   readonly #mask: number;
 
   /** A new table of `slots` slots (rounded up to a power of two), or a view of an existing one. */
-  constructor(source: number | SharedArrayBuffer, private readonly now: () => number = Date.now) {
+  constructor(
+    source: number | SharedArrayBuffer,
+    private readonly now: () => number = Date.now,
+  ) {
     this.buffer = typeof source === "number" ? new SharedArrayBuffer(bytesFor(source)) : source;
     this.#words = new Int32Array(this.buffer);
     this.#floats = new Float64Array(this.buffer);

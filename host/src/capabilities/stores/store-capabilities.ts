@@ -65,8 +65,7 @@ function toBucketState(state: StoreBucketState): BucketState {
 export function createKv(bridge: BridgeClient, timeoutMs: number): Capabilities["kv"] {
   return {
     get: (key) => call<Uint8Array | undefined>(bridge, STORE_CALLS.kvGet, { key }, timeoutMs),
-    set: (key, value, ttlMs) =>
-      call<undefined>(bridge, STORE_CALLS.kvSet, { key, value, ttlMs: Math.min(Number(ttlMs), MAX_DURATION_MS) }, timeoutMs),
+    set: (key, value, ttlMs) => call<undefined>(bridge, STORE_CALLS.kvSet, { key, value, ttlMs: Math.min(Number(ttlMs), MAX_DURATION_MS) }, timeoutMs),
     delete: (key) => call<boolean>(bridge, STORE_CALLS.kvDelete, { key }, timeoutMs),
   };
 }

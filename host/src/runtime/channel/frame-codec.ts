@@ -5,7 +5,7 @@
  * 0x80-0xff and lone surrogates come back exactly). Cheaper than a structured clone for these
  * small trees, and writable into shared memory (see FrameRing).
  */
-const enum Tag {
+enum Tag {
   Undefined,
   Null,
   False,
@@ -23,9 +23,41 @@ const enum Tag {
 
 /** Property names of tasks and answers, sent as one byte each; any other name is sent as a string. */
 const KEYS = [
-  "outcome", "head", "body", "route", "metadata", "calls", "skipped", "instance", "failure", "timing", "name", "value",
-  "params", "response", "policy", "status", "headers", "kind", "code", "message", "allow", "method", "scheme", "authority",
-  "path", "query", "clientAddress", "requestId", "listener", "retryAfterSeconds", "at", "ms", "decision", "detail", "op",
+  "outcome",
+  "head",
+  "body",
+  "route",
+  "metadata",
+  "calls",
+  "skipped",
+  "instance",
+  "failure",
+  "timing",
+  "name",
+  "value",
+  "params",
+  "response",
+  "policy",
+  "status",
+  "headers",
+  "kind",
+  "code",
+  "message",
+  "allow",
+  "method",
+  "scheme",
+  "authority",
+  "path",
+  "query",
+  "clientAddress",
+  "requestId",
+  "listener",
+  "retryAfterSeconds",
+  "at",
+  "ms",
+  "decision",
+  "detail",
+  "op",
 ];
 const KEY_INDEX = new Map(KEYS.map((key, index) => [key, index]));
 
@@ -98,7 +130,9 @@ export class FrameWriter {
       this.#tag(Tag.Ascii).#u32(value.length).#room(value.length);
       this.length += this.#buf.write(value, this.length, "latin1");
     } else {
-      this.#tag(Tag.Utf16).#u32(value.length).#room(value.length * 2);
+      this.#tag(Tag.Utf16)
+        .#u32(value.length)
+        .#room(value.length * 2);
       this.length += this.#buf.write(value, this.length, "utf16le");
     }
     return this;
@@ -137,7 +171,10 @@ export class FrameReader {
   readonly #view: DataView;
   #pos: number;
 
-  constructor(bytes: Uint8Array, private readonly copyBytes: boolean) {
+  constructor(
+    bytes: Uint8Array,
+    private readonly copyBytes: boolean,
+  ) {
     this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#pos = 0;

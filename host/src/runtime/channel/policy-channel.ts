@@ -98,7 +98,8 @@ export class PolicyChannel {
   /** Runs one flow within `budgetMs` of its start; resolves to its result or to why it has none. */
   run(task: FlowTask, budgetMs: number): Promise<FlowResult | ChannelFailure> {
     const slot = this.options.slots.take();
-    if (slot < 0 || this.#closed) return Promise.resolve(failure(slot < 0 ? "queue" : undefined, -1, slot < 0 ? undefined : new Error("the policy runtime is closed")));
+    if (slot < 0 || this.#closed)
+      return Promise.resolve(failure(slot < 0 ? "queue" : undefined, -1, slot < 0 ? undefined : new Error("the policy runtime is closed")));
     task.slot = slot;
     return new Promise((resolve) => {
       this.#queue.push({ task, budgetMs, queuedAt: Date.now(), attempt: 1, resolve });

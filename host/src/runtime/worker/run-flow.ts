@@ -1,12 +1,4 @@
-import type {
-  FlowError,
-  MetadataEntry,
-  PolicyInstance,
-  RequestHead,
-  ResponseDecision,
-  ResponseHead,
-  Result,
-} from "@portcullis/sdk/component";
+import type { FlowError, MetadataEntry, PolicyInstance, RequestHead, ResponseDecision, ResponseHead, Result } from "@portcullis/sdk/component";
 import { compileExpression, evaluateCondition, type CompiledExpression } from "../../capabilities/expression/cel.js";
 import { expressionContextFrom, type ExpressionContext } from "../../capabilities/expression/expression-context.js";
 import { setFlowScope } from "../../capabilities/flow-scope.js";
@@ -133,7 +125,12 @@ export class FlowExecutor {
     const chain = this.#chains(task.listener, task.route, task.request.method).response;
     const needs = this.#instances.bodyNeeds;
     return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response, step) =>
-      instance.onResponse({ request: task.request, head: response, body: needs.seesResponseBody(step.instance) ? state.body : undefined, metadata: state.entries() }),
+      instance.onResponse({
+        request: task.request,
+        head: response,
+        body: needs.seesResponseBody(step.instance) ? state.body : undefined,
+        metadata: state.entries(),
+      }),
     );
   }
 
@@ -160,7 +157,11 @@ export class FlowExecutor {
         return { ...state.base(), outcome: "failed", failure: run };
       }
       const outcome = this.#call(step, state, quarantined, (instance) =>
-        instance.onRequest({ head: state.head, body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined, metadata: state.entries() }),
+        instance.onRequest({
+          head: state.head,
+          body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined,
+          metadata: state.entries(),
+        }),
       );
       if (outcome === undefined) continue;
       if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
@@ -263,10 +264,7 @@ export class FlowExecutor {
   }
 
   /** One guarded call: instantiation errors, traps, memory overruns and policy errors become failures. */
-  #invoke<T>(
-    step: PlanStep,
-    invoke: (instance: PolicyInstance) => Result<T, FlowError>,
-  ): Result<T, Omit<PolicyFailure, "policy" | "instance">> {
+  #invoke<T>(step: PlanStep, invoke: (instance: PolicyInstance) => Result<T, FlowError>): Result<T, Omit<PolicyFailure, "policy" | "instance">> {
     let instance: PolicyInstance;
     try {
       instance = this.#instances.get(step.instance, step.name);
@@ -284,7 +282,11 @@ export class FlowExecutor {
       const used = instance.memoryBytes();
       this.#instances.discard(step.instance);
       if (cap - used < Math.max(cap / 8, NEAR_CAP_BYTES)) {
-        return fail("policy-failed", "PCS_ERR_POLICY_MEMORY", `ran out of memory: trapped with ${(used / 2 ** 20).toFixed(1)} of its ${cap >> 20} MiB cap in use (${trapMessage(error)})`);
+        return fail(
+          "policy-failed",
+          "PCS_ERR_POLICY_MEMORY",
+          `ran out of memory: trapped with ${(used / 2 ** 20).toFixed(1)} of its ${cap >> 20} MiB cap in use (${trapMessage(error)})`,
+        );
       }
       return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", trapMessage(error));
     }
@@ -384,11 +386,7 @@ class FlowState {
   }
 }
 
-function fail(
-  kind: PolicyFailure["kind"],
-  code: PolicyFailure["code"],
-  message: string,
-): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
+function fail(kind: PolicyFailure["kind"], code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
   return { tag: "err", val: { kind, code, message } };
 }
 

@@ -17,9 +17,12 @@ export function verifyPassword(hash: string, password: string): Result<boolean, 
     const expected = createHash("sha1").update(password).digest("base64");
     return { tag: "ok", val: equalText(expected, hash.slice(5)) };
   }
-  const computed = hash.startsWith("$5$") || hash.startsWith("$6$") ? shaCrypt(password, hash)
-    : hash.startsWith("$apr1$") || hash.startsWith("$1$") ? md5Crypt(password, hash)
-    : undefined;
+  const computed =
+    hash.startsWith("$5$") || hash.startsWith("$6$")
+      ? shaCrypt(password, hash)
+      : hash.startsWith("$apr1$") || hash.startsWith("$1$")
+        ? md5Crypt(password, hash)
+        : undefined;
   if (computed === undefined) {
     return { tag: "err", val: { tag: "unsupported-hash", val: `unsupported password hash format "${hash.slice(0, 6)}..."` } };
   }
