@@ -91,6 +91,12 @@ export class GatewayMetrics implements RequestObserver, PoolObserver {
     labelNames: ["policy"],
     registers: [this.registry],
   });
+  readonly #crossings = new Counter({
+    name: "portcullis_policy_crossings_total",
+    help: "Tasks handed to the policy workers, by the flow that started them (a fault task may run the response chain too).",
+    labelNames: ["flow"],
+    registers: [this.registry],
+  });
   readonly #workerReplacements = new Counter({
     name: "portcullis_pool_worker_replacements_total",
     help: "Policy workers started to replace one that ended (terminated past a time budget, or crashed).",
@@ -133,7 +139,8 @@ export class GatewayMetrics implements RequestObserver, PoolObserver {
     if (kind) this.#upstreamErrors.inc({ ...this.#series(ex).labels, kind });
   }
 
-  onPolicyFlow(_ex: Exchange, _flow: FlowKind, steps: readonly PlanStep[], result: FlowResult): void {
+  onPolicyFlow(_ex: Exchange, flow: FlowKind, steps: readonly PlanStep[], result: FlowResult): void {
+    this.#crossings.inc({ flow });
     for (const call of policyCallsOf(steps, result)) {
       const series = this.#policy(call.policy);
       if (call.called) series.calls.inc();

@@ -81,6 +81,8 @@ export interface FaultTask extends TaskBase {
   fault: Fault;
   response: ResponseHead;
   body: Uint8Array;
+  /** Run the response chain too, on what the fault chain made, in the same crossing: the result is then the final response (head always set). */
+  thenResponse?: boolean;
 }
 
 /** Sent once at start: instantiate and `init` every instance, so a refused configuration stops the start. */

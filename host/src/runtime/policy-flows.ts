@@ -240,10 +240,18 @@ export class PolicyFlows implements FlowRunner {
     }
   }
 
+  /**
+   * The fault chain, then the response chain on what it made. With both chains they run in one
+   * crossing (the worker hands back the final response); when the fault chain fails, the error
+   * stands and the response chain runs on it alone.
+   */
   async #fault(ex: Exchange, fault: Fault, response: ErrorResponse, chain: PlanStep[]): Promise<ErrorResponse> {
     let shaped = response;
     if (chain.length > 0) {
       const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
+      const responseChain = this.#chains(ex).response;
+      const both = responseChain.length > 0;
+      const steps = both ? [...chain, ...responseChain] : chain;
       const result = await this.#run(
         ex,
         {
@@ -255,11 +263,13 @@ export class PolicyFlows implements FlowRunner {
           response: { status: response.status, headers: headersOf(response.headers) },
           body,
           metadata: ex.metadata ?? [],
+          thenResponse: both,
         },
-        chain,
+        steps,
         clientKeyOf(ex),
       );
       ex.metadata = result.metadata;
+      if (both && result.outcome !== "failed") return orUnchanged(ex, () => applyToGatewayAnswer(result, { ...response, body }, steps), response);
       // Failed or invalid: the error being shaped stands (no second fault flow, no recursion).
       shaped = await orUnchanged(ex, () => applyToGatewayAnswer(result, { ...response, body }, chain), response);
     }

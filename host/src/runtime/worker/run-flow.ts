@@ -123,23 +123,36 @@ export class FlowExecutor {
   #response(task: ResponseTask): FlowResult {
     const state = new FlowState(task.request, task.body, task.metadata);
     const chain = this.#chains(task.listener, task.route, task.request.method).response;
+    return this.#runResponseSteps(chain, state, task.response, task.quarantined, this.#onResponse(task.request, state));
+  }
+
+  /** Calls a response policy with the body only when its configuration asked for it. */
+  #onResponse(request: RequestHead, state: FlowState) {
     const needs = this.#instances.bodyNeeds;
-    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response, step) =>
-      instance.onResponse({
-        request: task.request,
-        head: response,
-        body: needs.seesResponseBody(step.instance) ? state.body : undefined,
-        metadata: state.entries(),
-      }),
-    );
+    return (instance: PolicyInstance, response: ResponseHead, step: PlanStep) =>
+      instance.onResponse({ request, head: response, body: needs.seesResponseBody(step.instance) ? state.body : undefined, metadata: state.entries() });
   }
 
   #fault(task: FaultTask): FlowResult {
     const state = new FlowState(task.request, task.body, task.metadata);
-    const chain = this.#chains(task.listener, task.route, task.request.method).fault;
-    return this.#runResponseSteps(chain, state, task.response, task.quarantined, (instance, response) =>
+    const chains = this.#chains(task.listener, task.route, task.request.method);
+    const shaped = this.#runResponseSteps(chains.fault, state, task.response, task.quarantined, (instance, response) =>
       instance.onFault({ request: task.request, fault: task.fault, response, body: state.body ?? EMPTY, metadata: state.entries() }),
     );
+    if (!task.thenResponse || shaped.outcome === "failed") return shaped;
+    // The response chain on the fault chain's answer, as the gateway would send it, without a second crossing.
+    let head: ResponseHead = task.response;
+    if (shaped.outcome === "respond") {
+      head = { status: shaped.response.status, headers: shaped.response.headers };
+      state.replaceBody(shaped.response.body ?? EMPTY);
+    } else if (shaped.outcome === "continue" && shaped.head) {
+      head = shaped.head as ResponseHead;
+    }
+    const faultBody = state.bodyIfChanged();
+    const final = this.#runResponseSteps(chains.response, state, head, task.quarantined, this.#onResponse(task.request, state));
+    // A failing response chain leaves the fault chain's answer as it was (as in two crossings).
+    if (final.outcome === "failed") return { ...state.base(), outcome: "continue", head, body: faultBody };
+    return final.outcome === "continue" ? { ...final, head: final.head ?? head, body: state.bodyIfChanged() } : final;
   }
 
   #canonicalPath(listener: string, path: string): string | PathRefusal {
