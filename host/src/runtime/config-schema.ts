@@ -96,7 +96,7 @@ export const runtimeSchema = z
       .enum(["direct", "piscina"])
       .optional()
       .describe(
-        "How flows reach the workers: direct (the gateway's own threads, flows of one event-loop turn sent together, one deadline timer) or piscina (a task per flow).",
+        "How flows reach the workers: piscina (a task per flow; the default) or direct (experimental: the gateway's own threads, flows of one event-loop turn sent together, one deadline timer).",
       ),
     loadTimeoutMs: z
       .number()
