@@ -1,6 +1,8 @@
 import { UpstreamAbort } from "../proxy/upstream-abort.js";
 
 const MS_MASK = 0x7fffffff;
+/** Elapsed times past this (12 days) are starts recorded just after the reader's clock was read. */
+const FUTURE_FROM = 2 ** 30;
 /**
  * Int32 words per progress slot: [0] plan instance + 1 of the policy running, [1] start time (masked
  * ms), [2] state: 0 while queued, the threadId of the worker running it, or ABANDONED.
@@ -150,8 +152,14 @@ export class FlowDeadline extends UpstreamAbort {
   }
 }
 
+/**
+ * Milliseconds from a start a worker recorded to `now` (both masked). A worker may record its start a
+ * moment after the gateway read its clock for a scan: that reads as a start in the future, which is
+ * no time elapsed, not (wrapping) 24 days.
+ */
 function elapsedSince(startedMs: number, now: number): number {
-  return ((now & MS_MASK) - startedMs + MS_MASK + 1) % (MS_MASK + 1);
+  const elapsed = ((now & MS_MASK) - startedMs + MS_MASK + 1) % (MS_MASK + 1);
+  return elapsed > FUTURE_FROM ? 0 : elapsed;
 }
 
 function check(deadline: FlowDeadline): void {
