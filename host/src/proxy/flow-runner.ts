@@ -1,5 +1,6 @@
 import type { HttpErrorCode } from "../errors.js";
 import type { Exchange } from "./exchange.js";
+import type { EventFlow } from "./sse-events.js";
 
 /**
  * The hook points of the request path, for the policy runtime (host/src/runtime/) to implement.
@@ -16,6 +17,8 @@ export interface FlowRunner {
   routeRequest(ex: Exchange): Promise<FlowDecision> | undefined;
   /** Response flow on the upstream's head (ex.responseStatus, ex.responseHeaders), before anything is sent. */
   response(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** For a text/event-stream answer: the response flow event by event (sse-events.ts), or undefined to use `response`. */
+  responseEvents?(ex: Exchange): EventFlow | undefined;
   /** Fault flow: may reshape the error response the gateway is about to send. */
   fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
   /** Response flow on a complete response the gateway made itself (echo, directResponse backends). */
