@@ -20,6 +20,8 @@ import { wasm, type WasmModule } from "./wasm-api.js";
 const PAGE_BYTES = 65536;
 const IMPORTS = CORE_CONTRACT.imports as Record<string, { capability: string; functions: Record<string, FuncSignature> }>;
 const EXPORTS = CORE_CONTRACT.exports as Record<string, FuncSignature>;
+/** Exports added after 0.1.0 (`@since`): a component built against 0.1.0 lacks them and still loads. */
+const OPTIONAL_EXPORTS: ReadonlySet<string> = new Set(CORE_CONTRACT.optional);
 
 export interface PolicyComponentInfo {
   /** The main core module's bytes. */
@@ -50,8 +52,9 @@ function checkShape(shape: CoreModuleShape): string[] {
   ];
   for (const [name, expected] of required) {
     const found = exported.get(name);
-    if (!found) problems.push(`missing export '${name}' ${show(expected)}`);
-    else if (!sameSignature(found.signature, expected)) problems.push(`export '${name}' is ${show(found.signature)}, expected ${show(expected)}`);
+    if (!found) {
+      if (!OPTIONAL_EXPORTS.has(name)) problems.push(`missing export '${name}' ${show(expected)}`);
+    } else if (!sameSignature(found.signature, expected)) problems.push(`export '${name}' is ${show(found.signature)}, expected ${show(expected)}`);
   }
   for (const entry of shape.imports) {
     const expected = IMPORTS[entry.module]?.functions[entry.name];
@@ -148,6 +151,7 @@ export function instantiatePolicy(
     onRequest: guard("on-request", exports.onRequest),
     onResponse: guard("on-response", exports.onResponse),
     onFault: guard("on-fault", exports.onFault),
+    onCallResult: exports.onCallResult && guard("on-call-result", exports.onCallResult),
     memoryBytes: () => memory.memory!.buffer.byteLength,
   };
 }
