@@ -48,7 +48,7 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   const head = await step("head", undefined);
   if (head.action !== "continue") return hooks.refuse(ex, head);
   const { res } = ex;
-  if (ex.clientGone || body.destroyed) return void body.destroy();
+  if (ex.clientGone || body.destroyed) return discard(ex, body);
   if (ex.listener.gateway.draining) res.shouldKeepAlive = false;
   // Events may be rewritten: the length is the policies' to decide, so the answer is chunked.
   res.writeHead(ex.responseStatus, withoutLength(ex.responseHeaders!));
@@ -56,11 +56,11 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   const splitter = new EventSplitter();
   try {
     for await (const chunk of body) {
-      for (const event of splitter.push(chunk as Buffer)) if (!(await forward(ex, step, "event", event, hooks))) return void body.destroy();
-      if (splitter.pendingBytes > maxEventBytes) {
-        body.destroy();
-        return hooks.fault(ex, "PCS_ERR_RESPONSE_TOO_LARGE", { detail: `an event of the stream passed ${maxEventBytes} bytes` });
+      for (const event of splitter.push(chunk as Buffer)) {
+        if (event.length > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
+        if (!(await forward(ex, step, "event", event, hooks))) return discard(ex, body);
       }
+      if (splitter.pendingBytes > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
     }
   } catch {
     return; // the upstream failed or the client left: the pipeline's error listeners handled it
@@ -73,11 +73,17 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   res.end();
 }
 
+function tooLarge(ex: Exchange, body: Readable, maxEventBytes: number, hooks: EventHooks): void {
+  discard(ex, body);
+  hooks.fault(ex, "PCS_ERR_RESPONSE_TOO_LARGE", { detail: `an event of the stream passed ${maxEventBytes} bytes` });
+}
+
 /** One phase through the flow, its bytes to the client; false when the stream must stop. */
 async function forward(ex: Exchange, step: EventStep, phase: EventPhase, event: Uint8Array | undefined, hooks: EventHooks): Promise<boolean> {
   const decision = await step(phase, event);
   if (ex.clientGone) return false;
   if (decision.action !== "continue") {
+    discard(ex, ex.upstreamBody);
     // The head is sent: the only honest signal left is to cut the stream (fault resets the connection).
     const code = decision.action === "fault" ? decision.code : "PCS_ERR_POLICY_REJECTED";
     hooks.fault(ex, code, decision.action === "fault" ? decision : { detail: `a response policy answered ${decision.status} inside an event stream` });
@@ -88,6 +94,12 @@ async function forward(ex: Exchange, step: EventStep, phase: EventPhase, event: 
   ex.bytesSent += bytes.length;
   if (!ex.res.write(bytes)) await drained(ex.res);
   return !ex.clientGone;
+}
+
+/** Stops reading the upstream; its abort error is then not reported as an upstream failure. */
+function discard(ex: Exchange, body: Readable | undefined): void {
+  ex.upstreamBody = undefined;
+  body?.destroy();
 }
 
 function drained(res: ServerResponse): Promise<void> {
