@@ -18,8 +18,7 @@ import type {
   WarmUpTask,
   WorkerSetup,
 } from "./flow-messages.js";
-import { loadPlugin, type CompiledPlugin, type LoadedPlugin } from "./plugin-loader.js";
-import { describePlugins } from "./describe-plugins.js";
+import { describeCompiled, loadPlugin, type CompiledPlugin, type LoadedPlugin } from "./plugin-loader.js";
 import { PortcullisError } from "../errors.js";
 import { buildPolicyPlan, chainsFor, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
@@ -373,10 +372,10 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger, reu
       throw locatePluginLoadError(loaded, name, error);
     }
   }
-  const descriptors = await describePlugins(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
+  const described = await describeCompiled(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
   const plugins = new Map<string, LoadedPlugin>(reused);
-  for (const plugin of compiled) {
-    plugins.set(plugin.name, { ...plugin, descriptor: descriptors.get(plugin.name)! });
+  for (const plugin of described) {
+    plugins.set(plugin.name, plugin);
     logger?.info({ plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached }, "plugin loaded");
   }
   const issues = validatePlan(config, plugins);
