@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EventSplitter } from "../../host/src/proxy/sse-events.js";
 import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
-import { builtPolicy } from "../support/plugin-examples.js";
-import { stopAll } from "../support/servers.js";
+import { mcpClient, mcpUpstream } from "../mcp/mcp-upstream.js";
+import { builtPolicy, readmeExample } from "../support/plugin-examples.js";
+import { rawRequest, stopAll } from "../support/servers.js";
 import { startStubLlm, type StubLlmOptions } from "./stub-llm.js";
 
 afterEach(stopAll);
@@ -118,5 +119,31 @@ describe("streamed answers event by event (sseEvents: true)", () => {
     expect(received).not.toContain("never");
     const access = gateway.logs.find((line) => line.msg === "request" && line.route === "llm");
     expect(access?.error).toBe("PCS_ERR_RESPONSE_TOO_LARGE");
+  });
+});
+
+describe("mcp-guard event by event, with the official MCP client and server", () => {
+  it("filters tools/list answered as SSE events when attached with sseEvents: true", async () => {
+    const upstream = await mcpUpstream({ json: false });
+    const yaml = readmeExample("mcp-guard", upstream.url).replace("- { plugin: mcp-guard, with: *guard }", "- { plugin: mcp-guard, with: *guard, sseEvents: true }");
+    expect(yaml).toContain("sseEvents: true");
+    const gateway = await startTestGateway(yaml, { env: { ALICE_API_KEY: "alice-key", BOB_API_KEY: "bob-key" } });
+    const bob = await mcpClient(gateway.url("/mcp"), { "x-api-key": "bob-key" });
+    expect((await bob.listTools()).tools.map((tool) => tool.name)).toEqual(["echo", "add"]);
+    expect((await bob.callTool({ name: "echo", arguments: { text: "hi" } })).content).toEqual([{ type: "text", text: 'echo:{"text":"hi"}' }]);
+    const alice = await mcpClient(gateway.url("/mcp"), { "x-api-key": "alice-key" });
+    expect((await alice.listTools()).tools.map((tool) => tool.name)).toEqual(["echo", "add", "delete_repo"]);
+    expect(upstream.calls).toEqual(["echo"]);
+    // Streamed through, not buffered: no Content-Length (the buffered path sets one).
+    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+    const raw = await rawRequest(gateway.url("/mcp"), {
+      method: "POST",
+      headers: { "x-api-key": "bob-key", "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(initialize),
+    });
+    expect(raw.headers["content-type"]).toBe("text/event-stream");
+    expect(raw.headers["content-length"]).toBeUndefined();
+    expect(raw.headers["transfer-encoding"]).toBe("chunked");
+    expect(raw.body.toString()).toContain('"serverInfo"');
   });
 });
