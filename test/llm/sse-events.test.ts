@@ -125,7 +125,10 @@ describe("streamed answers event by event (sseEvents: true)", () => {
 describe("mcp-guard event by event, with the official MCP client and server", () => {
   it("filters tools/list answered as SSE events when attached with sseEvents: true", async () => {
     const upstream = await mcpUpstream({ json: false });
-    const yaml = readmeExample("mcp-guard", upstream.url).replace("- { plugin: mcp-guard, with: *guard }", "- { plugin: mcp-guard, with: *guard, sseEvents: true }");
+    const yaml = readmeExample("mcp-guard", upstream.url).replace(
+      "- { plugin: mcp-guard, with: *guard }",
+      "- { plugin: mcp-guard, with: *guard, sseEvents: true }",
+    );
     expect(yaml).toContain("sseEvents: true");
     const gateway = await startTestGateway(yaml, { env: { ALICE_API_KEY: "alice-key", BOB_API_KEY: "bob-key" } });
     const bob = await mcpClient(gateway.url("/mcp"), { "x-api-key": "bob-key" });
@@ -135,7 +138,12 @@ describe("mcp-guard event by event, with the official MCP client and server", ()
     expect((await alice.listTools()).tools.map((tool) => tool.name)).toEqual(["echo", "add", "delete_repo"]);
     expect(upstream.calls).toEqual(["echo"]);
     // Streamed through, not buffered: no Content-Length (the buffered path sets one).
-    const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    };
     const raw = await rawRequest(gateway.url("/mcp"), {
       method: "POST",
       headers: { "x-api-key": "bob-key", "content-type": "application/json", accept: "application/json, text/event-stream" },

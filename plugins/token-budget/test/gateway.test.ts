@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway, type TestGateway } from "../../../test/support/gateway.js";
 import { builtPolicy } from "../../../test/support/plugin-examples.js";
-import { rawRequest, stopAll } from "../../../test/support/servers.js";
+import { rawRequest, stopAll, track } from "../../../test/support/servers.js";
+import { hasRedisServer, startRedis } from "../../../test/capabilities/support/redis-server.js";
 import { startStubLlm, stubUsage, type StubLlmOptions } from "../../../test/llm/stub-llm.js";
 
 afterEach(stopAll);
@@ -9,8 +10,8 @@ afterEach(stopAll);
 const PIECES = ["The ", "answer ", "is ", "forty", "-two."];
 
 /** One route to the stub with token-budget in both flows; `sseEvents` hands streamed answers over event by event. */
-async function budgetGateway(withBlock: string, upstream: string, sseEvents = false): Promise<TestGateway> {
-  return startTestGateway(`
+async function budgetGateway(withBlock: string, upstream: string, sseEvents = false, extra = ""): Promise<TestGateway> {
+  return startTestGateway(`${extra}
 plugins:
   token-budget:
     path: ${builtPolicy("token-budget")}
@@ -129,5 +130,25 @@ describe("token-budget (gateway, OpenAI-compatible stub)", () => {
   it("refuses a configuration with no budget at load, naming the policy", async () => {
     const llm = await startStubLlm({ reply: PIECES });
     await expect(budgetGateway(`{ key: 'request.headers["x-consumer"]' }`, llm.url)).rejects.toThrow(/token-budget|perMinute|perDay/);
+  });
+
+  describe.skipIf(!hasRedisServer)("with the counters in Redis (real redis-server)", () => {
+    it("two gateways share one budget; with Redis gone, onStoreError: closed answers 503", async () => {
+      const redis = await startRedis();
+      track(() => redis.stop());
+      const llm = await startStubLlm({ reply: PIECES, promptTokens: 30 }); // 35 tokens an answer
+      const stores = `stores: { backend: redis, redis: { url: "${redis.url}", prefix: "budget-test:", timeoutMs: 200 } }\n`;
+      const budget = `{ key: 'request.headers["x-consumer"]', perDay: 200, onStoreError: closed }`;
+      const gateways = [await budgetGateway(budget, llm.url, false, stores), await budgetGateway(budget, llm.url, true, stores)];
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++)
+        statuses.push((await chat(gateways[i % 2]!, "grace", i % 2 === 1 ? { stream: true, stream_options: { include_usage: true } } : {})).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]); // admitted while under 200: 0, 35, ..., 175
+      expect(llm.requests).toHaveLength(6);
+      await redis.stop();
+      const unavailable = await chat(gateways[0]!, "heidi");
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.json()).toMatchObject({ code: "PCS_ERR_POLICY_UNAVAILABLE" });
+    });
   });
 });
