@@ -18,7 +18,7 @@ export {
   BucketState, CountersTakeResult as TakeResult,
   CountersIncrementResult as CounterResult, CountersCounter as Counter, CryptoError, CryptoVerifySignatureResult as VerifyResult,
   ExpressionCompileResult as ExpressionHandleResult, ExpressionError, ExpressionEvaluateResult as ExpressionValueResult,
-  FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError,
+  FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError, HttpErrorTag,
   HttpDispatchResult as DispatchResult, HttpFetchResult as FetchResult, JsonSchemaCompileResult as SchemaHandleResult, JsonSchemaValidateResult as ValidationResult,
   JsonSchemaViolation as Violation, KvDeleteResult, KvGetResult, KvSetResult, LogField, LogLevel, MetricsLabel as Label,
   OutboundResponse, SchemaError, SignatureAlgorithm, StoreError,
