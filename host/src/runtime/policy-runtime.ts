@@ -83,7 +83,8 @@ export class PolicyRuntime {
       maxThreads: workers,
       // Flows run one at a time in a worker (they block on synchronous host calls); the others
       // queue in its port, so a busy worker picks the next one up without a thread wake-up.
-      concurrentTasksPerWorker: runtime.tasksPerWorker,
+      // A flow waiting for its call-outs (http.dispatch) lets its worker run others: room for those waiting.
+      concurrentTasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
       idleTimeout: Number.POSITIVE_INFINITY,
     });
     this.#pool.on("message", (message: unknown) => services.accept(message));
@@ -334,6 +335,12 @@ function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   // piscina stays the default: under 50 requests in flight the direct channel timed out about 1 in 2,500 pass-policy flows.
   return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
 }
+
+/** Flows a worker may hold beyond runtime.tasksPerWorker while they wait for call-outs. */
+const CALL_OUT_TASKS_PER_WORKER = 64;
+
+/** Whether some plugin may dispatch calls (only the http capability can). */
+const mayCallOut = (setup: Pick<WorkerSetup, "plugins">): boolean => Object.values(setup.plugins).some((plugin) => plugin.grants.http !== undefined);
 
 /** Runs of a flow whose worker died before it started: the first and one more. */
 const MAX_ATTEMPTS = 2;
