@@ -1,7 +1,7 @@
 import {
   capMemoryMaximum,
   checkWorldExports,
-  inspectPolicyComponent,
+  preparePolicyComponent,
   type CapabilityName,
   type Descriptor,
   type PolicyComponentInfo,
@@ -147,7 +147,7 @@ async function inspectCached(
 ): Promise<{ info: PolicyComponentInfo; descriptor?: Descriptor }> {
   let info: PolicyComponentInfo;
   try {
-    info = inspectPolicyComponent(bytes);
+    info = await preparePolicyComponent(bytes); // an SDK component, or one from componentize-js (script-component.ts)
   } catch (error) {
     throw invalid(name, error);
   }
