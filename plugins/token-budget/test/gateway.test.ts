@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway, type TestGateway } from "../../../test/support/gateway.js";
-import { builtPolicy } from "../../../test/support/plugin-examples.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 import { rawRequest, stopAll, track } from "../../../test/support/servers.js";
 import { hasRedisServer, startRedis } from "../../../test/capabilities/support/redis-server.js";
 import { startStubLlm, stubUsage, type StubLlmOptions } from "../../../test/llm/stub-llm.js";
@@ -130,6 +130,24 @@ describe("token-budget (gateway, OpenAI-compatible stub)", () => {
   it("refuses a configuration with no budget at load, naming the policy", async () => {
     const llm = await startStubLlm({ reply: PIECES });
     await expect(budgetGateway(`{ key: 'request.headers["x-consumer"]' }`, llm.url)).rejects.toThrow(/token-budget|perMinute|perDay/);
+  });
+
+  it("runs the README example: the consumer api-key names is charged, streamed answers event by event", async () => {
+    const llm = await startStubLlm({ reply: PIECES, promptTokens: 30 });
+    const gateway = await startTestGateway(readmeExample("token-budget", llm.url), { env: { ALICE_API_KEY: "alice-key" } });
+    await freshMinute();
+    const send = (stream: boolean) =>
+      rawRequest(gateway.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "alice-key" },
+        body: JSON.stringify({ model: "stub-1", messages: [{ role: "user", content: "hi" }], stream, stream_options: { include_usage: stream } }),
+      });
+    expect((await send(false)).headers["x-ratelimit-remaining-tokens"]).toBe(String(20000 - 35));
+    const streamed = await send(true);
+    expect(streamed.headers["content-length"]).toBeUndefined();
+    expect(streamed.headers["x-ratelimit-remaining-tokens"]).toBe(String(20000 - 35));
+    expect((await send(false)).headers["x-ratelimit-remaining-tokens"]).toBe(String(20000 - 3 * 35));
+    expect((await rawRequest(gateway.url("/v1/chat/completions"), { method: "POST", body: "{}" })).status).toBe(401);
   });
 
   describe.skipIf(!hasRedisServer)("with the counters in Redis (real redis-server)", () => {
