@@ -24,7 +24,10 @@ describe("a JavaScript policy in the SDK's harness", () => {
 
   it("refuses a bad configuration with init's typed error", async () => {
     const fresh = await loadPolicy(wasmPath, { init: false });
-    expect(fresh.init({ header: "Bad Header" })).toEqual({ tag: "err", val: { tag: "invalid-value", val: { path: "/header", message: "a lower-case header name is required" } } });
+    expect(fresh.init({ header: "Bad Header" })).toEqual({
+      tag: "err",
+      val: { tag: "invalid-value", val: { path: "/header", message: "a lower-case header name is required" } },
+    });
     expect(fresh.init({ header: "x-t", remove: ["ok", "no good"] })).toMatchObject({ tag: "err", val: { val: { path: "/remove/1" } } });
     expect(fresh.init({ header: "x-t" })).toEqual({ tag: "ok", val: undefined });
     expect(fresh.initInfo).toEqual({ requestBody: "none", responseBody: "none" });
