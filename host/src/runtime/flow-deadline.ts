@@ -136,8 +136,8 @@ export class FlowDeadline extends UpstreamAbort {
       // a worker started it just now: its budget applies
     }
     const started = Atomics.load(this.slots.words, base + 1);
-    // Waiting for its call-outs (pauseBudget): not charged; each call has its own timeout.
-    if (started === WAITING) return this.#rearm(this.budgetMs);
+    // Waiting for its call-outs (pauseBudget), or finished (markFinished): not charged.
+    if (started === UNCHARGED) return this.#rearm(this.budgetMs);
     const elapsed = elapsedSince(started, now);
     if (elapsed >= this.budgetMs) this.#expire("budget", state);
     else this.#rearm(this.budgetMs - elapsed);
@@ -180,8 +180,8 @@ export function markStarted(words: Int32Array, slot: number, threadId: number): 
   return Atomics.compareExchange(words, slot * SLOT_WORDS + STATE, 0, threadId) === 0;
 }
 
-/** The start word of a task waiting for its policies' call-outs (a start time is never 0, see markStarted). */
-const WAITING = 0;
+/** The start word of a task not charged now: waiting for call-outs or finished (a start time is never 0, see markStarted). */
+const UNCHARGED = 0;
 
 /**
  * Worker side: stops charging the task in `slot` while its flow waits for call-outs (http.dispatch)
@@ -190,8 +190,17 @@ const WAITING = 0;
 export function pauseBudget(words: Int32Array, slot: number): number {
   if (slot < 0) return 0;
   const spent = elapsedSince(Atomics.load(words, slot * SLOT_WORDS + 1), Date.now());
-  Atomics.store(words, slot * SLOT_WORDS + 1, WAITING);
+  Atomics.store(words, slot * SLOT_WORDS + 1, UNCHARGED);
   return spent;
+}
+
+/**
+ * Worker side: the task in `slot` has finished and its answer is on its way. Until the gateway reads
+ * it (later under load, and more so with many flows in flight per worker) nothing is charged, so a
+ * finished flow is never taken for one past its budget.
+ */
+export function markFinished(words: Int32Array, slot: number): void {
+  if (slot >= 0) Atomics.store(words, slot * SLOT_WORDS + 1, UNCHARGED);
 }
 
 /** Worker side: charges the task again, as if it had started `spentMs` ago. */

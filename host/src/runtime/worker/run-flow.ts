@@ -29,7 +29,7 @@ import type {
 } from "../flow-messages.js";
 import { chainsFor, type FlowChains, type PlanStep } from "../policy-plan.js";
 import { threadId } from "node:worker_threads";
-import { markRunning, markStarted, pauseBudget, resumeBudget } from "../flow-deadline.js";
+import { markFinished, markRunning, markStarted, pauseBudget, resumeBudget } from "../flow-deadline.js";
 import { MAX_CALLS_PER_FLOW, openCallQueue, performCall, performCallBlocking, takeCallQueue, type CallAnswer, type QueuedCall } from "../../capabilities/http/call-outs.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
@@ -92,17 +92,26 @@ export class FlowExecutor {
     this.#slot = task.slot;
     this.#callDetail = task.callDetail === true;
     if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
+    const finished = (result: FlowResult): FlowResult => {
+      markFinished(this.#progress, task.slot);
+      return result;
+    };
     try {
-      switch (task.flow) {
-        case "request":
-          return this.#request(task);
-        case "response":
-          return this.#response(task);
-        case "fault":
-          return this.#fault(task);
-      }
+      const result = this.#flow(task);
+      return result instanceof Promise ? result.then(finished) : finished(result);
     } finally {
       setFlowScope(undefined);
+    }
+  }
+
+  #flow(task: RequestTask | ResponseTask | FaultTask): FlowResult | Promise<FlowResult> {
+    switch (task.flow) {
+      case "request":
+        return this.#request(task);
+      case "response":
+        return this.#response(task);
+      case "fault":
+        return this.#fault(task);
     }
   }
 
