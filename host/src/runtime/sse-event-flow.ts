@@ -21,8 +21,9 @@ type RunTask = (task: Omit<ResponseTask, "quarantined" | "slot">, steps: PlanSte
 export function eventFlowOf(runtime: PolicyRuntime, ex: Exchange, chain: PlanStep[], run: RunTask): EventStep | undefined {
   if (!isEventStream(ex.responseHeaders ?? []) || !wantsEvents(runtime, chain)) return undefined;
   let index = 0;
-  return async (phase: EventPhase, body: Uint8Array | undefined): Promise<EventDecision> => {
-    const marker = phase === "event" ? { phase, index: index++ } : phase === "end" ? { phase, events: index } : { phase };
+  return async (phase: EventPhase, body: Uint8Array | undefined, count: number): Promise<EventDecision> => {
+    const marker = phase === "event" ? { phase, index, count } : phase === "end" ? { phase, events: index } : { phase };
+    if (phase === "event") index += count;
     const result = await run(
       {
         flow: "response",
