@@ -30,7 +30,15 @@ import type {
 import { chainsFor, type FlowChains, type PlanStep } from "../policy-plan.js";
 import { threadId } from "node:worker_threads";
 import { markFinished, markRunning, markStarted, pauseBudget, resumeBudget } from "../flow-deadline.js";
-import { MAX_CALLS_PER_FLOW, openCallQueue, performCall, performCallBlocking, takeCallQueue, type CallAnswer, type QueuedCall } from "../../capabilities/http/call-outs.js";
+import {
+  MAX_CALLS_PER_FLOW,
+  openCallQueue,
+  performCall,
+  performCallBlocking,
+  takeCallQueue,
+  type CallAnswer,
+  type QueuedCall,
+} from "../../capabilities/http/call-outs.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
@@ -213,7 +221,9 @@ export class FlowExecutor {
         return { ...state.base(), outcome: "failed", failure: run };
       }
       const queued: QueuedCall[] = [];
-      const outcome = this.#call(step, state, quarantined, (instance) => this.#dispatching(state, queued, () => instance.onRequest(this.#policyRequest(step, state))));
+      const outcome = this.#call(step, state, quarantined, (instance) =>
+        this.#dispatching(state, queued, () => instance.onRequest(this.#policyRequest(step, state))),
+      );
       const ended = this.#decided(step, state, outcome);
       if (ended) return ended;
       if (outcome === undefined || queued.length === 0) continue;
@@ -272,7 +282,13 @@ export class FlowExecutor {
   #settle(step: PlanStep, state: FlowState, quarantined: number[], queued: QueuedCall[]): Ended | Promise<Ended> {
     if (!this.options.asyncCallOuts) {
       for (let round = queued; ; ) {
-        const next = this.#deliver(step, state, quarantined, round, round.map((q) => performCallBlocking(q.call)));
+        const next = this.#deliver(
+          step,
+          state,
+          quarantined,
+          round,
+          round.map((q) => performCallBlocking(q.call)),
+        );
         if (!Array.isArray(next)) return next.ended;
         round = next;
       }
@@ -509,7 +525,11 @@ class FlowState {
 }
 
 /** How a flow ends at a policy that failed or answered; undefined when it let the flow go on. */
-function endedBy(step: PlanStep, state: FlowState, outcome: { value: RequestDecision | ResponseDecision } | { failure: PolicyFailure }): EndedEarly | undefined {
+function endedBy(
+  step: PlanStep,
+  state: FlowState,
+  outcome: { value: RequestDecision | ResponseDecision } | { failure: PolicyFailure },
+): EndedEarly | undefined {
   if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
   const decision = outcome.value;
   if (decision.tag !== "respond") return undefined;
