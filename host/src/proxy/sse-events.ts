@@ -56,6 +56,22 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   // Events may be rewritten: the length is the policies' to decide, so the answer is chunked.
   res.writeHead(ex.responseStatus, withoutLength(ex.responseHeaders!));
   res.flushHeaders();
+  let ended = false;
+  const tracked: EventStep = (phase, event, count) => {
+    if (phase === "end") ended = true;
+    return step(phase, event, count);
+  };
+  try {
+    await relayEvents(ex, body, tracked, maxEventBytes, hooks);
+  } finally {
+    // A stream cut short (the client left, the upstream broke, a policy refused) still gets its end phase,
+    // its answer unused: what was streamed is settled (token-budget charges it), or a client could stop
+    // reading just before the usage chunk and be charged nothing.
+    if (!ended) await step("end", undefined, 0).catch(() => undefined);
+  }
+}
+
+async function relayEvents(ex: Exchange, body: Readable, step: EventStep, maxEventBytes: number, hooks: EventHooks): Promise<void> {
   const splitter = new EventSplitter();
   try {
     for await (const chunk of body) {
@@ -80,7 +96,7 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   const rest = splitter.end();
   if (rest !== undefined && !(await forward(ex, step, "event", rest, hooks))) return;
   if (!(await forward(ex, step, "end", undefined, hooks))) return;
-  res.end();
+  ex.res.end();
 }
 
 function tooLarge(ex: Exchange, body: Readable, maxEventBytes: number, hooks: EventHooks): void {
