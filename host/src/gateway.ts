@@ -10,6 +10,7 @@ import { ListenerSet, type BoundAddress } from "./listeners/listener-set.js";
 import { createLogger } from "./logging.js";
 import { Observability } from "./observability/observability.js";
 import type { FlowRunner } from "./proxy/flow-runner.js";
+import { backendHealthReport, upstreamSites } from "./proxy/resilience/health-report.js";
 import { watchConfigFile } from "./reload/config-watch.js";
 import { Generation, type GatewayState } from "./reload/generation.js";
 import type { PhaseClock } from "./reload/phase-clock.js";
@@ -106,6 +107,8 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   observability.attachPolicies(current.policies);
   observability.addAdminRoutes(adminRoutes);
   adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
+  adminRoutes.set("/backends", () => ({ status: 200, body: backendHealthReport(current.runtimes.values()) }));
+  observability.attachBackends(() => upstreamSites(current.runtimes.values()));
 
   const refuseIfStopping = (): void => {
     if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
