@@ -122,6 +122,20 @@ describe("streamed answers event by event (sseEvents: true)", () => {
   });
 });
 
+describe("sseEvents in the configuration", () => {
+  it("is refused on a request entry, naming the YAML line", async () => {
+    const yaml = `
+plugins:
+  data-mask: { path: ${builtPolicy("data-mask")}, capabilities: { regex: true } }
+${routesYaml(`
+      - name: llm
+        policies:
+          request: [ { plugin: data-mask, with: ${MASKING}, sseEvents: true } ]
+        backend: { echo: true }`)}`;
+    await expect(startTestGateway(yaml)).rejects.toThrow(/test\.yaml:\d+:\d+ .*unknown key "sseEvents"/);
+  });
+});
+
 describe("mcp-guard event by event, with the official MCP client and server", () => {
   it("filters tools/list answered as SSE events when attached with sseEvents: true", async () => {
     const upstream = await mcpUpstream({ json: false });
