@@ -36,11 +36,18 @@ export interface EventHooks {
   failed(ex: Exchange, error: unknown): void;
 }
 
+/**
+ * A `text/event-stream` answer with no content coding: compressed bytes cannot be cut into events, so
+ * such an answer is buffered whole for the policies as before (which may refuse it, as data-mask does).
+ */
 export function isEventStream(rawHeaders: readonly string[]): boolean {
+  let eventStream = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === "content-type") return /^\s*text\/event-stream\s*(;|$)/i.test(rawHeaders[i + 1]!);
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name === "content-type") eventStream = /^\s*text\/event-stream\s*(;|$)/i.test(rawHeaders[i + 1]!);
+    else if (name === "content-encoding" && rawHeaders[i + 1]!.trim().toLowerCase() !== "identity") return false;
   }
-  return false;
+  return eventStream;
 }
 
 export function streamEvents(ex: Exchange, body: Readable, flow: EventFlow, hooks: EventHooks): void {
