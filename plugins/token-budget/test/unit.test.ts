@@ -34,6 +34,13 @@ const header = (outcome: unknown, name: string) => {
 const SSE = { "content-type": "text/event-stream; charset=utf-8" };
 
 describe("token-budget (unit)", () => {
+  it("asks the upstream for an uncompressed answer, so its usage can be read", async () => {
+    const p = await policy();
+    expect(p.onRequest({ headers: { "accept-encoding": "gzip, br" }, body: "{}" })).toMatchObject({
+      val: { tag: "continue", val: { headers: [{ tag: "set", val: { name: "accept-encoding", value: "identity" } }] } },
+    });
+  });
+
   it("reads prompt_tokens + completion_tokens when total_tokens is absent", async () => {
     const p = await policy();
     const metadata = { tokenBudget: carried(p.onRequest({ body: "{}" })) };
