@@ -95,8 +95,10 @@ async function relayEvents(ex: Exchange, body: Readable, step: EventStep, maxEve
       }
       if (splitter.pendingBytes > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
     }
-  } catch {
-    return; // the upstream failed or the client left: the pipeline's error listeners handled it
+  } catch (error) {
+    // The upstream failed or the client left: the pipeline's error listeners handled it. Anything else is a bug.
+    if (body.errored || ex.clientGone || ex.upstreamBody !== body) return;
+    throw error;
   }
   ex.upstreamEndedAt = performance.now();
   clearTimeout(ex.totalTimer);
