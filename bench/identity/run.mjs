@@ -2,7 +2,8 @@
 // caches hit and missed, and what one route's 200 ms outbound calls (ext-authz against a slow service,
 // dispatched since world 0.1.1) do to another route's policy flows. Every case is a bounded closed loop (--seconds, default 2).
 // Run after `npm run build` (host/dist) and with the plugins built (npm test builds them):
-//   node bench/identity/run.mjs [--seconds=2] [--connections=16]
+//   node bench/identity/run.mjs [--seconds=2] [--connections=16] [--ext-authz=<component.wasm>]
+// (--ext-authz: another build of ext-authz to measure, e.g. one that calls with the blocking Http.fetch)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -13,10 +14,13 @@ import selfsigned from "selfsigned";
 import { Pool } from "undici";
 import { parseConfigText, startGateway } from "../../host/dist/index.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "16" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "16" }, "ext-authz": { type: "string" } },
+});
 const durationMs = Number(values.seconds) * 1000;
 const connections = Number(values.connections);
-const wasm = (name) => fileURLToPath(new URL(`../../plugins/${name}/build/${name}.wasm`, import.meta.url));
+const wasm = (name) =>
+  name === "ext-authz" && values["ext-authz"] ? values["ext-authz"] : fileURLToPath(new URL(`../../plugins/${name}/build/${name}.wasm`, import.meta.url));
 
 /** A node:http server on 127.0.0.1 answering with `handler` after `delayMs`. */
 async function serve(handler, delayMs = 0) {
