@@ -1,6 +1,7 @@
 import type { FaultKind, Header, RequestHead } from "@portcullis/sdk/component";
 import type { HttpErrorCode } from "../errors.js";
 import type { Exchange } from "../proxy/exchange.js";
+import type { MetadataPairs, ResponseTask } from "./flow-messages.js";
 
 /**
  * Conversions between the gateway's exchange (raw header arrays) and the policy world's
@@ -73,4 +74,17 @@ export function faultKindOf(code: HttpErrorCode): FaultKind {
     default:
       return "gateway-rejected";
   }
+}
+
+/** The response flow's task over the upstream's answer as it stands on the exchange (head, `body` if read). */
+export function upstreamResponseTask(ex: Exchange, body: Uint8Array | undefined, metadata: MetadataPairs): Omit<ResponseTask, "quarantined" | "slot"> {
+  return {
+    flow: "response",
+    listener: ex.listener.name,
+    route: ex.route?.name,
+    request: requestHeadOf(ex),
+    response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
+    body,
+    metadata,
+  };
 }

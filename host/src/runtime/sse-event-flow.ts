@@ -3,7 +3,7 @@ import type { Exchange } from "../proxy/exchange.js";
 import { isEventStream, type EventDecision, type EventPhase, type EventStep } from "../proxy/sse-events.js";
 import { NEED_NONE } from "./body-needs.js";
 import { checkHeaders, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
-import { headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import { headersOf, rawOf, upstreamResponseTask } from "./exchange-heads.js";
 import type { FlowResult, MetadataPairs, ResponseTask } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
@@ -24,18 +24,7 @@ export function eventFlowOf(runtime: PolicyRuntime, ex: Exchange, chain: PlanSte
   return async (phase: EventPhase, body: Uint8Array | undefined, count: number): Promise<EventDecision> => {
     const marker = phase === "event" ? { phase, index, count } : phase === "end" ? { phase, events: index } : { phase };
     if (phase === "event") index += count;
-    const result = await run(
-      {
-        flow: "response",
-        listener: ex.listener.name,
-        route: ex.route?.name,
-        request: requestHeadOf(ex),
-        response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
-        body,
-        metadata: [...withoutMarker(ex.metadata ?? []), [SSE_METADATA_KEY, JSON.stringify(marker)]],
-      },
-      chain,
-    );
+    const result = await run(upstreamResponseTask(ex, body, [...withoutMarker(ex.metadata ?? []), [SSE_METADATA_KEY, JSON.stringify(marker)]]), chain);
     ex.metadata = withoutMarker(result.metadata);
     try {
       return applied(ex, phase, result, chain);
