@@ -38,7 +38,9 @@ describe("backend health on the admin listener", () => {
       route(`targets: [{ url: "${a.url}" }, { url: "${b.url}" }, { url: "${c.url}" }]\noutlierDetection: { consecutiveFailures: 2, baseEjectionMs: 30000 }`),
     );
     const before = await backendsOf(gateway);
-    expect(before).toEqual([expect.objectContaining({ listener: "main", route: "up", role: "backend", name: null, activeChecks: false })]);
+    expect(before).toEqual([
+      expect.objectContaining({ listener: "main", route: "up", role: "backend", name: null, activeChecks: false, inFlight: { requests: 0, retries: 0 } }),
+    ]);
     for (const target of before[0]!.targets)
       expect(target).toMatchObject({ healthy: true, state: "healthy", consecutiveFailures: 0, ejections: 0, ejectedUntil: null });
     expect(before[0]!.targets.map((t) => t.url)).toEqual([a.url, b.url, c.url]);

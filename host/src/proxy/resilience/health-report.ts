@@ -53,6 +53,8 @@ export function backendHealthReport(runtimes: Iterable<ListenerRuntime>, now = p
     role,
     name: backend.name ?? null,
     activeChecks: backend.config.healthCheck !== undefined,
+    /** The retry budget's view: requests in flight to the backend, and how many of them are retrying. */
+    inFlight: backend.budget.inFlight,
     targets: backend.targets.map((target) => {
       const { health } = target;
       const state = targetState(target, now);
