@@ -38,8 +38,9 @@ export function eventFlowOf(runtime: PolicyRuntime, ex: Exchange, chain: PlanSte
 function wantsEvents(runtime: PolicyRuntime, chain: PlanStep[]): boolean {
   let any = false;
   for (const step of chain) {
-    if (step.sseEvents) any = true;
-    else if (runtime.responseBodyNeed([step]) !== NEED_NONE) return false;
+    if (runtime.responseBodyNeed([step]) === NEED_NONE) continue; // sees no body: streams either way
+    if (!step.sseEvents) return false;
+    any = true;
   }
   return any;
 }
