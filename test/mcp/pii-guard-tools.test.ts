@@ -2,7 +2,7 @@
 // the response flow (buffered or event by event), tool arguments refused on the request flow.
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../support/gateway.js";
-import { builtPolicy } from "../support/plugin-examples.js";
+import { builtPolicy, readmeExample } from "../support/plugin-examples.js";
 import { stopAll } from "../support/servers.js";
 import { mcpClient, mcpUpstream } from "./mcp-upstream.js";
 
@@ -72,5 +72,17 @@ describe("pii-guard refusing MCP tool results", () => {
     await expect(refused).rejects.not.toThrow(/6789/);
     expect(upstream.calls).toEqual(["add"]);
     expect((await client.callTool({ name: "add", arguments: { text: "2+2" } })).content).toEqual([{ type: "text", text: 'add:{"text":"2+2"}' }]);
+  });
+});
+
+describe("pii-guard's README MCP example", () => {
+  it("refuses SSN arguments and masks cards and e-mail addresses in results, event by event", async () => {
+    const upstream = await mcpUpstream();
+    const gateway = await startTestGateway(readmeExample("pii-guard", upstream.url, 1));
+    const client = await mcpClient(gateway.url("/mcp"));
+    await expect(client.callTool({ name: "echo", arguments: { text: "ssn 123-45-6789" } })).rejects.toMatchObject({ code: -32602 });
+    const result = await client.callTool({ name: "echo", arguments: { text: "4111 1111 1111 1111, bob@example.com" } });
+    expect(result.content).toEqual([{ type: "text", text: 'echo:{"text":"**** **** **** ****, ***@*******.***"}' }]);
+    expect(upstream.calls).toEqual(["echo"]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway } from "../../../test/support/gateway.js";
-import { builtPolicy } from "../../../test/support/plugin-examples.js";
+import { builtPolicy, readmeExample } from "../../../test/support/plugin-examples.js";
 import { rawRequest, startUpstream, stopAll } from "../../../test/support/servers.js";
 import { startStubLlm, type StubLlmOptions } from "../../../test/llm/stub-llm.js";
 
@@ -93,5 +93,15 @@ describe("pii-guard on answers through the gateway", () => {
     expect(masked.status).toBe(200);
     expect(masked.body.toString()).toBe('{"user": {"ssn": "***-**-****", "age": 4.0}}');
     expect(masked.headers["content-length"]).toBe(String(masked.body.length));
+  });
+
+  it("runs the README's llm route: a streamed SSN arrives masked", async () => {
+    const llm = await startStubLlm({ reply: ["You are ", "123-45-6789", "."] });
+    const gateway = await startTestGateway(readmeExample("pii-guard", llm.url, 1));
+    const response = await fetch(gateway.url("/v1/chat/completions"), { method: "POST", body: STREAM_REQUEST });
+    const { text, outcome } = await readAll(response);
+    expect(outcome).toBe("ended");
+    expect(text).toContain('"content":"***-**-****"');
+    expect(text).not.toContain("6789");
   });
 });

@@ -46,13 +46,15 @@ describe("pii-guard on answers (scan.response)", () => {
       ": keep-alive\r\n\r\n" +
       'event: message\r\nid: 7\r\ndata: {"result":{"content":[{"type":"text",\r\ndata:  "text":"card 4111111111111111"}]}}\r\n\r\n' +
       "data: plain bob@example.com\ndata: second line\n\n" +
-      "data: nothing here\n\n";
+      "data: nothing here\n\n" +
+      "retry: 10\rdata: cr only carol@example.org\r\r";
     const masked = outcome(guard.onResponse(answer(stream, "text/event-stream")));
     expect(masked.body).toBe(
       ": keep-alive\r\n\r\n" +
         'event: message\r\nid: 7\r\ndata: {"result":{"content":[{"type":"text",\r\ndata:  "text":"card ****************"}]}}\r\n\r\n' +
         "data: plain ***@*******.***\ndata: second line\n\n" +
-        "data: nothing here\n\n",
+        "data: nothing here\n\n" +
+        "retry: 10\rdata: cr only *****@*******.***\r\r",
     );
     const untouched = "event: ping\ndata: 2024-01-02 order 4111111111111112\n\n";
     expect(outcome(guard.onResponse(answer(untouched, "text/event-stream"))).body).toBeUndefined();
