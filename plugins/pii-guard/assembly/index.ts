@@ -89,7 +89,7 @@ class PiiGuard extends Policy {
     const refusal = this.guardBody(response.headers, response.bodyText(), report, decision, 502, firstEventIndex(response));
     if (refusal !== null) return refusal;
     if (report.blocked !== null) return report.rejection(502, response.metadata.get("mcp"), RPC_INTERNAL_ERROR);
-    if (report.kinds.length > 0) decision.setMetadata("pii", report.metadata());
+    if (report.kinds.length > 0) decision.setMetadata("pii", report.metadata(response.metadata.get("pii")));
     return decision;
   }
 

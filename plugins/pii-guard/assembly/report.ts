@@ -52,10 +52,19 @@ export class Report {
     return Decision.respondJson(200, JsonValue.object().set("jsonrpc", JsonValue.string("2.0")).set("id", id!).set("error", rpcError));
   }
 
-  /** Metadata `pii`: `{"kinds":["email","phone"]}`. */
-  metadata(): JsonValue {
+  /**
+   * Metadata `pii`: `{"kinds":["email","phone"]}`, after the kinds of `previous` (what the request flow,
+   * or earlier events of a stream, found) so an answer's scan adds to them.
+   */
+  metadata(previous: JsonValue | null = null): JsonValue {
     const kinds = JsonValue.array();
-    for (let i = 0; i < this.kinds.length; i++) kinds.push(JsonValue.string(this.kinds[i]));
+    const seen = previous !== null && previous.isObject ? previous.get("kinds") : null;
+    const known = new Array<string>();
+    if (seen !== null && seen.isArray) {
+      for (let i = 0; i < seen.length; i++) if (seen.at(i).isString) known.push(seen.at(i).stringValue);
+    }
+    for (let i = 0; i < this.kinds.length; i++) if (!known.includes(this.kinds[i])) known.push(this.kinds[i]);
+    for (let i = 0; i < known.length; i++) kinds.push(JsonValue.string(known[i]));
     return JsonValue.object().set("kinds", kinds);
   }
 }

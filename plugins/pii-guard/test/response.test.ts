@@ -21,6 +21,8 @@ describe("pii-guard on answers (scan.response)", () => {
     expect(masked.tag).toBe("continue");
     expect(masked.body).toBe('{"card": "**** **** **** ****", "n": 1.50, "mail":"***@*******.***"}');
     expect(masked.kinds).toEqual(["card", "email"]);
+    const afterRequest = outcome(guard.onResponse(answer('{"mail":"bob@example.com"}', "application/json", { metadata: { pii: { kinds: ["ssn", "email"] } } })));
+    expect(afterRequest.kinds).toEqual(["ssn", "email"]); // the request flow's kinds kept, the answer's added
 
     const blocked = outcome(guard.onResponse(answer('{"items":[{"note":"ssn 123-45-6789"}]}', "application/json")));
     expect(blocked.tag).toBe("respond");
