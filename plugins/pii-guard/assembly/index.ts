@@ -160,8 +160,7 @@ class PiiGuard extends Policy {
     for (let i = 0; i < events.length && report.blocked === null; i++) {
       const data = events[i].data;
       if (data === null) continue;
-      const first = data.trimStart();
-      const replaced = this.guardContent(data, first.startsWith("{") || first.startsWith("["), report, "event:" + (firstEvent + i).toString());
+      const replaced = this.guardContent(data, isJsonContainer(data), report, "event:" + (firstEvent + i).toString());
       if (replaced === null) continue;
       events[i].setData(replaced);
       changed = true;
@@ -271,6 +270,16 @@ function firstEventIndex(response: Response): i32 {
   const sse = response.metadata.get("sse");
   const index = sse !== null && sse.isObject ? sse.get("index") : null;
   return index !== null && index.isNumber ? <i32>index.numberValue : 0;
+}
+
+/** Whether `text` starts (after white space) like a JSON object or array. */
+function isJsonContainer(text: string): bool {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c == 0x7b || c == 0x5b) return true;
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) return false;
+  }
+  return false;
 }
 
 /** The media type of a content-type value, lower-case, without parameters ("" when absent). */

@@ -17,13 +17,22 @@ export class SseEvent {
 
   /** The values of the event's `data` fields joined by "\n" (one space after the colon dropped); null when it has none. */
   get data(): string | null {
-    const lines = splitLines(this.text);
-    const values = new Array<string>();
-    for (let i = 0; i < lines.length; i += 2) {
-      const value = dataValue(lines[i]);
-      if (value !== null) values.push(value);
+    const text = this.text;
+    let first: string | null = null;
+    let more: Array<string> | null = null;
+    for (let i = 0; i < text.length; ) {
+      let end = i;
+      while (end < text.length && lineEndWidth(text, end) == 0) end++;
+      const value = dataValue(text, i, end);
+      if (value !== null) {
+        if (first === null) first = value;
+        else if (more === null) more = [first!, value];
+        else more.push(value);
+      }
+      i = end + lineEndWidth(text, end);
+      if (end == text.length) break;
     }
-    return values.length == 0 ? null : values.join("\n");
+    return more !== null ? more.join("\n") : first;
   }
 
   /** Replaces the event's data: one `data: ` line per line of `data` where the first data line was; other lines stay. */
@@ -32,7 +41,7 @@ export class SseEvent {
     const out = new Array<string>();
     let written = false;
     for (let i = 0; i < lines.length; i += 2) {
-      if (dataValue(lines[i]) === null) {
+      if (dataValue(lines[i], 0, lines[i].length) === null) {
         out.push(lines[i]);
         out.push(lines[i + 1]);
       } else if (!written) {
@@ -50,15 +59,21 @@ export class SseEvent {
 export class Sse {
   /** The events of `text`, split after each empty line (LF, CRLF or CR line ends); the last one may lack it. */
   static events(text: string): Array<SseEvent> {
-    const lines = splitLines(text);
     const events = new Array<SseEvent>();
     let start = 0;
-    let at = 0;
-    for (let i = 0; i < lines.length; i += 2) {
-      at += lines[i].length + lines[i + 1].length;
-      if (lines[i].length > 0 || lines[i + 1].length == 0) continue;
-      events.push(new SseEvent(text.substring(start, at)));
-      start = at;
+    let lineStart = 0;
+    for (let i = 0; i < text.length; ) {
+      const width = lineEndWidth(text, i);
+      if (width == 0) {
+        i++;
+        continue;
+      }
+      const empty = i == lineStart;
+      i += width;
+      lineStart = i;
+      if (!empty) continue;
+      events.push(new SseEvent(text.substring(start, i)));
+      start = i;
     }
     if (start < text.length) events.push(new SseEvent(text.substring(start)));
     return events;
@@ -76,31 +91,37 @@ export class Sse {
 function splitLines(text: string): Array<string> {
   const parts = new Array<string>();
   let start = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c != CR && c != LF) {
+  for (let i = 0; i < text.length; ) {
+    const width = lineEndWidth(text, i);
+    if (width == 0) {
       i++;
       continue;
     }
     parts.push(text.substring(start, i));
-    const width = c == CR && i + 1 < n && text.charCodeAt(i + 1) == LF ? 2 : 1;
-    parts.push(text.substr(i, width));
+    parts.push(width == 2 ? "\r\n" : text.charCodeAt(i) == CR ? "\r" : "\n");
     i += width;
     start = i;
   }
-  if (start < n) {
+  if (start < text.length) {
     parts.push(text.substring(start));
     parts.push("");
   }
   return parts;
 }
 
-/** The value of a `data` field line, or null for another line (`database: x` is another field). */
-function dataValue(line: string): string | null {
-  if (!line.startsWith("data")) return null;
-  if (line.length == 4) return "";
-  if (line.charCodeAt(4) != 58) return null;
-  return line.length > 5 && line.charCodeAt(5) == 32 ? line.substring(6) : line.substring(5);
+/** 2 for CRLF at `i`, 1 for a lone CR or LF, 0 for another character. */
+function lineEndWidth(text: string, i: i32): i32 {
+  const c = text.charCodeAt(i);
+  if (c == LF) return 1;
+  if (c != CR) return 0;
+  return i + 1 < text.length && text.charCodeAt(i + 1) == LF ? 2 : 1;
+}
+
+/** The value of the `data` field line text[start, end), or null for another line (`database: x` is another field). */
+function dataValue(text: string, start: i32, end: i32): string | null {
+  if (end - start < 4 || text.charCodeAt(start) != 0x64 || text.substr(start, 4) != "data") return null;
+  if (end - start == 4) return "";
+  if (text.charCodeAt(start + 4) != 58) return null;
+  const from = start + 5 < end && text.charCodeAt(start + 5) == 32 ? start + 6 : start + 5;
+  return text.substring(from, end);
 }
