@@ -4,10 +4,10 @@ import { BodyTooLargeError } from "../proxy/body-limit.js";
 import { readBody } from "../proxy/echo.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
-import { selectRoute } from "../routing/select-route.js";
 import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
 import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
-import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import { applyRequestHead, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import { faultKindOf } from "../errors.js";
 import type { FlowResult, PolicyFailure } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
@@ -35,29 +35,28 @@ export class PolicyFlows implements FlowRunner {
     private readonly maxBodyBytes: number,
   ) {}
 
-  listenerRequest(ex: Exchange): Promise<FlowDecision> | undefined {
+  onListenerRequest(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.runtime.listenerRequestChain(ex.listener.name);
     return chain.length === 0 ? undefined : this.#listenerRequest(ex, chain);
   }
 
-  routeRequest(ex: Exchange): Promise<FlowDecision> | undefined {
-    if (ex.routeFlowDone) return undefined;
+  onRouteRequest(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.runtime.chains(ex.listener.name, ex.route!.name, ex.method).request;
     return chain.length === 0 ? undefined : this.#routeRequest(ex, chain);
   }
 
-  response(ex: Exchange): Promise<FlowDecision> | undefined {
+  onUpstreamResponse(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.#chains(ex).response;
     return chain.length === 0 ? undefined : this.#upstreamResponse(ex, chain);
   }
 
-  fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+  onFault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {
     const chains = this.#chains(ex);
     if (chains.fault.length === 0 && chains.response.length === 0) return undefined;
     return this.#fault(ex, fault, response, chains.fault);
   }
 
-  answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+  onGatewayResponse(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
     if (this.#chains(ex).response.length === 0) return undefined;
     return this.#responseOnGatewayAnswer(ex, response).catch((error: unknown) => {
       if (!(error instanceof InvalidPolicyOutput)) throw error;
@@ -68,12 +67,15 @@ export class PolicyFlows implements FlowRunner {
     });
   }
 
+  /**
+   * The listener chain and, in the same task, the request chain of the route the pipeline selected
+   * (ex.selection), unless a listener policy changes what selection reads (outcome `reroute`): the
+   * pipeline then selects again and asks for the route's chain on its own.
+   */
   async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
-    // The route the request would take as it is decides whether the body is needed; listener
-    // policies that change the route to one needing the body cost a second task (needs-body).
-    const tentative = selectRoute(ex.listener.routeTable, ex);
-    const routeChain = tentative.kind === "matched" ? this.runtime.chains(ex.listener.name, tentative.route.name, ex.method).request : [];
-    const all = [...chain, ...routeChain];
+    const selection = ex.selection;
+    const route = selection?.kind === "matched" ? selection.route.name : undefined;
+    const all = route === undefined ? chain : [...chain, ...this.runtime.chains(ex.listener.name, route, ex.method).request];
     const need = this.runtime.requestBodyNeed(all);
     if (need !== NEED_NONE) {
       const refused = await this.#bufferRequestBody(ex, need);
@@ -85,7 +87,7 @@ export class PolicyFlows implements FlowRunner {
         flow: "request",
         listener: ex.listener.name,
         withListenerChain: true,
-        route: undefined,
+        route,
         head: requestHeadOf(ex),
         body: ex.requestBody,
         bodyTooLarge: this.#requestTooLarge.has(ex),
@@ -95,18 +97,18 @@ export class PolicyFlows implements FlowRunner {
       clientKeyOf(ex),
     );
     ex.metadata = result.metadata;
-    switch (result.outcome) {
-      case "unrouted":
-        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
-        ex.routeFlowDone = true; // the pipeline answers 404/405 itself
-        return CONTINUE;
-      case "needs-body":
-        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
-        return CONTINUE;
-      default:
-        ex.routeFlowDone = true;
-        return this.#afterRequest(ex, result, all);
+    if (result.outcome === "reroute") {
+      try {
+        applyRequestHead(ex, checkedRequestHead(ex, result.head, chain));
+      } catch (error) {
+        if (error instanceof InvalidPolicyOutput) return invalidOutput(error);
+        throw error;
+      }
+      if (result.body) setRequestBody(ex, result.body);
+      return CONTINUE;
     }
+    const decision = await this.#afterRequest(ex, result, all);
+    return decision.action === "continue" ? ROUTE_FLOW_RAN : decision;
   }
 
   async #routeRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
@@ -335,6 +337,7 @@ export class PolicyFlows implements FlowRunner {
 }
 
 const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
+const ROUTE_FLOW_RAN: FlowDecision = Object.freeze({ action: "continue", routeFlowRan: true });
 
 /**
  * A response or fault flow's result applied to a response the gateway made. A failed flow leaves

@@ -208,7 +208,6 @@ export class PolicyRuntime {
     let failure: PolicyFailure;
     if (deadline.reason === "queue") {
       failure = {
-        kind: "policy-timeout",
         code: "PCS_ERR_POLICY_POOL_BUSY",
         policy: step.name,
         instance: step.instance,
@@ -216,7 +215,6 @@ export class PolicyRuntime {
       };
     } else if (deadline.reason === "budget") {
       failure = {
-        kind: "policy-timeout",
         code: "PCS_ERR_POLICY_TIMEOUT",
         policy: step.name,
         instance: step.instance,
@@ -225,7 +223,6 @@ export class PolicyRuntime {
       this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     } else {
       failure = {
-        kind: "policy-failed",
         code: "PCS_ERR_POLICY_FAILED",
         policy: step.name,
         instance: step.instance,

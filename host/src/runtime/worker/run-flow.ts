@@ -2,9 +2,7 @@ import type { FlowError, MetadataEntry, PolicyInstance, RequestHead, ResponseDec
 import { compileExpression, evaluateCondition, type CompiledExpression } from "../../capabilities/expression/cel.js";
 import { expressionContextFrom, type ExpressionContext } from "../../capabilities/expression/expression-context.js";
 import { setFlowScope } from "../../capabilities/flow-scope.js";
-import { selectRoute } from "../../routing/select-route.js";
 import { canonicalPath, type PathRefusal } from "../../routing/normalize-path.js";
-import { compileRouteTable, type RouteTable } from "../../routing/route-table.js";
 import type {
   CallRecord,
   FaultTask,
@@ -12,7 +10,6 @@ import type {
   PolicyFailure,
   RequestTask,
   ResponseTask,
-  RouteChoice,
   WarmUpFailure,
   WarmUpReport,
   WorkerSetup,
@@ -33,7 +30,7 @@ import { epochNow, timingOf, type CallTiming } from "../../observability/call-de
 /** The answer to a task the gateway abandoned while it was queued; nobody reads it. */
 const ABANDONED_RESULT: FlowResult = Object.freeze({
   outcome: "failed",
-  failure: { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: "", instance: -1, message: "abandoned while queued" },
+  failure: { code: "PCS_ERR_POLICY_POOL_BUSY", policy: "", instance: -1, message: "abandoned while queued" },
   metadata: [],
   calls: [],
   skipped: [],
@@ -42,7 +39,6 @@ const ABANDONED_RESULT: FlowResult = Object.freeze({
 export class FlowExecutor {
   readonly #instances: InstancePool;
   readonly #conditions: (CompiledExpression | undefined)[] = [];
-  readonly #routeTables = new Map<string, RouteTable>();
   /** The environment as expressions see it, read once: copying process.env per evaluation was most of an evaluation's cost. */
   readonly #env: Record<string, string> = environmentSnapshot();
   readonly #progress: Int32Array;
@@ -91,33 +87,20 @@ export class FlowExecutor {
     const state = new FlowState(task.head, task.body, task.metadata);
     const listener = this.setup.plan.listeners[task.listener];
     if (!listener) throw new Error(`unknown listener "${task.listener}"`);
-    let route: RouteChoice | undefined = task.route === undefined ? undefined : { name: task.route, params: undefined };
     if (task.withListenerChain) {
       const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
       if (ended) return ended;
-      const selection = selectRoute(this.#routeTable(task.listener), {
-        method: state.head.method,
-        host: state.head.authority,
-        path: state.head.path,
-        query: state.head.query,
-        rawHeaders: state.head.headers.flatMap((h) => [h.name, h.value]),
-      });
-      if (selection.kind !== "matched") {
-        const allow = selection.kind === "method-not-allowed" ? selection.allow : undefined;
-        return { ...state.base(), outcome: "unrouted", head: state.changedHead(), allow };
-      }
-      route = { name: selection.route.name, params: selection.params };
-      state.head = { ...state.head, route: route.name }; // for the policies; not a change to send back
-      const chain = this.#chains(task.listener, route.name, state.head.method).request;
-      if (task.body === undefined && !task.bodyTooLarge && this.#instances.bodyNeeds.requestNeed(chain) > 0) {
-        return { ...state.base(), outcome: "needs-body", head: state.changedHead(), route };
+      if (changesRouting(task.head, state.head, listener.routingHeaders)) {
+        return { ...state.base(), outcome: "reroute", head: state.head, body: state.bodyIfChanged() };
       }
     }
-    if (route === undefined) throw new Error("request task without a route");
-    const ended = this.#runRequestSteps(this.#chains(task.listener, route.name, state.head.method).request, state, task.quarantined);
-    if (ended) return { ...ended, route };
+    if (task.route !== undefined) {
+      state.head = { ...state.head, route: task.route }; // for the route's policies; not a change to send back
+      const ended = this.#runRequestSteps(this.#chains(task.listener, task.route, state.head.method).request, state, task.quarantined);
+      if (ended) return ended;
+    }
     // Only a changed head crosses back: headers are most of what a flow copies between threads.
-    return { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged(), route };
+    return { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
   }
 
   #response(task: ResponseTask): FlowResult {
@@ -250,7 +233,7 @@ export class FlowExecutor {
     let outcome: Result<T, Omit<PolicyFailure, "policy" | "instance">>;
     let timing: CallTiming | undefined;
     if (quarantined.includes(step.instance)) {
-      outcome = fail("policy-failed", "PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
+      outcome = fail("PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
     } else {
       setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
       markRunning(this.#progress, this.#slot, step.instance);
@@ -283,7 +266,7 @@ export class FlowExecutor {
       instance = this.#instances.get(step.instance, step.name);
     } catch (error) {
       const message = error instanceof InstanceError ? error.message : `instantiation failed: ${describe(error)}`;
-      return fail("policy-failed", "PCS_ERR_POLICY_INIT_FAILED", message);
+      return fail("PCS_ERR_POLICY_INIT_FAILED", message);
     }
     let result: Result<T, FlowError>;
     try {
@@ -296,20 +279,19 @@ export class FlowExecutor {
       this.#instances.discard(step.instance);
       if (cap - used < Math.max(cap / 8, NEAR_CAP_BYTES)) {
         return fail(
-          "policy-failed",
           "PCS_ERR_POLICY_MEMORY",
           `ran out of memory: trapped with ${(used / 2 ** 20).toFixed(1)} of its ${cap >> 20} MiB cap in use (${trapMessage(error)})`,
         );
       }
-      return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", trapMessage(error));
+      return fail("PCS_ERR_POLICY_TRAPPED", trapMessage(error));
     }
     if (instance.memoryBytes() > this.#instances.memoryCap(step.instance)) {
       this.#instances.discard(step.instance);
-      return fail("policy-failed", "PCS_ERR_POLICY_MEMORY", "its memory grew past its cap");
+      return fail("PCS_ERR_POLICY_MEMORY", "its memory grew past its cap");
     }
     if (result.tag === "err") {
       const code = result.val.tag === "unavailable" ? "PCS_ERR_POLICY_UNAVAILABLE" : "PCS_ERR_POLICY_FAILED";
-      return fail("policy-failed", code, `${result.val.tag}: ${result.val.val}`);
+      return fail(code, `${result.val.tag}: ${result.val.val}`);
     }
     return result;
   }
@@ -332,16 +314,6 @@ export class FlowExecutor {
 
   #chains(listener: string, route: string | undefined, method: string): FlowChains {
     return chainsFor(this.setup.plan.listeners[listener]!, route, method);
-  }
-
-  #routeTable(listener: string): RouteTable {
-    let table = this.#routeTables.get(listener);
-    if (!table) {
-      const config = this.setup.listeners.find((l) => l.name === listener)!;
-      table = compileRouteTable(config);
-      this.#routeTables.set(listener, table);
-    }
-    return table;
   }
 
   #limitsOf(step: PlanStep) {
@@ -399,13 +371,13 @@ class FlowState {
   }
 }
 
-function fail(kind: PolicyFailure["kind"], code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
-  return { tag: "err", val: { kind, code, message } };
+function fail(code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
+  return { tag: "err", val: { code, message } };
 }
 
 function conditionFailure(step: PlanStep, message: string): PolicyFailure {
   const text = `policy "${step.name}": its when: condition failed to evaluate (${message})`;
-  return { kind: "policy-failed", code: "PCS_ERR_POLICY_CONDITION", policy: step.name, instance: step.instance, message: text };
+  return { code: "PCS_ERR_POLICY_CONDITION", policy: step.name, instance: step.instance, message: text };
 }
 
 function describe(error: unknown): string {
@@ -422,5 +394,18 @@ const NEAR_CAP_BYTES = 1 << 20;
 /** A policy wrote a path no client could send (the gateway refuses those with 400). */
 function invalidPath(step: PlanStep, refused: string): PolicyFailure {
   const message = `policy "${step.name}" returned invalid output: the path it wrote is refused (${refused})`;
-  return { kind: "policy-failed", code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: step.name, instance: step.instance, message };
+  return { code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: step.name, instance: step.instance, message };
+}
+
+/** Whether a listener chain changed what route selection reads (ListenerPlan.routingHeaders). */
+function changesRouting(before: RequestHead, after: RequestHead, routingHeaders: readonly string[]): boolean {
+  if (before === after) return false;
+  if (before.method !== after.method || before.path !== after.path || before.query !== after.query || before.authority !== after.authority) return true;
+  return routingHeaders.some((name) => headerValues(before.headers, name) !== headerValues(after.headers, name));
+}
+
+function headerValues(headers: readonly { name: string; value: string }[], name: string): string {
+  let values = "";
+  for (const header of headers) if (header.name === name) values += `${header.value}\n`;
+  return values;
 }
