@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildPolicy } from "../sdk/src/build/build-policy.js";
+import { buildJsPolicy } from "../plugins-js/build.mjs";
 
 /**
  * Builds, once per run and before any test file starts, the test policies under
@@ -20,4 +21,6 @@ export default async function setup(): Promise<void> {
       .map((d) => `${root}${d.name}`);
     for (const project of projects) await buildPolicy(project);
   }
+  // The JavaScript policy (test/sdk/js-policy*): componentize-js takes ~30 s, so build.mjs keeps it by source hash.
+  await buildJsPolicy(fileURLToPath(new URL("../plugins-js/header-stamp/", import.meta.url)));
 }

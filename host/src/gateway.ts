@@ -12,6 +12,7 @@ import { Observability } from "./observability/observability.js";
 import type { FlowRunner } from "./proxy/flow-runner.js";
 import { watchConfigFile } from "./reload/config-watch.js";
 import { Generation, type GatewayState } from "./reload/generation.js";
+import type { PhaseClock } from "./reload/phase-clock.js";
 import { readConfigText, Reloader, type ReloadChanges, type ReloadOutcome, type ReloadTrigger } from "./reload/reloader.js";
 
 export type { BoundAddress } from "./listeners/listener-set.js";
@@ -107,10 +108,10 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
   };
   /** Builds and checks the next generation beside the running one, then switches listeners and admin views to it at once. */
-  const apply = async (next: LoadedConfig): Promise<{ generation: number; changes: ReloadChanges }> => {
+  const apply = async (next: LoadedConfig, clock: PhaseClock): Promise<{ generation: number; changes: ReloadChanges }> => {
     refuseIfStopping();
     const previous = current;
-    const generation = await Generation.build(next, state, { number: previous.number + 1, flows: options.flows, previous });
+    const generation = await Generation.build(next, state, { number: previous.number + 1, flows: options.flows, previous, clock });
     const drainMs = previous.config.shutdown.drainTimeoutMs;
     let change: Awaited<ReturnType<ListenerSet["prepare"]>> | undefined;
     let adminChange: Awaited<ReturnType<AdminListener["prepare"]>>;
@@ -119,6 +120,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
       change = await listeners.prepare(generation.runtimes, drainMs);
       adminChange = await admin.prepare(previous.config.admin, next.config.admin, drainMs);
       refuseIfStopping(); // the gateway may have been closed while listeners were bound
+      clock.lap("listeners");
     } catch (error) {
       await Promise.all([change?.abort(), adminChange?.abort()]);
       await generation.close([previous, ...retiring]);
@@ -132,6 +134,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     adminRoutes.set("/config", configRoute(next.config, pluginSchemasOf(generation)));
     logger.level = next.config.logging.level;
     if (JSON.stringify(previous.config.reload) !== JSON.stringify(next.config.reload)) watch(next.config);
+    clock.lap("cutover");
     retiring.add(previous);
     previous
       .retire(drainMs, () => [current, ...retiring])
@@ -148,7 +151,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     stopWatching();
     const { watch: enabled, debounceMs } = settings.reload;
     watching = file !== undefined && enabled;
-    stopWatching = watching ? watchConfigFile(file!, debounceMs, () => void reloader.reload("file"), logger) : () => undefined;
+    stopWatching = watching ? watchConfigFile(file!, debounceMs, (changedAt) => void reloader.reload("file", changedAt), logger) : () => undefined;
   };
   addReloadRoutes(adminRoutes, adminActions, reloader, () => watching);
 

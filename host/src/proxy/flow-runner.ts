@@ -1,5 +1,6 @@
 import type { HttpErrorCode } from "../errors.js";
 import type { Exchange } from "./exchange.js";
+import type { EventFlow } from "./sse-events.js";
 
 /**
  * The hook points of the request path, for the policy runtime (host/src/runtime/) to implement; the
@@ -21,6 +22,8 @@ export interface FlowRunner {
   onRouteRequest(ex: Exchange): Promise<FlowDecision> | undefined;
   /** Response flow on the upstream's head (ex.responseStatus, ex.responseHeaders), before anything is sent. */
   onUpstreamResponse(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** For a text/event-stream answer: the response flow event by event (sse-events.ts), or undefined to use onUpstreamResponse. */
+  onUpstreamEvents?(ex: Exchange): EventFlow | undefined;
   /** Response flow on a complete response the gateway made itself (echo, directResponse backends). */
   onGatewayResponse(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined;
   /** Fault flow: may reshape the error response the gateway is about to send. */

@@ -18,6 +18,7 @@ import { bufferBodyFirst, endTryWithBody, retryAfterError, retryAfterStatus, sta
 import type { ErrorResponse, FaultDetails, FlowDecision } from "./flow-runner.js";
 import { buildResponseHeaders, buildUpstreamHeaders } from "./forward-headers.js";
 import { UpstreamAbort } from "./upstream-abort.js";
+import { streamEvents, type EventHooks } from "./sse-events.js";
 import { classifyUpstreamError } from "./upstream-errors.js";
 
 /**
@@ -320,6 +321,8 @@ function upstreamResponded(ex: Exchange, data: Dispatcher.ResponseData<Exchange>
   ex.responseStatus = data.statusCode;
   ex.responseHeaders = buildResponseHeaders(data.headers, ex.requestId);
   ex.upstreamBody = body;
+  const events = ex.listener.gateway.flows.onUpstreamEvents?.(ex);
+  if (events !== undefined) return streamEvents(ex, body, events, EVENT_HOOKS);
   const pending = ex.listener.gateway.flows.onUpstreamResponse(ex);
   if (pending === undefined) streamUpstreamResponse(ex, body);
   else pending.then((decision) => afterResponseFlow(ex, decision)).catch((flowError: unknown) => failed(ex, flowError));
@@ -332,6 +335,8 @@ function afterResponseFlow(ex: Exchange, decision: FlowDecision): void {
   body.destroy();
   afterFlow(ex, decision, failUnreadableBody);
 }
+
+const EVENT_HOOKS: EventHooks = { refuse: afterResponseFlow, fault, failed };
 
 /** A response flow said continue after consuming the upstream body without replacing the response. */
 function failUnreadableBody(ex: Exchange): void {

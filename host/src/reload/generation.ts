@@ -10,6 +10,7 @@ import { LoadShedder } from "../proxy/resilience/load-shedder.js";
 import { UpstreamPools } from "../proxy/upstream-pools.js";
 import { PolicyFlows } from "../runtime/policy-flows.js";
 import { PolicyRuntime, preparePolicies } from "../runtime/policy-runtime.js";
+import type { PhaseClock } from "./phase-clock.js";
 import { reuseFrom } from "./plugin-reuse.js";
 
 /** The process-wide state every generation of one gateway shares. */
@@ -91,12 +92,16 @@ export class Generation {
    * and, when `stores` is unchanged, its capability services), warms every policy instance up, compiles
    * the listeners. Throws, having closed what it started, when any of it fails.
    */
-  static async build(loaded: LoadedConfig, state: GatewayState, options: { number: number; flows?: FlowRunner; previous?: Generation }): Promise<Generation> {
+  static async build(
+    loaded: LoadedConfig,
+    state: GatewayState,
+    options: { number: number; flows?: FlowRunner; previous?: Generation; clock?: PhaseClock },
+  ): Promise<Generation> {
     const { previous } = options;
     const plugins: PluginCounts = { reused: 0, loaded: 0 };
     const keep = previous !== undefined && !options.flows && samePolicyInputs(previous.config, loaded.config);
     if (keep) plugins.reused = Object.keys(loaded.config.plugins).length;
-    const policies = options.flows ? undefined : keep ? previous.policies : await startPolicies(loaded, state.logger, previous, plugins);
+    const policies = options.flows ? undefined : keep ? previous.policies : await startPolicies(loaded, state.logger, previous, plugins, options.clock);
     const flows = options.flows ?? (policies ? new PolicyFlows(policies, loaded.config.runtime.maxBodyBytes) : undefined);
     try {
       return new Generation(options.number, loaded, policies, plugins, flows ?? NO_FLOWS, state);
@@ -178,10 +183,17 @@ function withoutBackends(route: RouteConfig): unknown {
 }
 
 /** Loads the plugins and starts the policy pool, or returns undefined when no policy is attached. */
-async function startPolicies(loaded: LoadedConfig, logger: Logger, previous: Generation | undefined, counts: PluginCounts): Promise<PolicyRuntime | undefined> {
+async function startPolicies(
+  loaded: LoadedConfig,
+  logger: Logger,
+  previous: Generation | undefined,
+  counts: PluginCounts,
+  clock: PhaseClock | undefined,
+): Promise<PolicyRuntime | undefined> {
   if (Object.keys(loaded.config.plugins).length === 0) return undefined;
   const running = previous?.policies;
   const prepared = await preparePolicies(loaded, logger, reuseFrom(running?.plugins, counts));
+  clock?.lap("plugins");
   // Counters and caches live in the capability services: the next runtime takes them over when `stores` is unchanged.
   const sameStores = running && JSON.stringify(previous!.config.stores) === JSON.stringify(loaded.config.stores);
   const shared = sameStores ? running.services : undefined;
@@ -189,6 +201,7 @@ async function startPolicies(loaded: LoadedConfig, logger: Logger, previous: Gen
   if (!runtime) return undefined;
   try {
     await runtime.warmUp(loaded);
+    clock?.lap("workers");
   } catch (error) {
     await runtime.close(shared !== undefined);
     throw error;

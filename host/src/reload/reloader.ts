@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { ConfigError, formatIssue, type LoadedConfig } from "../config/load-config.js";
 import { PortcullisError, type ErrorCode } from "../errors.js";
 import type { PluginCounts } from "./generation.js";
+import { PhaseClock } from "./phase-clock.js";
 
 /** What asked for the reload: the file watch, SIGHUP, POST /reload, or a program (Gateway.reload). */
 export type ReloadTrigger = "file" | "signal" | "admin" | "api";
@@ -37,10 +38,15 @@ export interface ReloadOutcome {
   message?: string;
   issues?: ReloadIssue[];
   changes?: ReloadChanges;
+  /**
+   * Milliseconds per phase: debounce (file watch only: from the first change to the start, waiting for a
+   * running reload included), parse, plugins, workers (pool start and warm-up), listeners, cutover.
+   */
+  phases?: Record<string, number>;
 }
 
 /** Builds, checks and cuts over to a configuration; throws, having changed nothing, when it cannot. */
-export type ApplyConfig = (loaded: LoadedConfig) => Promise<{ generation: number; changes: ReloadChanges }>;
+export type ApplyConfig = (loaded: LoadedConfig, clock: PhaseClock) => Promise<{ generation: number; changes: ReloadChanges }>;
 
 /** Reads the configuration file's text into a checked configuration (parseConfigText with the gateway's env and overrides). */
 export type ReadConfig = (text: string) => LoadedConfig;
@@ -70,11 +76,12 @@ export class Reloader {
     this.#textHash = startText === undefined ? undefined : sha256(startText);
   }
 
-  reload(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+  /** `changedAt`: when the file watch saw the change (performance.now()), for the debounce phase. */
+  reload(trigger: ReloadTrigger, changedAt?: number): Promise<ReloadOutcome> {
     if (this.#queued) return this.#queued;
     const run = this.#tail.then(() => {
       this.#queued = undefined;
-      return this.#run(trigger);
+      return this.#run(trigger, changedAt);
     });
     this.#queued = run;
     this.#tail = run;
@@ -94,15 +101,18 @@ export class Reloader {
     };
   }
 
-  async #run(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+  async #run(trigger: ReloadTrigger, changedAt: number | undefined): Promise<ReloadOutcome> {
     const startedAt = new Date().toISOString();
     const started = performance.now();
+    const clock = new PhaseClock(changedAt ?? started);
+    if (changedAt !== undefined) clock.lap("debounce");
     const outcome = (fields: Partial<ReloadOutcome> & Pick<ReloadOutcome, "result">): ReloadOutcome => ({
       trigger,
       startedAt,
       durationMs: Math.round(performance.now() - started),
       generation: this.generation(),
       ...fields,
+      phases: clock.phases,
     });
     let loaded: LoadedConfig | undefined;
     try {
@@ -114,7 +124,8 @@ export class Reloader {
       if (trigger === "file" && hash === this.#textHash) return outcome({ result: "unchanged" });
       this.#textHash = hash;
       loaded = this.read(text);
-      const { changes } = await this.apply(loaded);
+      clock.lap("parse");
+      const { changes } = await this.apply(loaded, clock);
       return this.#recordApplied(outcome({ result: "applied", changes }));
     } catch (error) {
       return this.#recordRefused(outcome({ result: "refused", ...describeFailure(error, loaded) }));
@@ -124,9 +135,9 @@ export class Reloader {
   #recordApplied(outcome: ReloadOutcome): ReloadOutcome {
     this.#applied += 1;
     this.#last = outcome;
-    const { trigger, generation, durationMs, changes } = outcome;
+    const { trigger, generation, durationMs, changes, phases } = outcome;
     this.logger.info(
-      { reload: { trigger, generation, durationMs, changes } },
+      { reload: { trigger, generation, durationMs, phases, changes } },
       `configuration reloaded (${trigger}): generation ${generation} serves, ready in ${durationMs} ms`,
     );
     return outcome;

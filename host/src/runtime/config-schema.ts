@@ -30,6 +30,12 @@ export const policyEntrySchema = z.strictObject({
   name: z.string().min(1).optional().describe("Name in logs and faults; defaults to the plugin's name."),
   with: z.unknown().optional().describe("Configuration, validated against the plugin's schema."),
   when: z.string().min(1).optional().describe("CEL condition; the policy runs only when it is true."),
+  sseEvents: z
+    .boolean()
+    .optional()
+    .describe(
+      "Response policies: a text/event-stream answer is handed over event by event (docs/policies.md) when every body-reading policy of the chain says so.",
+    ),
 });
 
 export const policyListsSchema = z

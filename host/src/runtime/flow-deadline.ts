@@ -135,7 +135,10 @@ export class FlowDeadline extends UpstreamAbort {
       if (state === 0) return this.#expire("queue", 0);
       // a worker started it just now: its budget applies
     }
-    const elapsed = elapsedSince(Atomics.load(this.slots.words, base + 1), now);
+    const started = Atomics.load(this.slots.words, base + 1);
+    // Waiting for its call-outs (pauseBudget), or finished (markFinished): not charged.
+    if (started === UNCHARGED) return this.#rearm(this.budgetMs);
+    const elapsed = elapsedSince(started, now);
     if (elapsed >= this.budgetMs) this.#expire("budget", state);
     else this.#rearm(this.budgetMs - elapsed);
   }
@@ -175,6 +178,34 @@ export function markStarted(words: Int32Array, slot: number, threadId: number): 
   // The start time first: once the state names a thread, the deadline reads it.
   Atomics.store(words, slot * SLOT_WORDS + 1, Date.now() & MS_MASK || 1);
   return Atomics.compareExchange(words, slot * SLOT_WORDS + STATE, 0, threadId) === 0;
+}
+
+/** The start word of a task not charged now: waiting for call-outs or finished (a start time is never 0, see markStarted). */
+const UNCHARGED = 0;
+
+/**
+ * Worker side: stops charging the task in `slot` while its flow waits for call-outs (http.dispatch)
+ * and returns the milliseconds it spent so far, for `resumeBudget`.
+ */
+export function pauseBudget(words: Int32Array, slot: number): number {
+  if (slot < 0) return 0;
+  const spent = elapsedSince(Atomics.load(words, slot * SLOT_WORDS + 1), Date.now());
+  Atomics.store(words, slot * SLOT_WORDS + 1, UNCHARGED);
+  return spent;
+}
+
+/**
+ * Worker side: the task in `slot` has finished and its answer is on its way. Until the gateway reads
+ * it (later under load, and more so with many flows in flight per worker) nothing is charged, so a
+ * finished flow is never taken for one past its budget.
+ */
+export function markFinished(words: Int32Array, slot: number): void {
+  if (slot >= 0) Atomics.store(words, slot * SLOT_WORDS + 1, UNCHARGED);
+}
+
+/** Worker side: charges the task again, as if it had started `spentMs` ago. */
+export function resumeBudget(words: Int32Array, slot: number, spentMs: number): void {
+  if (slot >= 0) Atomics.store(words, slot * SLOT_WORDS + 1, (Date.now() - spentMs) & MS_MASK || 1);
 }
 
 /** Worker side: records which policy (plan instance) the task in `slot` is running. */

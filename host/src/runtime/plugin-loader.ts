@@ -1,10 +1,7 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   capMemoryMaximum,
   checkWorldExports,
-  inspectPolicyComponent,
+  preparePolicyComponent,
   type CapabilityName,
   type Descriptor,
   type PolicyComponentInfo,
@@ -15,6 +12,9 @@ import {
 import { PortcullisError } from "../errors.js";
 import type { CapabilityGrants, PluginConfig } from "./config-schema.js";
 import { readPluginSource } from "./plugin-source.js";
+import { readCacheEntry, writeCacheEntry } from "./plugin-cache.js";
+import { describePlugins } from "./describe-plugins.js";
+import { configSchemaProblem } from "./plugin-schema-check.js";
 
 /** A plugin ready to run: its module compiled once in this process, shared with every worker. */
 export interface LoadedPlugin {
@@ -27,18 +27,18 @@ export interface LoadedPlugin {
   /** The memory maximum in force: the module's own, lowered to `limits.memoryMb` (undefined: no memory). */
   maximumMemoryBytes: number | undefined;
   config: PluginConfig;
-  /** True when the inspected component came from the on-disk cache. */
+  /** True when the world check and the descriptor came from the on-disk cache (see plugin-cache.ts). */
   cached: boolean;
 }
 
-/** A plugin compiled but not described yet (describe runs in a thread of its own, see describePlugins). */
-export type CompiledPlugin = Omit<LoadedPlugin, "descriptor">;
+/** A plugin compiled, described already when its cache entry held the descriptor (see describeCompiled). */
+export type CompiledPlugin = Omit<LoadedPlugin, "descriptor"> & { descriptor: Descriptor | undefined };
 
-/** Bumped whenever what the cache holds changes shape, or what inspection checks (2: world export types, 3: coreSha256). */
-const CACHE_FORMAT = 3;
+/** Process-wide counters, read by tests and benchmarks to prove the compile-once and cache guarantees. */
+export const loaderStats = { inspections: 0, compilations: 0, descriptions: 0 };
 
-/** Process-wide counters, read by tests and benchmarks to prove the compile-once guarantee. */
-export const loaderStats = { inspections: 0, compilations: 0 };
+/** What a plugin loaded without its cache entry needs to write one, once it is described. */
+const uncached = new WeakMap<CompiledPlugin, { info: PolicyComponentInfo; cacheDir: string }>();
 
 /**
  * Loads one plugin: read and pin-check the file, inspect the component against the policy world
@@ -47,7 +47,7 @@ export const loaderStats = { inspections: 0, compilations: 0 };
  */
 export async function loadPlugin(name: string, config: PluginConfig, baseDir: string, cacheDir: string): Promise<CompiledPlugin> {
   const source = await readPluginSource(name, config, baseDir);
-  const { info, cached } = await inspectCached(name, source.bytes, source.sha256, cacheDir);
+  const { info, descriptor } = await inspectCached(name, source.bytes, source.sha256, cacheDir);
   const denied = info.capabilities.filter((capability) => !isGranted(config.capabilities, capability));
   if (denied.length) {
     throw new PortcullisError(
@@ -60,16 +60,43 @@ export async function loadPlugin(name: string, config: PluginConfig, baseDir: st
   const capped = cappedCoreModule(name, info.coreModule, config.limits.memoryMb);
   loaderStats.compilations += 1;
   const module = await compileCoreModule(capped.module);
-  return {
+  const plugin: CompiledPlugin = {
     name,
     path: source.path,
     sha256: source.sha256,
     module,
+    descriptor,
     capabilities: info.capabilities,
     maximumMemoryBytes: capped.maximumPages === undefined ? undefined : capped.maximumPages * WASM_PAGE_BYTES,
     config,
-    cached,
+    cached: descriptor !== undefined,
   };
+  if (descriptor === undefined) uncached.set(plugin, { info, cacheDir });
+  return plugin;
+}
+
+/**
+ * Gives every compiled plugin its descriptor: from its cache entry, else by running `describe()` in a
+ * thread of its own within `timeoutMs` (describePlugins), after which its cache entry is written.
+ */
+export async function describeCompiled(compiled: CompiledPlugin[], timeoutMs: number, where: (name: string) => string): Promise<LoadedPlugin[]> {
+  const fresh = compiled.filter((plugin) => plugin.descriptor === undefined);
+  loaderStats.descriptions += fresh.length;
+  const describing = describePlugins(fresh, timeoutMs, where);
+  // While that thread boots, this one compiles the meta-schema validator the schema checks need.
+  if (fresh.length) configSchemaProblem(true);
+  const descriptors = await describing;
+  await Promise.all(
+    fresh.map((plugin) => {
+      const pending = uncached.get(plugin);
+      const descriptor = descriptors.get(plugin.name)!;
+      // Cached only whole: a schema that is not JSON Schema is reported by validatePlan at every start.
+      if (!pending || !hasValidSchema(descriptor)) return undefined;
+      // A read-only disk costs a full load at the next start, nothing more.
+      return writeCacheEntry(pending.cacheDir, plugin.sha256, pending.info, descriptor).catch(() => undefined);
+    }),
+  );
+  return compiled.map((plugin) => ({ ...plugin, descriptor: plugin.descriptor ?? descriptors.get(plugin.name)! }));
 }
 
 /**
@@ -100,54 +127,40 @@ function isGranted(grants: CapabilityGrants, capability: CapabilityName): boolea
   return grant !== undefined && grant !== false;
 }
 
-async function inspectCached(name: string, bytes: Uint8Array, sha256: string, cacheDir: string): Promise<{ info: PolicyComponentInfo; cached: boolean }> {
-  const base = join(cacheDir, `${sha256}.v${CACHE_FORMAT}`);
+function hasValidSchema(descriptor: Descriptor): boolean {
   try {
-    // The cache is trusted for nothing: what runs comes from the pinned bytes. Taking the core
-    // module and its imports out of them is a cheap parse; the world-export check is what the cache
-    // saves, and only for an entry whose every artefact matches them by content hash.
-    const pinned = inspectPolicyComponent(bytes);
-    const entry = JSON.parse(await readFile(`${base}.json`, "utf8")) as CacheEntry;
-    const cachedCore = await readFile(`${base}.core.wasm`);
-    if (entryMatches(entry, cachedCore, pinned)) return { info: pinned, cached: true };
+    return configSchemaProblem(JSON.parse(descriptor.configSchema)) === undefined;
   } catch {
-    // not cached yet, unreadable, or not the pinned file's: inspect and write it again
+    return false;
   }
+}
+
+/**
+ * The pinned bytes parsed (a cheap walk that yields the core module and its imports) and, when the
+ * cache holds an entry agreeing with them, its descriptor; otherwise the world-export check runs.
+ */
+async function inspectCached(
+  name: string,
+  bytes: Uint8Array,
+  sha256: string,
+  cacheDir: string,
+): Promise<{ info: PolicyComponentInfo; descriptor?: Descriptor }> {
   let info: PolicyComponentInfo;
   try {
+    info = await preparePolicyComponent(bytes); // an SDK component, or one from componentize-js (script-component.ts)
+  } catch (error) {
+    throw invalid(name, error);
+  }
+  const entry = await readCacheEntry(cacheDir, sha256, info);
+  if (entry) return { info, descriptor: entry.descriptor };
+  try {
     loaderStats.inspections += 1;
-    info = inspectPolicyComponent(bytes);
     await checkWorldExports(bytes);
   } catch (error) {
-    throw new PortcullisError("PCS_ERR_PLUGIN_INVALID", `plugin "${name}" is not a valid policy component: ${(error as Error).message}`);
+    throw invalid(name, error);
   }
-  await writeCache(base, info).catch(() => undefined); // a read-only disk costs a re-inspection, nothing more
-  return { info, cached: false };
+  return { info };
 }
 
-/** A cache entry's JSON: the inspection result without the core module, and that module's hash. */
-type CacheEntry = Omit<PolicyComponentInfo, "coreModule"> & { coreSha256: string };
-
-const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
-
-function entryMatches(entry: CacheEntry, cachedCore: Uint8Array, pinned: PolicyComponentInfo): boolean {
-  const core = sha256Of(pinned.coreModule);
-  return (
-    entry.coreSha256 === core &&
-    sha256Of(cachedCore) === core &&
-    entry.capabilities.join() === pinned.capabilities.join() &&
-    entry.maximumMemoryBytes === pinned.maximumMemoryBytes
-  );
-}
-
-async function writeCache(base: string, info: PolicyComponentInfo): Promise<void> {
-  const { coreModule, ...rest } = info;
-  const meta: CacheEntry = { ...rest, coreSha256: sha256Of(coreModule) };
-  await mkdir(join(base, ".."), { recursive: true });
-  // Write then rename, so a concurrent start never reads half a file.
-  const suffix = `.${process.pid}.tmp`;
-  await writeFile(`${base}.core.wasm${suffix}`, coreModule);
-  await rename(`${base}.core.wasm${suffix}`, `${base}.core.wasm`);
-  await writeFile(`${base}.json${suffix}`, JSON.stringify(meta));
-  await rename(`${base}.json${suffix}`, `${base}.json`);
-}
+const invalid = (name: string, error: unknown): PortcullisError =>
+  new PortcullisError("PCS_ERR_PLUGIN_INVALID", `plugin "${name}" is not a valid policy component: ${(error as Error).message}`);

@@ -14,6 +14,9 @@ import type { PolicyRuntime } from "./policy-runtime.js";
 import { NEED_NONE, NEED_WHOLE, type NeedCode } from "./body-needs.js";
 import { readBodyIfFits } from "./read-body-if-fits.js";
 import { clientKeyOf } from "./client-key.js";
+import type { EventFlow } from "../proxy/sse-events.js";
+import type { ResponseTask } from "./flow-messages.js";
+import { eventFlowOf } from "./sse-event-flow.js";
 
 /**
  * The gateway's FlowRunner backed by the policy runtime. Semantics (docs/policies.md):
@@ -48,6 +51,13 @@ export class PolicyFlows implements FlowRunner {
   onUpstreamResponse(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.#chains(ex).response;
     return chain.length === 0 ? undefined : this.#upstreamResponse(ex, chain);
+  }
+
+  onUpstreamEvents(ex: Exchange): EventFlow | undefined {
+    const chain = this.#chains(ex).response;
+    if (chain.length === 0) return undefined;
+    const step = eventFlowOf(this.runtime, ex, chain, (task, steps) => this.#run(ex, task as ResponseTask, steps, clientKeyOf(ex)));
+    return step && { step, maxEventBytes: this.maxBodyBytes };
   }
 
   onFault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {

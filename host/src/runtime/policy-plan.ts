@@ -27,6 +27,8 @@ export interface PlanStep {
   when: number | undefined;
   /** Where the entry is in the config, e.g. ["listeners", 0, "routes", 1, "policies", "request", 0]. */
   origin: Array<string | number>;
+  /** A response policy that takes a text/event-stream answer event by event (runtime/sse-event-flow.ts). */
+  sseEvents?: true;
 }
 
 export interface FlowChains {
@@ -87,7 +89,9 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
         conditionKeys.set(entry.when, when);
       }
     }
-    return { instance, name: entry.name ?? entry.plugin, when, origin };
+    const planned: PlanStep = { instance, name: entry.name ?? entry.plugin, when, origin };
+    if (entry.sseEvents) planned.sseEvents = true;
+    return planned;
   };
   const steps = (lists: Lists, flow: keyof FlowChains, origin: Array<string | number>): PlanStep[] =>
     (lists?.[flow] ?? []).map((entry, i) => step(entry, [...origin, "policies", flow, i]));

@@ -18,8 +18,7 @@ import type {
   WarmUpTask,
   WorkerSetup,
 } from "./flow-messages.js";
-import { loadPlugin, type CompiledPlugin, type LoadedPlugin } from "./plugin-loader.js";
-import { describePlugins } from "./describe-plugins.js";
+import { describeCompiled, loadPlugin, type CompiledPlugin, type LoadedPlugin } from "./plugin-loader.js";
 import { PortcullisError } from "../errors.js";
 import { buildPolicyPlan, chainsFor, EMPTY_CHAINS, firstOrigins, type FlowChains, type PolicyPlan, type PlanStep } from "./policy-plan.js";
 import { FlowDeadline, ProgressSlots } from "./flow-deadline.js";
@@ -84,7 +83,8 @@ export class PolicyRuntime {
       maxThreads: workers,
       // Flows run one at a time in a worker (they block on synchronous host calls); the others
       // queue in its port, so a busy worker picks the next one up without a thread wake-up.
-      concurrentTasksPerWorker: runtime.tasksPerWorker,
+      // A flow waiting for its call-outs (http.dispatch) lets its worker run others: room for those waiting.
+      concurrentTasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
       idleTimeout: Number.POSITIVE_INFINITY,
     });
     this.#pool.on("message", (message: unknown) => services.accept(message));
@@ -333,6 +333,12 @@ function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
 }
 
+/** Flows a worker may hold beyond runtime.tasksPerWorker while they wait for call-outs. */
+const CALL_OUT_TASKS_PER_WORKER = 64;
+
+/** Whether some plugin may dispatch calls (only the http capability can). */
+const mayCallOut = (setup: Pick<WorkerSetup, "plugins">): boolean => Object.values(setup.plugins).some((plugin) => plugin.grants.http !== undefined);
+
 /** Runs of a flow whose worker died before it started: the first and one more. */
 const MAX_ATTEMPTS = 2;
 
@@ -370,10 +376,10 @@ export async function preparePolicies(loaded: LoadedConfig, logger?: Logger, reu
       throw locatePluginLoadError(loaded, name, error);
     }
   }
-  const descriptors = await describePlugins(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
+  const described = await describeCompiled(compiled, config.runtime.loadTimeoutMs, (name) => whereIs(loaded, ["plugins", name]));
   const plugins = new Map<string, LoadedPlugin>(reused);
-  for (const plugin of compiled) {
-    plugins.set(plugin.name, { ...plugin, descriptor: descriptors.get(plugin.name)! });
+  for (const plugin of described) {
+    plugins.set(plugin.name, plugin);
     logger?.info({ plugin: plugin.name, path: plugin.path, sha256: plugin.sha256, capabilities: plugin.capabilities, cached: plugin.cached }, "plugin loaded");
   }
   const issues = validatePlan(config, plugins);

@@ -4,6 +4,7 @@ import { closestMatch, unknownPropertyHint } from "../config/suggest.js";
 import { compileExpression } from "../capabilities/expression/cel.js";
 import type { PolicyListsConfig } from "./config-schema.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
+import { configSchemaProblem } from "./plugin-schema-check.js";
 
 export interface PlanIssue {
   path: Array<string | number>;
@@ -19,12 +20,16 @@ const FLOWS = ["request", "response", "fault"] as const;
  */
 export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedPlugin>): PlanIssue[] {
   const issues: PlanIssue[] = [];
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true }); // verbose: the parent schema, for "did you mean"
+  // verbose: the parent schema, for "did you mean". Schemas are checked against the meta-schema by configSchemaProblem.
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true, validateSchema: false });
   const validators = new Map<string, ValidateFunction | undefined>();
   const validatorOf = (name: string, plugin: LoadedPlugin): ValidateFunction | undefined => {
     if (!validators.has(name)) {
       try {
-        validators.set(name, ajv.compile(JSON.parse(plugin.descriptor.configSchema) as object));
+        const schema = JSON.parse(plugin.descriptor.configSchema) as object;
+        const problem = plugin.cached ? undefined : configSchemaProblem(schema); // a cached plugin's schema was checked before caching
+        if (problem) throw new Error(problem);
+        validators.set(name, ajv.compile(schema));
       } catch (error) {
         issues.push({ path: ["plugins", name], message: `plugin "${name}" describes an invalid configuration schema: ${(error as Error).message}` });
         validators.set(name, undefined);

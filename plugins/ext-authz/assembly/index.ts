@@ -3,7 +3,9 @@
 // path (after the service URL's path), the chosen headers and optionally the body; a 2xx answer
 // allows (some of its headers can be added upstream), any other answer is sent to the client as the
 // denial. Decisions can be cached by a CEL key; a failed call fails closed or open as configured.
-import { BodyNeed, Config, Decision, Expression, Header, Http, JsonValue, Policy, register, Request, Wire } from "@portcullis/sdk";
+// The check is dispatched (Http.dispatch): the worker runs other requests while the service thinks,
+// and the answer comes to onCallResult; a cached decision is applied at once.
+import { BodyNeed, Config, Decision, Expression, FetchResult, Header, Http, JsonValue, Policy, register, Request, Wire } from "@portcullis/sdk";
 import { SCHEMA } from "./schema";
 import { Verdict, VerdictCache } from "./verdict";
 
@@ -65,9 +67,8 @@ class ExtAuthz extends Policy {
 
   onRequest(request: Request): Decision {
     const cache = this.cache;
-    let key: string | null = null;
     if (cache !== null) {
-      key = cache.keyOf();
+      const key = cache.keyOf();
       if (key !== null) {
         const cached = cache.get(key!);
         if (cached !== null) return this.apply(cached!);
@@ -87,14 +88,23 @@ class ExtAuthz extends Policy {
       payload = body;
     }
     const target = this.serviceUrl + request.path + (request.query == "" ? "" : "?" + request.query);
-    const response = Http.fetch(request.method, target, this.checkHeaders(request, partial), payload, this.timeoutMs);
+    const queued = Http.dispatch(request.method, target, this.checkHeaders(request, partial), payload, this.timeoutMs);
+    return queued.isOk ? Decision.next() : this.failed();
+  }
+
+  /** The service's answer; nothing of the request was kept: the cache key is evaluated again. */
+  onCallResult(request: Request, call: u32, response: FetchResult): Decision {
     const answer = response.ok;
     // An unreachable, timed-out or failing (5xx) service is a failure, never a decision.
     if (!response.isOk || answer === null || answer.status >= 500) return this.failed();
     const verdict = answer.status >= 200 && answer.status < 300
       ? new Verdict(true, 200, this.pick(answer.headers, this.upstreamHeaders), new Uint8Array(0))
       : new Verdict(false, answer.status, this.clientHeadersOf(answer.headers), answer.body);
-    if (cache !== null && key !== null) cache.put(key!, verdict);
+    const cache = this.cache;
+    if (cache !== null) {
+      const key = cache.keyOf();
+      if (key !== null) cache.put(key!, verdict);
+    }
     return this.apply(verdict);
   }
 

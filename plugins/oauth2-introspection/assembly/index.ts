@@ -1,9 +1,10 @@
 // oauth2-introspection: authenticates a request by an opaque OAuth 2.0 bearer token, asking an RFC 7662
 // introspection endpoint with the gateway's client credentials whether the token is active. Checks the
 // answer's expiry, scopes, audience and issuer, and exposes its claims to later policies as metadata
-// (`oauth2` by default), like jwt does with `jwt`.
-import { Clock, Config, Decision, JsonValue, Policy, register, Request } from "@portcullis/sdk";
-import { ClientAuth, Introspection, isActive } from "./introspection";
+// (`oauth2` by default), like jwt does with `jwt`. A cached answer decides at once; otherwise the call
+// is dispatched and the decision is taken in onCallResult, the worker serving other requests meanwhile.
+import { Clock, Config, Decision, FetchResult, JsonValue, Policy, register, Request } from "@portcullis/sdk";
+import { Answer, ClientAuth, Introspection, isActive } from "./introspection";
 import { SCHEMA } from "./schema";
 
 class ClaimHeader {
@@ -94,7 +95,20 @@ class OAuth2Introspection extends Policy {
     const token = this.tokenOf(request);
     if (token === null) return this.reject(MALFORMED);
     if (token == "") return this.reject(MISSING);
-    const answer = this.introspection!.lookup(token);
+    const cached = this.introspection!.cached(token);
+    if (cached !== null) return this.decide(new Answer(cached, ""));
+    const queued = this.introspection!.ask(token);
+    return queued.isOk ? Decision.next() : this.decide(new Answer(null, "the introspection endpoint cannot be called"));
+  }
+
+  /** The endpoint's answer; the token is read from the request again (nothing is kept per request). */
+  onCallResult(request: Request, call: u32, response: FetchResult): Decision {
+    const token = this.tokenOf(request);
+    if (token === null || token == "") return this.reject(MISSING); // not reached: only a request with a token dispatches
+    return this.decide(this.introspection!.answer(token, response));
+  }
+
+  private decide(answer: Answer): Decision {
     const claims = answer.claims;
     if (claims === null) {
       if (this.failOpen) return this.forward(null);

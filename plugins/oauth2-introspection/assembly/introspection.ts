@@ -2,7 +2,8 @@
 // (every worker and, with Redis, every gateway sees it) under a SHA-256 of the endpoint, client and token,
 // never the token itself: an active token for its remaining lifetime (`exp`) capped by `cache.maxSeconds`,
 // an inactive one for `cache.inactiveSeconds`. The kv store's own limits bound the entries.
-import { Base64, Base64Url, Clock, Crypto, formEncode, Header, Http, JsonValue, Kv, Utf8 } from "@portcullis/sdk";
+// The call is dispatched (Http.dispatch): the worker runs other requests until the endpoint answers.
+import { Base64, Base64Url, Clock, Crypto, DispatchResult, FetchResult, formEncode, Header, Http, JsonValue, Kv, Utf8 } from "@portcullis/sdk";
 
 export enum ClientAuth {
   Basic,
@@ -26,25 +27,28 @@ export class Introspection {
     private readonly inactiveCacheMs: u64,
   ) {}
 
-  /** The claims of `token`, from the cache or the endpoint. */
-  lookup(token: string): Answer {
-    const key = this.cacheKey(token);
-    const cached = Kv.get(key);
+  /** The cached claims of `token`, or null. */
+  cached(token: string): JsonValue | null {
+    const cached = Kv.get(this.cacheKey(token));
     const bytes = cached.ok;
-    if (cached.isOk && bytes !== null) {
-      const claims = JsonValue.parse(Utf8.decode(bytes));
-      if (claims !== null && claims.isObject) return new Answer(claims, "");
-    }
-    const answer = this.ask(token);
+    if (!cached.isOk || bytes === null) return null;
+    const claims = JsonValue.parse(Utf8.decode(bytes));
+    return claims !== null && claims.isObject ? claims : null;
+  }
+
+  /** Reads the endpoint's answer about `token` (see `ask`) and caches the claims it carries. */
+  answer(token: string, response: FetchResult): Answer {
+    const answer = this.read(response);
     const claims = answer.claims;
     if (claims !== null) {
       const ttl = this.cacheMs(claims);
-      if (ttl > 0) Kv.set(key, Utf8.encode(claims.toString()), ttl);
+      if (ttl > 0) Kv.set(this.cacheKey(token), Utf8.encode(claims.toString()), ttl);
     }
     return answer;
   }
 
-  private ask(token: string): Answer {
+  /** Queues the introspection request; its answer comes to the policy's onCallResult. */
+  ask(token: string): DispatchResult {
     let form = "token=" + formEncode(token);
     if (this.tokenTypeHint != "") form += "&token_type_hint=" + formEncode(this.tokenTypeHint);
     const headers: Header[] = [
@@ -58,7 +62,10 @@ export class Introspection {
     } else {
       form += "&client_id=" + formEncode(this.clientId) + "&client_secret=" + formEncode(this.clientSecret);
     }
-    const response = Http.fetch("POST", this.endpoint, headers, Utf8.encode(form), this.timeoutMs);
+    return Http.dispatch("POST", this.endpoint, headers, Utf8.encode(form), this.timeoutMs);
+  }
+
+  private read(response: FetchResult): Answer {
     const reply = response.ok;
     if (!response.isOk || reply === null) return new Answer(null, "the introspection endpoint cannot be reached");
     if (reply.status != 200) return new Answer(null, "the introspection endpoint answered " + reply.status.toString());

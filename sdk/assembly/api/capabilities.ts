@@ -4,10 +4,10 @@
 import {
   BucketLimit, clockMonotonicNs, clockNowMs, countersGet, countersIncrement, countersTake, cryptoConstantTimeEqual,
   cryptoHash, cryptoHmac, cryptoVerifyPassword, cryptoVerifySignature, expressionCompile, expressionEvaluate, filesRead, geoCountry,
-  HashAlgorithm, Header, httpFetch, jsonSchemaCompile, jsonSchemaValidate, kvDelete, kvGet, kvSet, LogField, logWrite,
+  HashAlgorithm, Header, httpDispatch, httpFetch, jsonSchemaCompile, jsonSchemaValidate, kvDelete, kvGet, kvSet, LogField, logWrite,
   LogLevel, MetricsLabel, metricsCounterAdd, metricsGaugeSet, metricsHistogramObserve, OutboundRequest, randomBytes,
   SignatureAlgorithm, CountersIncrementResult, CountersTakeResult, CryptoVerifySignatureResult, ExpressionCompileResult,
-  ExpressionEvaluateResult, FilesReadResult, GeoCountryResult, HttpFetchResult, JsonSchemaCompileResult,
+  ExpressionEvaluateResult, FilesReadResult, GeoCountryResult, HttpDispatchResult, HttpFetchResult, JsonSchemaCompileResult,
   JsonSchemaValidateResult, KvDeleteResult, KvGetResult, KvSetResult,
 } from "../bindings/generated";
 import { Box } from "../runtime/abi";
@@ -18,8 +18,8 @@ export {
   BucketState, CountersTakeResult as TakeResult,
   CountersIncrementResult as CounterResult, CountersCounter as Counter, CryptoError, CryptoVerifySignatureResult as VerifyResult,
   ExpressionCompileResult as ExpressionHandleResult, ExpressionError, ExpressionEvaluateResult as ExpressionValueResult,
-  FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError,
-  HttpFetchResult as FetchResult, JsonSchemaCompileResult as SchemaHandleResult, JsonSchemaValidateResult as ValidationResult,
+  FileError, FilesReadResult as FileResult, GeoCountryResult as CountryResult, GeoError, HashAlgorithm, HttpError, HttpErrorTag,
+  HttpDispatchResult as DispatchResult, HttpFetchResult as FetchResult, JsonSchemaCompileResult as SchemaHandleResult, JsonSchemaValidateResult as ValidationResult,
   JsonSchemaViolation as Violation, KvDeleteResult, KvGetResult, KvSetResult, LogField, LogLevel, MetricsLabel as Label,
   OutboundResponse, SchemaError, SignatureAlgorithm, StoreError,
 } from "../bindings/generated";
@@ -101,6 +101,15 @@ export namespace Http {
   /** Sends a request to an allow-listed host and waits for the whole response. */
   export function fetch(method: string, url: string, headers: Array<Header> = [], body: Uint8Array | null = null, timeoutMs: u32 = 5000): HttpFetchResult {
     return httpFetch(new OutboundRequest(method, url, headers, body, timeoutMs));
+  }
+  /**
+   * Queues the request and returns at once with the call's id; the worker is not held. Return from
+   * `onRequest` (usually `Decision.next()`): the gateway sends the call, runs other requests
+   * meanwhile, then calls `onCallResult` with the id and the answer (or its error, e.g. `timeout`).
+   * Request flow only; at most 8 calls per request.
+   */
+  export function dispatch(method: string, url: string, headers: Array<Header> = [], body: Uint8Array | null = null, timeoutMs: u32 = 5000): HttpDispatchResult {
+    return httpDispatch(new OutboundRequest(method, url, headers, body, timeoutMs));
   }
 }
 

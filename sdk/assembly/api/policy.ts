@@ -1,6 +1,6 @@
 // The class a policy extends, and the one call that registers it.
 import {
-  BodyNeed, ConfigError, Descriptor, FaultContext, FieldError, Flow, InitResult, OnRequestResult, OnResponseResult,
+  BodyNeed, ConfigError, Descriptor, FaultContext, FieldError, Flow, HttpFetchResult, InitResult, OnRequestResult, OnResponseResult,
   InitInfo, PolicyExports, PolicyRequest, PolicyResponse, setPolicyExports,
 } from "../bindings/generated";
 import { Config } from "./config";
@@ -38,6 +38,15 @@ export abstract class Policy {
   /** The request flow: inspect or edit the request, or answer it (default: go on). */
   onRequest(request: Request): Decision {
     return Decision.next();
+  }
+
+  /**
+   * The answer to a call queued with `Http.dispatch` (`call` is its id), with the request as it is
+   * now: decide as in `onRequest`, or dispatch again. Keep nothing per request in fields: one
+   * instance serves many requests at once while their calls are out. The default fails the request.
+   */
+  onCallResult(request: Request, call: u32, answer: HttpFetchResult): Decision {
+    return Decision.internalError("the policy dispatched a call but does not override onCallResult");
   }
 
   /** The response flow: inspect or edit the upstream's response, or replace it (default: go on). */
@@ -80,6 +89,11 @@ class PolicyAdapter extends PolicyExports {
   onRequest(request: PolicyRequest): OnRequestResult {
     const wrapped = new Request(request);
     return this.policy.onRequest(wrapped).toRequestResult(wrapped);
+  }
+
+  onCallResult(request: PolicyRequest, call: u32, answer: HttpFetchResult): OnRequestResult {
+    const wrapped = new Request(request);
+    return this.policy.onCallResult(wrapped, call, answer).toRequestResult(wrapped);
   }
 
   onResponse(response: PolicyResponse): OnResponseResult {

@@ -3,7 +3,7 @@
 // The entry file the build adds next to the author's: its exports are the component's core exports.
 import "../runtime/abort";
 import { allocate, collectGarbage, reallocate, liftString } from "../runtime/abi";
-import { policyExports, liftFaultContext, liftPolicyRequest, liftPolicyResponse, lowerDescriptor, lowerResultInitInfoConfigError, lowerResultRequestDecisionFlowError, lowerResultResponseDecisionFlowError } from "./generated";
+import { policyExports, liftFaultContext, liftPolicyRequest, liftPolicyResponse, liftResultOutboundResponseHttpError, lowerDescriptor, lowerResultInitInfoConfigError, lowerResultRequestDecisionFlowError, lowerResultResponseDecisionFlowError } from "./generated";
 
 export function pcs_export_describe(): i32 {
   const ret = allocate(36, 4);
@@ -47,6 +47,15 @@ export function pcs_export_on_fault(a0: i32): i32 {
   return <i32>ret;
 }
 export function pcs_post_on_fault(r0: i32): void {
+  collectGarbage();
+}
+
+export function pcs_export_on_call_result(a0: i32): i32 {
+  const ret = allocate(72, 4);
+  lowerResultRequestDecisionFlowError(policyExports().onCallResult(liftPolicyRequest(<usize>a0 + 0), load<u32>(<usize>a0 + 100), liftResultOutboundResponseHttpError(<usize>a0 + 104)), ret);
+  return <i32>ret;
+}
+export function pcs_post_on_call_result(r0: i32): void {
   collectGarbage();
 }
 

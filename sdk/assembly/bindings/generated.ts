@@ -678,6 +678,16 @@ export class HttpFetchResult {
   }
 }
 
+export class HttpDispatchResult {
+  constructor(public isOk: bool, public ok: u32 = 0, public err: HttpError | null = null) {}
+  static makeOk(value: u32): HttpDispatchResult {
+    return new HttpDispatchResult(true, value, null);
+  }
+  static makeErr(value: HttpError): HttpDispatchResult {
+    return new HttpDispatchResult(false, 0, value);
+  }
+}
+
 export class ExpressionCompileResult {
   constructor(public isOk: bool, public ok: u32 = 0, public err: ExpressionError | null = null) {}
   static makeOk(value: u32): ExpressionCompileResult {
@@ -907,6 +917,18 @@ export function httpFetch(request: OutboundRequest): HttpFetchResult {
   return liftResultOutboundResponseHttpError(ret);
 }
 
+@external("cm32p2|portcullis:policy/http@0.1", "dispatch")
+declare function import_http_dispatch(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, a10: i32): void;
+export function httpDispatch(request: OutboundRequest): HttpDispatchResult {
+  const flat0 = request.headers;
+  const area1 = allocate(8, 4);
+  lowerListHeader(flat0, area1);
+  const flat3 = request.body;
+  const ret = allocate(16, 4);
+  import_http_dispatch(changetype<usize>(request.method), request.method.length, changetype<usize>(request.url), request.url.length, load<usize>(area1), flat0.length, flat3 === null ? 0 : 1, flat3 === null ? 0 : flat3!.dataStart, flat3 === null ? 0 : flat3!.length, request.timeoutMs, ret);
+  return liftResultU32HttpError(ret);
+}
+
 @external("cm32p2|portcullis:policy/metrics@0.1", "counter-add")
 declare function import_metrics_counter_add(a0: i32, a1: i32, a2: i32, a3: i32, a4: f64): void;
 export function metricsCounterAdd(name: string, labels: Array<MetricsLabel>, value: f64): void {
@@ -1022,6 +1044,7 @@ export abstract class PolicyExports {
   abstract onRequest(request: PolicyRequest): OnRequestResult;
   abstract onResponse(response: PolicyResponse): OnResponseResult;
   abstract onFault(fault: FaultContext): OnResponseResult;
+  abstract onCallResult(request: PolicyRequest, call: u32, answer: HttpFetchResult): OnRequestResult;
 }
 
 let registered: PolicyExports | null = null;
@@ -1160,6 +1183,10 @@ export function liftHttpError(p: usize): HttpError {
   if (tag == 3) return HttpError.makeTimeout();
   if (tag == 4) return HttpError.makeTooLarge();
   throw new Error("invalid HttpError case");
+}
+
+export function liftResultU32HttpError(p: usize): HttpDispatchResult {
+  return load<u8>(p) == 0 ? HttpDispatchResult.makeOk(load<u32>(p + 4)) : HttpDispatchResult.makeErr(liftHttpError(p + 4));
 }
 
 export function lowerListMetricsLabel(v: Array<MetricsLabel>, p: usize): void {

@@ -291,16 +291,21 @@ function exportMethod(emitter: HostEmitter, core: CoreFunc): string {
     prelude.push(...func.params.map((p, i) => emitter.lower(p.type, camel(p.name), `params + ${offsets[i]}`)));
     args = ["params"];
   } else args = func.params.flatMap((p) => emitter.lowerFlat(p.type, camel(p.name), prelude));
-  const call = `core["${core.name}"](${args.join(", ")})`;
+  // An export added after the first release is optional in CoreExports; the wrapper exists only when it does.
+  const bang = func.since ? "!" : "";
+  const call = `core["${core.name}"]${bang}(${args.join(", ")})`;
   const lines = [...prelude];
   if (core.resultInMemory) {
     lines.push(`const ret = ${call} as number;`, `const dv = m.view();`, `const result = ${emitter.lift(func.result!, "ret")};`);
-    lines.push(`core["${core.postReturn}"](ret);`, `return result;`);
+    lines.push(`core["${core.postReturn}"]${bang}(ret);`, `return result;`);
   } else {
-    lines.push(`const result = ${call};`, `core["${core.postReturn}"](result);`);
+    lines.push(`const result = ${call};`, `core["${core.postReturn}"]${bang}(result);`);
     if (func.result) lines.push(`return result as ${resultType};`);
   }
-  return `    ${camel(func.name)}(${params.join(", ")}): ${resultType} {\n      ${lines.join("\n      ")}\n    },`;
+  if (!func.since) return `    ${camel(func.name)}(${params.join(", ")}): ${resultType} {\n      ${lines.join("\n      ")}\n    },`;
+  // Added after the first release: a component built before lacks it, and the method is undefined.
+  const method = `(${params.join(", ")}): ${resultType} => {\n        ${lines.join("\n        ")}\n      }`;
+  return `    ${camel(func.name)}:\n      core["${core.name}"] === undefined\n        ? undefined\n        : ${method.replace(/\n/g, "\n  ")},`;
 }
 
 export function emitHost(world: World): string {
@@ -317,6 +322,8 @@ export function emitHost(world: World): string {
     memory: CORE_MEMORY,
     realloc: CORE_REALLOC,
     initialize: CORE_INITIALIZE,
+    /** Exports a component built against an older version of the world may lack. */
+    optional: contract.exports.filter((c) => c.func.since).flatMap((c) => [c.name, c.postReturn!]),
     exports: Object.fromEntries(
       contract.exports.flatMap((c) => [
         [c.name, c.signature],
@@ -333,7 +340,7 @@ export function emitHost(world: World): string {
   const jsCore = (t: string): string => (t === "i64" ? "bigint" : "number");
   const coreExports = Object.entries(contractTable.exports).map(
     ([name, sig]) =>
-      `  ${JSON.stringify(name)}(${sig.params.map((t, i) => `a${i}: ${jsCore(t)}`).join(", ")}): ${sig.results[0] ? jsCore(sig.results[0]) : "void"};`,
+      `  ${JSON.stringify(name)}${contractTable.optional.includes(name) ? "?" : ""}(${sig.params.map((t, i) => `a${i}: ${jsCore(t)}`).join(", ")}): ${sig.results[0] ? jsCore(sig.results[0]) : "void"};`,
   );
   const helpers = emitter.helperDecls();
   const types = [...new Set([...emitter.usedTypes, "Capabilities", "PolicyInstance"])].sort();

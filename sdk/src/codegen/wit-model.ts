@@ -32,6 +32,8 @@ export interface Func {
   name: string;
   params: Field[];
   result: WitType | undefined;
+  /** The package version that added it (`@since`); a component built before may lack it. */
+  since?: string;
 }
 
 export interface Interface {

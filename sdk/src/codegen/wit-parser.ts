@@ -36,7 +36,7 @@ interface RawInterface {
   name: string;
   uses: Map<string, string>;
   defs: { kind: "record" | "variant" | "enum"; name: string; members: { name: string; type?: TypeSyntax }[] }[];
-  funcs: { name: string; params: { name: string; type: TypeSyntax }[]; result: TypeSyntax | undefined }[];
+  funcs: { name: string; params: { name: string; type: TypeSyntax }[]; result: TypeSyntax | undefined; since?: string }[];
 }
 
 class Parser {
@@ -91,6 +91,19 @@ class Parser {
     return { kind: "ref", name, line };
   }
 
+  /** `@since(version = x.y.z)` before an item: the version that added it (other gates are refused). */
+  since(): string | undefined {
+    if (!this.accept("@")) return undefined;
+    const line = this.line();
+    if (this.next() !== "since") throw new Error(`WIT: only @since gates are supported (line ${line})`);
+    this.expect("(");
+    this.expect("version");
+    this.expect("=");
+    const version = this.next();
+    this.expect(")");
+    return version;
+  }
+
   /** `use iface.{a, b as c};` */
   use(into: Map<string, string>): void {
     const iface = this.next();
@@ -124,6 +137,7 @@ class Parser {
     const raw: RawInterface = { name, uses: new Map(), defs: [], funcs: [] };
     this.expect("{");
     while (!this.accept("}")) {
+      const since = this.since();
       const keyword = this.next();
       if (keyword === "use") this.use(raw.uses);
       else if (keyword === "record" || keyword === "variant" || keyword === "enum") {
@@ -144,7 +158,7 @@ class Parser {
         raw.defs.push({ kind: keyword, name: defName, members });
       } else if (this.peek() === ":") {
         this.expect(":");
-        raw.funcs.push(this.func(keyword));
+        raw.funcs.push({ ...this.func(keyword), since });
       } else throw new Error(`WIT: unsupported item '${keyword}' on line ${this.line()}`);
     }
     return raw;
@@ -173,6 +187,7 @@ export function parseWorld(source: string, worldName: string): World {
       const world = { includes: [] as string[], imports: [] as string[], uses: new Map<string, string>(), exports: [] as RawInterface["funcs"] };
       parser.expect("{");
       while (!parser.accept("}")) {
+        const since = parser.since();
         const item = parser.next();
         if (item === "include") world.includes.push(parser.next());
         else if (item === "import") world.imports.push(parser.next());
@@ -182,7 +197,7 @@ export function parseWorld(source: string, worldName: string): World {
         } else if (item === "export") {
           const funcName = parser.next();
           parser.expect(":");
-          world.exports.push(parser.func(funcName));
+          world.exports.push({ ...parser.func(funcName), since });
           continue;
         } else throw new Error(`WIT: unsupported world item '${item}' on line ${parser.line()}`);
         parser.expect(";");
@@ -249,6 +264,7 @@ export function parseWorld(source: string, worldName: string): World {
       name: f.name,
       params: f.params.map((p) => ({ name: p.name, type: resolve(p.type, raw, raw.uses) })),
       result: f.result && resolve(f.result, raw, raw.uses),
+      since: f.since,
     }));
   }
 
@@ -273,6 +289,7 @@ export function parseWorld(source: string, worldName: string): World {
     name: f.name,
     params: f.params.map((p) => ({ name: p.name, type: resolve(p.type, undefined, world.uses) })),
     result: f.result && resolve(f.result, undefined, world.uses),
+    since: f.since,
   }));
   return { packageName, version, name: worldName, interfaces, imports, exports };
 }

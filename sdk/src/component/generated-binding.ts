@@ -9,6 +9,10 @@ export const CORE_CONTRACT = {
   "memory": "cm32p2_memory",
   "realloc": "cm32p2_realloc",
   "initialize": "cm32p2_initialize",
+  "optional": [
+    "cm32p2||on-call-result",
+    "cm32p2||on-call-result_post"
+  ],
   "exports": {
     "cm32p2||describe": {
       "params": [],
@@ -74,6 +78,20 @@ export const CORE_CONTRACT = {
       ]
     },
     "cm32p2||on-fault_post": {
+      "params": [
+        "i32"
+      ],
+      "results": []
+    },
+    "cm32p2||on-call-result": {
+      "params": [
+        "i32"
+      ],
+      "results": [
+        "i32"
+      ]
+    },
+    "cm32p2||on-call-result_post": {
       "params": [
         "i32"
       ],
@@ -270,6 +288,22 @@ export const CORE_CONTRACT = {
             "i32"
           ],
           "results": []
+        },
+        "dispatch": {
+          "params": [
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32",
+            "i32"
+          ],
+          "results": []
         }
       }
     },
@@ -437,6 +471,8 @@ export interface CoreExports {
   "cm32p2||on-response_post"(a0: number): void;
   "cm32p2||on-fault"(a0: number): number;
   "cm32p2||on-fault_post"(a0: number): void;
+  "cm32p2||on-call-result"?(a0: number): number;
+  "cm32p2||on-call-result_post"?(a0: number): void;
 }
 
 export const LogLevelNames: readonly LogLevel[] = ["trace","debug","info","warn","error"];
@@ -673,6 +709,20 @@ function lowerHttpHttpError(m: GuestMemory, v: HttpError, p: number): void {
       m.view().setUint8(p, 4);
       return;
     default: throw invalidCase("HttpHttpError");
+  }
+}
+
+function lowerResultU32HttpHttpError(m: GuestMemory, v: Result<number, HttpError>, p: number): void {
+  switch (v.tag) {
+    case "ok":
+      m.view().setUint8(p, 0);
+      m.view().setUint32(p + 4, v.val, true);
+      return;
+    case "err":
+      m.view().setUint8(p, 1);
+      lowerHttpHttpError(m, v.val, p + 4);
+      return;
+    default: throw invalidCase("ResultU32HttpHttpError");
   }
 }
 
@@ -1321,6 +1371,10 @@ export function bindImports(m: GuestMemory, capabilities: Partial<Capabilities>,
       const result = host.fetch({ method: m.readString(a0, a1), url: m.readString(a2, a3), headers: liftListTypesHeader(m, a4, a5), body: a6 === 0 ? undefined : liftBytes(m, a7, a8), timeoutMs: a9 >>> 0 });
       lowerResultHttpOutboundResponseHttpHttpError(m, result, a10);
     },
+    "dispatch": (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number) => {
+      const result = host.dispatch({ method: m.readString(a0, a1), url: m.readString(a2, a3), headers: liftListTypesHeader(m, a4, a5), body: a6 === 0 ? undefined : liftBytes(m, a7, a8), timeoutMs: a9 >>> 0 });
+      lowerResultU32HttpHttpError(m, result, a10);
+    },
     };
   }
   if (modules.has("cm32p2|portcullis:policy/metrics@0.1")) {
@@ -1450,5 +1504,19 @@ export function bindExports(m: GuestMemory, core: CoreExports): Omit<PolicyInsta
       core["cm32p2||on-fault_post"](ret);
       return result;
     },
+    onCallResult:
+      core["cm32p2||on-call-result"] === undefined
+        ? undefined
+        : (request: PolicyRequest, call: number, answer: Result<OutboundResponse, HttpError>): Result<RequestDecision, FlowError> => {
+          const params = m.allocate(128, 4);
+          lowerTypesRequest(m, request, params + 0);
+          m.view().setUint32(params + 100, call, true);
+          lowerResultHttpOutboundResponseHttpHttpError(m, answer, params + 104);
+          const ret = core["cm32p2||on-call-result"]!(params) as number;
+          const dv = m.view();
+          const result = liftResultTypesRequestDecisionTypesFlowError(m, dv, ret);
+          core["cm32p2||on-call-result_post"]!(ret);
+          return result;
+        },
   };
 }

@@ -7,6 +7,7 @@ export {
   inspectPolicyComponent,
   instantiatePolicy,
   loadPolicy,
+  preparePolicyComponent,
   type CompiledPolicy,
   type PolicyComponentInfo,
 } from "./policy-component.js";

@@ -12,6 +12,7 @@
 import { CapabilityNotGrantedError, InvalidComponentError, PolicyInstanceDeadError, PolicyTrapError } from "../errors.js";
 import { bindExports, bindImports, CORE_CONTRACT, type CoreExports } from "./generated-binding.js";
 import { GuestMemory } from "./guest-memory.js";
+import { instantiateScriptPolicy, isScriptComponent, isScriptModule, prepareScriptComponent, scriptCapabilities } from "./script-component.js";
 import { describeAbort, readAbortRecord } from "./trap-record.js";
 import { CAPABILITY_NAMES, type CapabilityName, type Capabilities, type PolicyInstance } from "./types.js";
 import { componentCoreModules, coreModuleShape, type CoreModuleShape, type FuncSignature } from "./wasm-binary.js";
@@ -20,6 +21,8 @@ import { wasm, type WasmModule } from "./wasm-api.js";
 const PAGE_BYTES = 65536;
 const IMPORTS = CORE_CONTRACT.imports as Record<string, { capability: string; functions: Record<string, FuncSignature> }>;
 const EXPORTS = CORE_CONTRACT.exports as Record<string, FuncSignature>;
+/** Exports added after 0.1.0 (`@since`): a component built against 0.1.0 lacks them and still loads. */
+const OPTIONAL_EXPORTS: ReadonlySet<string> = new Set(CORE_CONTRACT.optional);
 
 export interface PolicyComponentInfo {
   /** The main core module's bytes. */
@@ -50,8 +53,9 @@ function checkShape(shape: CoreModuleShape): string[] {
   ];
   for (const [name, expected] of required) {
     const found = exported.get(name);
-    if (!found) problems.push(`missing export '${name}' ${show(expected)}`);
-    else if (!sameSignature(found.signature, expected)) problems.push(`export '${name}' is ${show(found.signature)}, expected ${show(expected)}`);
+    if (!found) {
+      if (!OPTIONAL_EXPORTS.has(name)) problems.push(`missing export '${name}' ${show(expected)}`);
+    } else if (!sameSignature(found.signature, expected)) problems.push(`export '${name}' is ${show(found.signature)}, expected ${show(expected)}`);
   }
   for (const entry of shape.imports) {
     const expected = IMPORTS[entry.module]?.functions[entry.name];
@@ -84,6 +88,20 @@ export function inspectPolicyComponent(component: Uint8Array): PolicyComponentIn
   };
 }
 
+/**
+ * `inspectPolicyComponent` for SDK components; a component of another toolchain (componentize-js)
+ * gets its instantiation code generated instead (see script-component.ts).
+ */
+export async function preparePolicyComponent(component: Uint8Array): Promise<PolicyComponentInfo> {
+  let script = false;
+  try {
+    script = isScriptComponent(component);
+  } catch {
+    // not a component: inspectPolicyComponent says so
+  }
+  return script ? prepareScriptComponent(component) : inspectPolicyComponent(component);
+}
+
 /** Compiles a core module taken from `inspectPolicyComponent` (or a cache of it). */
 export function compileCoreModule(coreModule: Uint8Array): Promise<WasmModule> {
   return wasm.compile(coreModule);
@@ -91,12 +109,13 @@ export function compileCoreModule(coreModule: Uint8Array): Promise<WasmModule> {
 
 /** Validates and compiles a policy component once; instantiate the result any number of times. */
 export async function compilePolicy(component: Uint8Array): Promise<CompiledPolicy> {
-  const info = inspectPolicyComponent(component);
+  const info = await preparePolicyComponent(component);
   return { ...info, module: await compileCoreModule(info.coreModule) };
 }
 
 /** The capability interfaces a compiled policy module imports. */
 export function importedCapabilities(module: WasmModule): CapabilityName[] {
+  if (isScriptModule(module)) return scriptCapabilities(module);
   const modules = new Set(wasm.Module.imports(module).map((i) => i.module));
   return CAPABILITY_NAMES.filter((name) => [...modules].some((m) => IMPORTS[m]?.capability === name));
 }
@@ -120,6 +139,7 @@ export function instantiatePolicy(
     const missing = importedCapabilities(module).filter((name) => !capabilities[capabilityKey(name)]);
     if (missing.length) throw new CapabilityNotGrantedError(missing);
   }
+  if (isScriptModule(module)) return instantiateScriptPolicy(module, capabilities);
   const memory = new GuestMemory();
   const modules = new Set(wasm.Module.imports(module).map((i) => i.module));
   const instance = new wasm.Instance(module, bindImports(memory, capabilities, modules));
@@ -148,6 +168,7 @@ export function instantiatePolicy(
     onRequest: guard("on-request", exports.onRequest),
     onResponse: guard("on-response", exports.onResponse),
     onFault: guard("on-fault", exports.onFault),
+    onCallResult: exports.onCallResult && guard("on-call-result", exports.onCallResult),
     memoryBytes: () => memory.memory!.buffer.byteLength,
   };
 }

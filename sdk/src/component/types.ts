@@ -151,6 +151,8 @@ export interface PolicyInstance {
   onRequest(request: PolicyRequest): Result<RequestDecision, FlowError>;
   onResponse(response: PolicyResponse): Result<ResponseDecision, FlowError>;
   onFault(fault: FaultContext): Result<ResponseDecision, FlowError>;
+  /** Since 0.1.1; undefined for a component built against 0.1.0. */
+  onCallResult?: ((request: PolicyRequest, call: number, answer: Result<OutboundResponse, HttpError>) => Result<RequestDecision, FlowError>) | undefined;
   /** Current size of the guest's linear memory in bytes. */
   memoryBytes(): number;
 }
@@ -271,7 +273,11 @@ export interface Capabilities {
     set(key: string, value: Uint8Array, ttlMs: bigint): Result<undefined, StoreError>;
     delete(key: string): Result<boolean, StoreError>;
   };
-  http: { fetch(request: OutboundRequest): Result<OutboundResponse, HttpError> };
+  http: {
+    fetch(request: OutboundRequest): Result<OutboundResponse, HttpError>;
+    /** Queues a call answered later through `on-call-result` (since 0.1.1). */
+    dispatch(request: OutboundRequest): Result<number, HttpError>;
+  };
   metrics: {
     counterAdd(name: string, labels: Label[], value: number): void;
     gaugeSet(name: string, labels: Label[], value: number): void;

@@ -71,8 +71,15 @@ export function customSection(bytes: Uint8Array, name: string): Uint8Array | und
 /** `bytes` with a custom section `name` appended at the top level (allowed anywhere in both formats). */
 export function withCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
   const encodedName = new TextEncoder().encode(name);
-  const content = [...leb128(encodedName.length), ...encodedName, ...payload];
-  return new Uint8Array([...bytes, 0, ...leb128(content.length), ...content]);
+  const head = Uint8Array.from([...leb128(encodedName.length), ...encodedName]);
+  const size = leb128(head.length + payload.length);
+  // No spreading of `bytes`: a script component's core module is megabytes long.
+  const out = new Uint8Array(bytes.length + 1 + size.length + head.length + payload.length);
+  out.set(bytes);
+  out.set([0, ...size], bytes.length);
+  out.set(head, bytes.length + 1 + size.length);
+  out.set(payload, bytes.length + 1 + size.length + head.length);
+  return out;
 }
 
 export function leb128(value: number): number[] {

@@ -39,7 +39,17 @@ export interface MetricSample {
   value: number;
 }
 
-export type FetchHandler = (request: OutboundRequest) => Result<OutboundResponse, HttpError>;
+/**
+ * Answers the policy's outbound calls. A handler returning a promise (a real server, see
+ * `liveFetch`) answers dispatched calls only, through `onRequestAsync`.
+ */
+export type FetchHandler = (request: OutboundRequest) => Result<OutboundResponse, HttpError> | Promise<Result<OutboundResponse, HttpError>>;
+
+/** A call the policy queued with `http.dispatch`, not yet answered. */
+export interface DispatchedCall {
+  id: number;
+  request: OutboundRequest;
+}
 
 /**
  * A fake `expression` capability for unit tests: each compiled source evaluates to the JSON text
@@ -62,7 +72,11 @@ export class Fakes {
   readonly clock = new FakeClock();
   readonly logs: LogLine[] = [];
   readonly metrics: MetricSample[] = [];
+  /** Every outbound request, fetched or dispatched, in order. */
   readonly fetches: OutboundRequest[] = [];
+  /** Dispatched calls the harness has not answered yet (it answers them after each policy call). */
+  readonly dispatched: DispatchedCall[] = [];
+  #lastCall = 0;
   readonly kv = new Map<string, { value: Uint8Array; expiresAt: bigint }>();
   readonly counters = new Map<string, { value: bigint; windowStart: bigint }>();
   /** Token buckets of `counters.take`: key -> the instant (microseconds) the bucket is full again. */
@@ -130,7 +144,14 @@ export class Fakes {
       http: {
         fetch: (request) => {
           this.fetches.push(request);
-          return this.fetch(request);
+          const answer = this.fetch(request);
+          if (answer instanceof Promise) throw new Error("an asynchronous fetch handler answers dispatched calls only (onRequestAsync)");
+          return answer;
+        },
+        dispatch: (request) => {
+          this.fetches.push(request);
+          this.dispatched.push({ id: ++this.#lastCall, request });
+          return { tag: "ok", val: this.#lastCall };
         },
       },
       metrics: {

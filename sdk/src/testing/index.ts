@@ -20,12 +20,16 @@ import type {
   ResponseDecision,
   Result,
   FlowError,
+  HttpError,
+  OutboundResponse,
+  RequestEdits,
 } from "../component/types.js";
-import { Fakes } from "./fakes.js";
+import { Fakes, type DispatchedCall } from "./fakes.js";
 
 export { Fakes, FakeClock, fakeExpressions } from "./fakes.js";
 export { answerOf, maybeAnswerOf, Answer } from "./answers.js";
-export type { LogLine, MetricSample, FetchHandler } from "./fakes.js";
+export { liveFetch } from "./live-fetch.js";
+export type { LogLine, MetricSample, FetchHandler, DispatchedCall } from "./fakes.js";
 
 export interface LoadOptions {
   /** The `with:` block; `init` runs with it unless `init: false`. */
@@ -73,6 +77,8 @@ export function requestHead(input: RequestInput = {}): RequestHead {
 }
 
 const metadataList = (metadata: Record<string, unknown> = {}) => Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
+
+const policyRequest = (input: RequestInput): PolicyRequest => ({ head: requestHead(input), body: bytes(input.body), metadata: metadataList(input.metadata) });
 
 /**
  * A built policy under test. After a trap the harness creates a fresh instance (initialised with
@@ -135,9 +141,55 @@ export class TestPolicy {
     }
   }
 
+  /**
+   * Runs the request flow. Calls the policy dispatched are answered at once by `fakes.fetch` and
+   * handed to on-call-result as the gateway does (in order, while it dispatches more; a respond or
+   * an error drops the rest); the result is the last decision, with the edits of the `continue`
+   * decisions before it merged in. on-call-result sees the request as given, not as edited.
+   */
   onRequest(input: RequestInput = {}): Result<RequestDecision, FlowError> {
-    const request: PolicyRequest = { head: requestHead(input), body: bytes(input.body), metadata: metadataList(input.metadata) };
-    return this.#guarded(() => this.#instance.onRequest(request));
+    const request = policyRequest(input);
+    let result = this.#guarded(() => this.#instance.onRequest(request));
+    for (let call = this.#nextCall(result); call; call = this.#nextCall(result)) {
+      const answer = this.fakes.fetch(call.request);
+      if (answer instanceof Promise) throw new Error("the fetch handler answers asynchronously: use onRequestAsync");
+      result = this.#callResult(request, result, call.id, answer);
+    }
+    return result;
+  }
+
+  /** onRequest for a fetch handler that answers asynchronously, e.g. `liveFetch` against a real server. */
+  async onRequestAsync(input: RequestInput = {}): Promise<Result<RequestDecision, FlowError>> {
+    const request = policyRequest(input);
+    let result = this.#guarded(() => this.#instance.onRequest(request));
+    for (let call = this.#nextCall(result); call; call = this.#nextCall(result)) {
+      result = this.#callResult(request, result, call.id, await this.fakes.fetch(call.request));
+    }
+    return result;
+  }
+
+  /** The next dispatched call to answer while the flow goes on; drops the queue when it ended. */
+  #nextCall(result: Result<RequestDecision, FlowError>): DispatchedCall | undefined {
+    if (result.tag === "ok" && result.val.tag === "continue") return this.fakes.dispatched.shift();
+    this.fakes.dispatched.length = 0;
+    return undefined;
+  }
+
+  #callResult(request: PolicyRequest, before: Result<RequestDecision, FlowError>, call: number, answer: Result<OutboundResponse, HttpError>) {
+    const onCallResult = this.#instance.onCallResult;
+    if (!onCallResult) throw new Error("the policy dispatched a call but its component has no on-call-result export");
+    const after = this.#guarded(() => onCallResult(request, call, answer));
+    if (before.tag !== "ok" || before.val.tag !== "continue" || after.tag !== "ok" || after.val.tag !== "continue") return after;
+    const [a, b] = [before.val.val, after.val.val];
+    const edits: RequestEdits = {
+      method: b.method ?? a.method,
+      path: b.path ?? a.path,
+      query: b.query ?? a.query,
+      headers: [...a.headers, ...b.headers],
+      body: b.body ?? a.body,
+      metadata: [...a.metadata, ...b.metadata],
+    };
+    return { tag: "ok", val: { tag: "continue", val: edits } } as const;
   }
 
   onResponse(input: ResponseInput = {}): Result<ResponseDecision, FlowError> {

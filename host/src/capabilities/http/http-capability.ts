@@ -1,9 +1,10 @@
 import type { BridgeClient } from "../bridge/bridge-client.js";
-import type { Capabilities, HttpError, OutboundResponse, Result } from "../contract.js";
+import type { Capabilities, HttpError, OutboundRequest } from "../contract.js";
+import { fetchThroughBridge, HTTP_FETCH_CALL, queueCall } from "./call-outs.js";
 import { HostAllowList } from "./host-allow-list.js";
 import type { OutboundCall } from "./outbound-fetch.js";
 
-export const HTTP_FETCH_CALL = "http.fetch";
+export { HTTP_FETCH_CALL };
 
 export interface HttpGrant {
   /** Hosts the plugin may call (see HostAllowList). */
@@ -15,43 +16,41 @@ export interface HttpGrant {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Time allowed beyond the request's own timeout for the answer to cross the bridge. */
-const BRIDGE_MARGIN_MS = 1_000;
 
-/** Worker side of `http`: checks the request and the allow-list here, does the I/O in the main thread. */
+/**
+ * Worker side of `http`: checks the request and the allow-list here. `fetch` does the I/O in the
+ * main thread and blocks until the answer; `dispatch` queues the call for the worker to perform
+ * after the policy returns (call-outs.ts).
+ */
 export function createHttp(bridge: BridgeClient, grant: HttpGrant): Capabilities["http"] {
   const allowList = new HostAllowList(grant.allow);
   const maxTimeoutMs = grant.maxTimeoutMs ?? 10_000;
   const maxResponseBytes = grant.maxResponseBytes ?? 1024 * 1024;
+  const refused = (error: HttpError) => ({ tag: "err", val: error }) as const;
+
+  /** The call to make, or why not. */
+  function check(outbound: OutboundRequest): OutboundCall | HttpError {
+    let url: URL;
+    try {
+      url = new URL(outbound.url);
+    } catch {
+      return { tag: "invalid-request", val: `not an absolute URL: ${outbound.url}` };
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return { tag: "invalid-request", val: `scheme ${url.protocol} is not http: or https:` };
+    if (!TOKEN.test(outbound.method)) return { tag: "invalid-request", val: `invalid method "${outbound.method}"` };
+    if (!allowList.allows(url)) return { tag: "denied", val: `${url.host} is not allow-listed` };
+    const timeoutMs = Math.min(Math.max(1, outbound.timeoutMs || maxTimeoutMs), maxTimeoutMs);
+    return { method: outbound.method.toUpperCase(), url: url.href, headers: outbound.headers, body: outbound.body, timeoutMs, maxResponseBytes };
+  }
+
   return {
-    fetch(outbound): Result<OutboundResponse, HttpError> {
-      let url: URL;
-      try {
-        url = new URL(outbound.url);
-      } catch {
-        return { tag: "err", val: { tag: "invalid-request", val: `not an absolute URL: ${outbound.url}` } };
-      }
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        return { tag: "err", val: { tag: "invalid-request", val: `scheme ${url.protocol} is not http: or https:` } };
-      }
-      if (!TOKEN.test(outbound.method)) {
-        return { tag: "err", val: { tag: "invalid-request", val: `invalid method "${outbound.method}"` } };
-      }
-      if (!allowList.allows(url)) return { tag: "err", val: { tag: "denied", val: `${url.host} is not allow-listed` } };
-      const timeoutMs = Math.min(Math.max(1, outbound.timeoutMs || maxTimeoutMs), maxTimeoutMs);
-      const call: OutboundCall = {
-        method: outbound.method.toUpperCase(),
-        url: url.href,
-        headers: outbound.headers,
-        body: outbound.body,
-        timeoutMs,
-        maxResponseBytes,
-      };
-      try {
-        return bridge.callSync(HTTP_FETCH_CALL, call, timeoutMs + BRIDGE_MARGIN_MS);
-      } catch (error) {
-        return { tag: "err", val: { tag: "unreachable", val: error instanceof Error ? error.message : String(error) } };
-      }
+    fetch(outbound) {
+      const call = check(outbound);
+      return "tag" in call ? refused(call) : fetchThroughBridge(bridge, call);
+    },
+    dispatch(outbound) {
+      const call = check(outbound);
+      return "tag" in call ? refused(call) : queueCall(call);
     },
   };
 }

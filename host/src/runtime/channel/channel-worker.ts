@@ -27,7 +27,8 @@ for (;;) {
 function serve([task, bodyOnPort]: ToWorker): void {
   if (task.flow === "warm-up") return post(run(WARM_UP_SLOT, () => executorOf().warmUp()));
   if (bodyOnPort) task.body = receiveMessageOnPort(data.bodies)?.message as Uint8Array;
-  const reply = run(task.slot, () => executorOf().run(task as FlowTask));
+  // Without asyncCallOuts the executor answers synchronously (call-outs are made blocking).
+  const reply = run(task.slot, () => executorOf().run(task as FlowTask) as FlowResult);
   if (toRing(reply)) answers.publish();
   else post(reply);
 }

@@ -9,7 +9,8 @@ import { FlowExecutor } from "./run-flow.js";
  */
 let executor: FlowExecutor | undefined;
 
-export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | WarmUpReport {
-  executor ??= new FlowExecutor(workerData as WorkerSetup);
+/** A promise while a flow waits for call-outs (http.dispatch): piscina runs the worker's other tasks meanwhile. */
+export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | Promise<FlowResult> | WarmUpReport {
+  executor ??= new FlowExecutor(workerData as WorkerSetup, { asyncCallOuts: true });
   return task.flow === "warm-up" ? executor.warmUp() : executor.run(task);
 }

@@ -1,4 +1,14 @@
-import type { FlowError, MetadataEntry, PolicyInstance, RequestHead, ResponseDecision, ResponseHead, Result } from "@portcullis/sdk/component";
+import type {
+  FlowError,
+  MetadataEntry,
+  PolicyInstance,
+  PolicyRequest,
+  RequestDecision,
+  RequestHead,
+  ResponseDecision,
+  ResponseHead,
+  Result,
+} from "@portcullis/sdk/component";
 import { compileExpression, evaluateCondition, type CompiledExpression } from "../../capabilities/expression/cel.js";
 import { expressionContextFrom, type ExpressionContext } from "../../capabilities/expression/expression-context.js";
 import { setFlowScope } from "../../capabilities/flow-scope.js";
@@ -16,7 +26,16 @@ import type {
 } from "../flow-messages.js";
 import { chainsFor, type FlowChains, type PlanStep } from "../policy-plan.js";
 import { threadId } from "node:worker_threads";
-import { markRunning, markStarted } from "../flow-deadline.js";
+import { markFinished, markRunning, markStarted, pauseBudget, resumeBudget } from "../flow-deadline.js";
+import {
+  MAX_CALLS_PER_FLOW,
+  openCallQueue,
+  performCall,
+  performCallBlocking,
+  takeCallQueue,
+  type CallAnswer,
+  type QueuedCall,
+} from "../../capabilities/http/call-outs.js";
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
@@ -45,7 +64,14 @@ export class FlowExecutor {
   #slot = -1;
   #callDetail = false;
 
-  constructor(private readonly setup: WorkerSetup) {
+  /**
+   * `asyncCallOuts`: a flow waiting for its policies' call-outs (http.dispatch) lets this thread run
+   * other flows (a piscina worker); otherwise the calls are made blocking (the direct channel).
+   */
+  constructor(
+    private readonly setup: WorkerSetup,
+    private readonly options: { asyncCallOuts: boolean } = { asyncCallOuts: false },
+  ) {
     this.#instances = new InstancePool(setup);
     this.#progress = new Int32Array(setup.progress);
   }
@@ -65,42 +91,62 @@ export class FlowExecutor {
     return { failures, needs };
   }
 
-  run(task: RequestTask | ResponseTask | FaultTask): FlowResult {
+  /** A promise only while a request flow waits for call-outs, and only with `asyncCallOuts`. */
+  run(task: RequestTask | ResponseTask | FaultTask): FlowResult | Promise<FlowResult> {
     this.#slot = task.slot;
     this.#callDetail = task.callDetail === true;
     if (!markStarted(this.#progress, task.slot, threadId)) return ABANDONED_RESULT;
+    const finished = (result: FlowResult): FlowResult => {
+      markFinished(this.#progress, task.slot);
+      return result;
+    };
     try {
-      switch (task.flow) {
-        case "request":
-          return this.#request(task);
-        case "response":
-          return this.#response(task);
-        case "fault":
-          return this.#fault(task);
-      }
+      const result = this.#flow(task);
+      return result instanceof Promise ? result.then(finished) : finished(result);
     } finally {
       setFlowScope(undefined);
     }
   }
 
-  #request(task: RequestTask): FlowResult {
+  #flow(task: RequestTask | ResponseTask | FaultTask): FlowResult | Promise<FlowResult> {
+    switch (task.flow) {
+      case "request":
+        return this.#request(task);
+      case "response":
+        return this.#response(task);
+      case "fault":
+        return this.#fault(task);
+    }
+  }
+
+  #request(task: RequestTask): FlowResult | Promise<FlowResult> {
     const state = new FlowState(task.head, task.body, task.metadata);
     const listener = this.setup.plan.listeners[task.listener];
     if (!listener) throw new Error(`unknown listener "${task.listener}"`);
     if (task.withListenerChain) {
       const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
+      if (ended instanceof Promise) return ended.then((done) => done ?? this.#routed(task, state));
       if (ended) return ended;
-      if (changesRouting(task.head, state.head, listener.routingHeaders)) {
-        return { ...state.base(), outcome: "reroute", head: state.head, body: state.bodyIfChanged() };
-      }
     }
-    if (task.route !== undefined) {
-      state.head = { ...state.head, route: task.route }; // for the route's policies; not a change to send back
-      const ended = this.#runRequestSteps(this.#chains(task.listener, task.route, state.head.method).request, state, task.quarantined);
-      if (ended) return ended;
+    return this.#routed(task, state);
+  }
+
+  /**
+   * The rest of a request flow after its listener chain: the chain of the route the gateway selected,
+   * unless the listener chain changed what selection reads (outcome reroute).
+   */
+  #routed(task: RequestTask, state: FlowState): FlowResult | Promise<FlowResult> {
+    const listener = this.setup.plan.listeners[task.listener]!;
+    if (task.withListenerChain && changesRouting(task.head, state.head, listener.routingHeaders)) {
+      return { ...state.base(), outcome: "reroute", head: state.head, body: state.bodyIfChanged() };
     }
     // Only a changed head crosses back: headers are most of what a flow copies between threads.
-    return { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
+    const finish = (ended: EndedEarly | undefined): FlowResult =>
+      ended ?? { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
+    if (task.route === undefined) return finish(undefined);
+    state.head = { ...state.head, route: task.route }; // for the route's policies; not a change to send back
+    const ended = this.#runRequestSteps(this.#chains(task.listener, task.route, state.head.method).request, state, task.quarantined);
+    return ended instanceof Promise ? ended.then(finish) : finish(ended);
   }
 
   #response(task: ResponseTask): FlowResult {
@@ -144,46 +190,120 @@ export class FlowExecutor {
     return paths ? canonicalPath(path, paths) : { refused: `unknown listener "${listener}"` };
   }
 
-  /** Runs request steps; returns a result when the flow ended early (respond or failure). */
-  #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): EndedEarly | undefined {
-    for (const step of steps) {
+  /**
+   * Runs request steps; returns a result when the flow ended early (respond or failure). A promise
+   * when a policy dispatched calls (and `asyncCallOuts`): the flow waits at that policy for them.
+   */
+  #runRequestSteps(steps: readonly PlanStep[], state: FlowState, quarantined: number[]): Ended | Promise<Ended> {
+    for (const [index, step] of steps.entries()) {
       const run = this.#shouldRun(step, state, undefined);
       if (run !== true) {
         if (run === false) continue;
         return { ...state.base(), outcome: "failed", failure: run };
       }
+      const queued: QueuedCall[] = [];
       const outcome = this.#call(step, state, quarantined, (instance) =>
-        instance.onRequest({
-          head: state.head,
-          body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined,
-          metadata: state.entries(),
-        }),
+        this.#dispatching(state, queued, () => instance.onRequest(this.#policyRequest(step, state))),
       );
-      if (outcome === undefined) continue;
-      if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
-      const decision = outcome.value;
-      if (decision.tag === "respond") {
-        applyMetadataEdits(state.metadata, decision.val.metadata);
-        return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
-      }
-      const edits = decision.val;
-      // A written path is canonicalised as a client's is, before the next policy or routing reads it.
-      const path = edits.path === undefined ? state.head.path : this.#canonicalPath(state.head.listener, edits.path);
-      if (typeof path !== "string") return { ...state.base(), outcome: "failed", failure: invalidPath(step, path.refused) };
-      if (edits.method !== undefined || edits.path !== undefined || edits.query !== undefined || edits.headers.length > 0) {
-        state.headChanged = true;
-        state.head = {
-          ...state.head,
-          method: edits.method ?? state.head.method,
-          path,
-          query: edits.query ?? state.head.query,
-          headers: applyHeaderEdits(state.head.headers, edits.headers),
-        };
-      }
-      if (edits.body !== undefined) state.replaceBody(edits.body);
-      applyMetadataEdits(state.metadata, edits.metadata);
+      const ended = this.#decided(step, state, outcome);
+      if (ended) return ended;
+      if (outcome === undefined || queued.length === 0) continue;
+      const rest = steps.slice(index + 1);
+      const settled = this.#settle(step, state, quarantined, queued);
+      if (settled instanceof Promise) return settled.then((done) => done ?? this.#runRequestSteps(rest, state, quarantined));
+      return settled ?? this.#runRequestSteps(rest, state, quarantined);
     }
     return undefined;
+  }
+
+  #policyRequest(step: PlanStep, state: FlowState): PolicyRequest {
+    return { head: state.head, body: this.#instances.bodyNeeds.seesRequestBody(step.instance) ? state.body : undefined, metadata: state.entries() };
+  }
+
+  /** Applies a request-flow decision; returns how the flow ended, or undefined when it goes on (also when the policy was skipped). */
+  #decided(step: PlanStep, state: FlowState, outcome: { value: RequestDecision } | { failure: PolicyFailure } | undefined): Ended {
+    if (outcome === undefined) return undefined;
+    const ended = endedBy(step, state, outcome);
+    if (ended || "failure" in outcome || outcome.value.tag === "respond") return ended;
+    const edits = outcome.value.val;
+    // A written path is canonicalised as a client's is, before the next policy or routing reads it.
+    const path = edits.path === undefined ? state.head.path : this.#canonicalPath(state.head.listener, edits.path);
+    if (typeof path !== "string") return { ...state.base(), outcome: "failed", failure: invalidPath(step, path.refused) };
+    if (edits.method !== undefined || edits.path !== undefined || edits.query !== undefined || edits.headers.length > 0) {
+      state.headChanged = true;
+      state.head = {
+        ...state.head,
+        method: edits.method ?? state.head.method,
+        path,
+        query: edits.query ?? state.head.query,
+        headers: applyHeaderEdits(state.head.headers, edits.headers),
+      };
+    }
+    if (edits.body !== undefined) state.replaceBody(edits.body);
+    applyMetadataEdits(state.metadata, edits.metadata);
+    return undefined;
+  }
+
+  /** Runs a policy call that may dispatch: what it queued goes to `queued` (within the flow's allowance). */
+  #dispatching<T>(state: FlowState, queued: QueuedCall[], call: () => T): T {
+    openCallQueue(MAX_CALLS_PER_FLOW - state.callsQueued);
+    try {
+      return call();
+    } finally {
+      const taken = takeCallQueue();
+      state.callsQueued += taken.length;
+      queued.push(...taken);
+    }
+  }
+
+  /**
+   * Performs the calls a policy queued and hands each answer to its on-call-result, in the order
+   * queued, round after round while it queues more. Undefined: its turn is over, the chain goes on.
+   */
+  #settle(step: PlanStep, state: FlowState, quarantined: number[], queued: QueuedCall[]): Ended | Promise<Ended> {
+    if (!this.options.asyncCallOuts) {
+      for (let round = queued; ; ) {
+        const next = this.#deliver(
+          step,
+          state,
+          quarantined,
+          round,
+          round.map((q) => performCallBlocking(q.call)),
+        );
+        if (!Array.isArray(next)) return next.ended;
+        round = next;
+      }
+    }
+    return this.#settleWaiting(step, state, quarantined, queued);
+  }
+
+  /** #settle in a worker that runs other flows meanwhile; the wait is not charged to the flow's budget. */
+  async #settleWaiting(step: PlanStep, state: FlowState, quarantined: number[], queued: QueuedCall[]): Promise<Ended> {
+    const [slot, callDetail] = [this.#slot, this.#callDetail];
+    for (let round = queued; ; ) {
+      const spent = pauseBudget(this.#progress, slot);
+      const answers = await Promise.all(round.map((q) => performCall(q.call)));
+      // Other flows ran meanwhile: this one's task state is restored before its policy runs again.
+      [this.#slot, this.#callDetail] = [slot, callDetail];
+      resumeBudget(this.#progress, slot, spent);
+      const next = this.#deliver(step, state, quarantined, round, answers);
+      if (!Array.isArray(next)) return next.ended;
+      round = next;
+    }
+  }
+
+  /** One round of answers to on-call-result; returns the calls queued meanwhile, or how the policy's turn ended. */
+  #deliver(step: PlanStep, state: FlowState, quarantined: number[], round: QueuedCall[], answers: CallAnswer[]): QueuedCall[] | { ended: Ended } {
+    const next: QueuedCall[] = [];
+    for (const [i, { id }] of round.entries()) {
+      const outcome = this.#call(step, state, quarantined, (instance) =>
+        this.#dispatching(state, next, () => instance.onCallResult?.(this.#policyRequest(step, state), id, answers[i]!) ?? NO_CALL_RESULT),
+      );
+      if (outcome === undefined) return { ended: undefined }; // failed open: skipped, its other answers dropped
+      const ended = this.#decided(step, state, outcome);
+      if (ended) return { ended };
+    }
+    return next.length > 0 ? next : { ended: undefined };
   }
 
   #runResponseSteps(
@@ -203,13 +323,9 @@ export class FlowExecutor {
       }
       const outcome = this.#call(step, state, quarantined, (instance) => invoke(instance, response, step));
       if (outcome === undefined) continue;
-      if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
-      const decision = outcome.value;
-      if (decision.tag === "respond") {
-        applyMetadataEdits(state.metadata, decision.val.metadata);
-        return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
-      }
-      const edits = decision.val;
+      const ended = endedBy(step, state, outcome);
+      if (ended || "failure" in outcome || outcome.value.tag === "respond") return ended!;
+      const edits = outcome.value.val;
       if (edits.status !== undefined || edits.headers.length > 0) {
         response = { status: edits.status ?? response.status, headers: applyHeaderEdits(response.headers, edits.headers) };
         headChanged = true;
@@ -326,12 +442,19 @@ const EMPTY = new Uint8Array(0);
 
 /** How a request chain ends before its last policy. */
 type EndedEarly = Extract<FlowResult, { outcome: "respond" | "failed" }>;
+/** A request chain's end: early, or undefined when it went through. */
+type Ended = EndedEarly | undefined;
+
+/** What a policy built against 0.1.0 (no on-call-result) answers to a call; it cannot dispatch, so only after a trap replaced the instance that did. */
+const NO_CALL_RESULT: Result<RequestDecision, FlowError> = { tag: "err", val: { tag: "internal", val: "its component has no on-call-result export" } };
 
 /** The request as the chain changes it. */
 class FlowState {
   readonly metadata: Map<string, string>;
   readonly calls: CallRecord[] = [];
   readonly skipped: PolicyFailure[] = [];
+  /** Calls its policies dispatched so far (at most MAX_CALLS_PER_FLOW). */
+  callsQueued = 0;
   #bodyChanged = false;
   headChanged = false;
 
@@ -369,6 +492,19 @@ class FlowState {
   base(): { metadata: [string, string][]; calls: CallRecord[]; skipped: PolicyFailure[] } {
     return { metadata: [...this.metadata], calls: this.calls, skipped: this.skipped };
   }
+}
+
+/** How a flow ends at a policy that failed or answered; undefined when it let the flow go on. */
+function endedBy(
+  step: PlanStep,
+  state: FlowState,
+  outcome: { value: RequestDecision | ResponseDecision } | { failure: PolicyFailure },
+): EndedEarly | undefined {
+  if ("failure" in outcome) return { ...state.base(), outcome: "failed", failure: outcome.failure };
+  const decision = outcome.value;
+  if (decision.tag !== "respond") return undefined;
+  applyMetadataEdits(state.metadata, decision.val.metadata);
+  return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
 }
 
 function fail(code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
