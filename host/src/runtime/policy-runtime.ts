@@ -66,7 +66,7 @@ export class PolicyRuntime {
     if (channelOf(runtime) === "direct") {
       this.#channel = new PolicyChannel({
         workers,
-        tasksPerWorker: runtime.tasksPerWorker,
+        tasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
         queueTimeoutMs: runtime.queueTimeoutMs,
         setup: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer },
         slots: this.#slots,
