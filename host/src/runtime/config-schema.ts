@@ -102,7 +102,7 @@ export const runtimeSchema = z
       .enum(["direct", "piscina"])
       .optional()
       .describe(
-        "How flows reach the workers: piscina (a task per flow; the default) or direct (experimental: the gateway's own threads, flows of one event-loop turn sent together, one deadline timer).",
+        "How flows reach the workers: direct (the default: the gateway's own threads, flows of one event-loop turn sent together through shared memory, one deadline timer) or piscina (a pool task per flow).",
       ),
     loadTimeoutMs: z
       .number()

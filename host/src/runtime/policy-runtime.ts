@@ -329,8 +329,7 @@ export class PolicyRuntime {
  */
 function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
-  // piscina stays the default: under 50 requests in flight the direct channel timed out about 1 in 2,500 pass-policy flows.
-  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
+  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "direct");
 }
 
 /** Flows a worker may hold beyond runtime.tasksPerWorker while they wait for call-outs. */
