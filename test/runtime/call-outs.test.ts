@@ -117,7 +117,6 @@ describe.each(["piscina", "direct"])("call-outs (http.dispatch), %s channel", (c
     expect(tooMany.status).toBe(500);
     expect(tooMany.json()).toEqual({ refused: "invalid-request" });
   });
-
 });
 
 describe("call-outs across world versions", () => {

@@ -52,6 +52,8 @@ export interface FaultDetails {
   headers?: string[];
   /** The response to start the fault flow from instead of the default JSON error (a policy's rejection). */
   response?: ErrorResponse;
+  /** The fault and response flows already ran on `response` (in the same crossing as the request flow). */
+  faultFlowRan?: boolean;
   /** Retry-After of the default error response, when known better than the code's fixed value. */
   retryAfterSeconds?: number;
 }

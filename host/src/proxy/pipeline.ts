@@ -423,6 +423,7 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
   if (details.response) info.status = details.response.status; // a policy's rejection keeps its own status
   const response = details.response ?? defaultErrorResponse(info, ex.requestId);
   if (details.headers) response.headers.push(...details.headers);
+  if (details.faultFlowRan) return sendError(ex, response);
   // A fault flow that fails (a bug: policy failures are handled inside it) leaves the error as it was.
   const unshaped = (error: unknown) => {
     ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "fault flow failed inside the gateway; the error response is sent unshaped");

@@ -140,6 +140,12 @@ export type FlowResult = FlowResultBase &
     | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined }
     | { outcome: "respond"; response: DirectResponse; policy: string }
     | { outcome: "failed"; failure: PolicyFailure }
+    /**
+     * A policy of the request chain answered, and the chains that run on its answer ran in the same
+     * task: the response chain, after the fault chain for a rejection (`rejected`, status >= 400).
+     * `response` is the final answer; `policy` the one that answered.
+     */
+    | { outcome: "answered"; policy: string; rejected: boolean; response: ResponseHead & { body: Uint8Array } }
     /** The listener chain changed what route selection reads; the route's chain did not run (see RequestTask). */
     | { outcome: "reroute"; head: RequestHead; body: Uint8Array | undefined }
   );

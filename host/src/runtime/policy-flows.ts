@@ -103,8 +103,9 @@ export class PolicyFlows implements FlowRunner {
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      all,
+      withAnswerChains(all, this.#answerChains(ex, undefined), route === undefined ? [] : this.#answerChains(ex, route)),
       clientKeyOf(ex),
+      all,
     );
     ex.metadata = result.metadata;
     if (result.outcome === "reroute") {
@@ -139,8 +140,9 @@ export class PolicyFlows implements FlowRunner {
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      chain,
+      withAnswerChains(chain, this.#answerChains(ex, ex.route!.name)),
       clientKeyOf(ex),
+      chain,
     );
     ex.metadata = result.metadata;
     return this.#afterRequest(ex, result, chain);
@@ -170,6 +172,12 @@ export class PolicyFlows implements FlowRunner {
       }
       case "respond":
         return this.#directResponse(ex, result.response, result.policy);
+      case "answered": {
+        // The worker ran the fault and response chains on the policy's answer in the same task.
+        const final = checkedAnswer(result.policy, [], result.response);
+        if (!result.rejected) return { action: "respond", ...final };
+        return { action: "fault", code: "PCS_ERR_POLICY_REJECTED", policy: result.policy, response: final, faultFlowRan: true };
+      }
       case "failed":
         return faultOfFailure(result.failure);
       default:
@@ -312,12 +320,19 @@ export class PolicyFlows implements FlowRunner {
   }
 
   /** Runs one flow task; the gateway's observers (host/src/observability) hear what each policy did. */
-  async #run(ex: Exchange, task: Parameters<PolicyRuntime["run"]>[0], steps: PlanStep[], client: string): Promise<FlowResult> {
+  /** `chain`: the steps observers see unless the task ran the chains on a policy's answer too (all of `steps`). */
+  async #run(ex: Exchange, task: Parameters<PolicyRuntime["run"]>[0], steps: PlanStep[], client: string, chain = steps): Promise<FlowResult> {
     const observer = ex.listener.gateway.observer;
     if (observer?.wantsCallDetail(ex)) task.callDetail = true;
     const result = await this.runtime.run(task, steps, client);
-    observer?.onPolicyFlow(ex, task.flow, steps, result);
+    observer?.onPolicyFlow(ex, task.flow, result.outcome === "answered" ? steps : chain, result);
     return result;
+  }
+
+  /** The fault and response chains a worker may run on a request policy's answer (run-flow.ts #answered). */
+  #answerChains(ex: Exchange, route: string | undefined): PlanStep[] {
+    const chains = this.runtime.chains(ex.listener.name, route, ex.method);
+    return [...chains.fault, ...chains.response];
   }
 
   #chains(ex: Exchange) {
@@ -347,6 +362,16 @@ export class PolicyFlows implements FlowRunner {
 }
 
 const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
+
+/**
+ * A request chain with the fault and response steps the same task may run on an answer, each once:
+ * the task's budget and quarantine cover them, and observers see their calls.
+ */
+function withAnswerChains(chain: PlanStep[], ...answerChains: PlanStep[][]): PlanStep[] {
+  const steps = [...chain];
+  for (const step of answerChains.flat()) if (!steps.some((s) => s.instance === step.instance)) steps.push(step);
+  return steps;
+}
 const ROUTE_FLOW_RAN: FlowDecision = Object.freeze({ action: "continue", routeFlowRan: true });
 
 /**

@@ -329,7 +329,8 @@ export class PolicyRuntime {
  */
 function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
-  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "direct");
+  // piscina stays the default while hot reload's standby workers (host/src/reload/standby-workers.ts) are piscina pools.
+  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
 }
 
 /** Flows a worker may hold beyond runtime.tasksPerWorker while they wait for call-outs. */

@@ -1,4 +1,5 @@
 import type {
+  Fault,
   FlowError,
   MetadataEntry,
   PolicyInstance,
@@ -39,6 +40,8 @@ import {
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
+import { checkHeaders, checkStatus } from "../checked-output.js";
+import { ERRORS } from "../../errors.js";
 import { epochNow, timingOf, type CallTiming } from "../../observability/call-detail.js";
 
 /**
@@ -125,8 +128,8 @@ export class FlowExecutor {
     if (!listener) throw new Error(`unknown listener "${task.listener}"`);
     if (task.withListenerChain) {
       const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
-      if (ended instanceof Promise) return ended.then((done) => done ?? this.#routed(task, state));
-      if (ended) return ended;
+      if (ended instanceof Promise) return ended.then((done) => (done ? this.#answered(task, undefined, done) : this.#routed(task, state)));
+      if (ended) return this.#answered(task, undefined, ended);
     }
     return this.#routed(task, state);
   }
@@ -142,7 +145,7 @@ export class FlowExecutor {
     }
     // Only a changed head crosses back: headers are most of what a flow copies between threads.
     const finish = (ended: EndedEarly | undefined): FlowResult =>
-      ended ?? { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
+      ended ? this.#answered(task, task.route, ended) : { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
     if (task.route === undefined) return finish(undefined);
     state.head = { ...state.head, route: task.route }; // for the route's policies; not a change to send back
     const ended = this.#runRequestSteps(this.#chains(task.listener, task.route, state.head.method).request, state, task.quarantined);
@@ -165,12 +168,25 @@ export class FlowExecutor {
   #fault(task: FaultTask): FlowResult {
     const state = new FlowState(task.request, task.body, task.metadata);
     const chains = this.#chains(task.listener, task.route, task.request.method);
-    const shaped = this.#runResponseSteps(chains.fault, state, task.response, task.quarantined, (instance, response) =>
-      instance.onFault({ request: task.request, fault: task.fault, response, body: state.body ?? EMPTY, metadata: state.entries() }),
+    return this.#shapeError(chains, state, task.request, task.fault, task.response, task.quarantined, task.thenResponse === true);
+  }
+
+  /** The fault chain on an error response, then (`thenResponse`) the response chain on what it made. */
+  #shapeError(
+    chains: FlowChains,
+    state: FlowState,
+    request: RequestHead,
+    fault: Fault,
+    response: ResponseHead,
+    quarantined: number[],
+    thenResponse: boolean,
+  ): FlowResult {
+    const shaped = this.#runResponseSteps(chains.fault, state, response, quarantined, (instance, head) =>
+      instance.onFault({ request, fault, response: head, body: state.body ?? EMPTY, metadata: state.entries() }),
     );
-    if (!task.thenResponse || shaped.outcome === "failed") return shaped;
+    if (!thenResponse || shaped.outcome === "failed") return shaped;
     // The response chain on the fault chain's answer, as the gateway would send it, without a second crossing.
-    let head: ResponseHead = task.response;
+    let head: ResponseHead = response;
     if (shaped.outcome === "respond") {
       head = { status: shaped.response.status, headers: shaped.response.headers };
       state.replaceBody(shaped.response.body ?? EMPTY);
@@ -178,10 +194,51 @@ export class FlowExecutor {
       head = shaped.head as ResponseHead;
     }
     const faultBody = state.bodyIfChanged();
-    const final = this.#runResponseSteps(chains.response, state, head, task.quarantined, this.#onResponse(task.request, state));
+    const final = this.#runResponseSteps(chains.response, state, head, quarantined, this.#onResponse(request, state));
     // A failing response chain leaves the fault chain's answer as it was (as in two crossings).
     if (final.outcome === "failed") return { ...state.base(), outcome: "continue", head, body: faultBody };
     return final.outcome === "continue" ? { ...final, head: final.head ?? head, body: state.bodyIfChanged() } : final;
+  }
+
+  /**
+   * A policy's direct answer, and in the same crossing the chains the gateway runs on it next: under
+   * 400 the response chain; a rejection the fault chain, then the response chain on what it made (when
+   * the fault chain fails, the rejection stands and the response chain runs on it alone). An answer
+   * the gateway's checks refuse, or one with no chain to run, goes back as it is.
+   */
+  #answered(task: RequestTask, route: string | undefined, ended: EndedEarly): FlowResult {
+    if (ended.outcome !== "respond") return ended;
+    const answer = ended.response;
+    const rejected = answer.status >= 400;
+    const chains = this.#chains(task.listener, route, task.head.method);
+    if (chains.response.length === 0 && (!rejected || chains.fault.length === 0)) return ended;
+    try {
+      checkStatus(ended.policy, answer.status);
+      checkHeaders(ended.policy, [], answer.headers);
+    } catch {
+      return ended; // the gateway reports it (PCS_ERR_POLICY_INVALID_OUTPUT)
+    }
+    const request: RequestHead = { ...task.head, route: route ?? "" };
+    const head: ResponseHead = { status: answer.status, headers: answer.headers };
+    const state = new FlowState(request, answer.body, ended.metadata);
+    state.calls.push(...ended.calls);
+    state.skipped.push(...ended.skipped);
+    const fault: Fault = {
+      kind: "policy-rejected",
+      status: answer.status,
+      code: "PCS_ERR_POLICY_REJECTED",
+      policy: ended.policy,
+      message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning,
+    };
+    let final = rejected ? this.#shapeError(chains, state, request, fault, head, task.quarantined, true) : undefined;
+    if (final === undefined || final.outcome === "failed") {
+      state.replaceBody(answer.body);
+      final = this.#runResponseSteps(chains.response, state, head, task.quarantined, this.#onResponse(request, state));
+    }
+    let response: ResponseHead & { body: Uint8Array } = { ...head, body: answer.body }; // a failed chain: as it was
+    if (final.outcome === "respond") response = { status: final.response.status, headers: final.response.headers, body: final.response.body };
+    else if (final.outcome === "continue") response = { ...((final.head as ResponseHead | undefined) ?? head), body: state.body ?? answer.body };
+    return { ...state.base(), outcome: "answered", policy: ended.policy, rejected, response };
   }
 
   #canonicalPath(listener: string, path: string): string | PathRefusal {
