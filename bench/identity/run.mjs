@@ -1,8 +1,9 @@
 // Identity at the edge, measured: mTLS against plain TLS, oauth2-introspection and ext-authz with their
-// caches hit and missed, and what one route's 200 ms outbound call (ext-authz against a slow service)
-// does to another route's policy flows today. Every case is a bounded closed loop (--seconds, default 2).
+// caches hit and missed, and what one route's 200 ms outbound calls (ext-authz against a slow service,
+// dispatched since world 0.1.1) do to another route's policy flows. Every case is a bounded closed loop (--seconds, default 2).
 // Run after `npm run build` (host/dist) and with the plugins built (npm test builds them):
-//   node bench/identity/run.mjs [--seconds=2] [--connections=16]
+//   node bench/identity/run.mjs [--seconds=2] [--connections=16] [--ext-authz=<component.wasm>]
+// (--ext-authz: another build of ext-authz to measure, e.g. one that calls with the blocking Http.fetch)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -13,10 +14,13 @@ import selfsigned from "selfsigned";
 import { Pool } from "undici";
 import { parseConfigText, startGateway } from "../../host/dist/index.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "16" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "2" }, connections: { type: "string", default: "16" }, "ext-authz": { type: "string" } },
+});
 const durationMs = Number(values.seconds) * 1000;
 const connections = Number(values.connections);
-const wasm = (name) => fileURLToPath(new URL(`../../plugins/${name}/build/${name}.wasm`, import.meta.url));
+const wasm = (name) =>
+  name === "ext-authz" && values["ext-authz"] ? values["ext-authz"] : fileURLToPath(new URL(`../../plugins/${name}/build/${name}.wasm`, import.meta.url));
 
 /** A node:http server on 127.0.0.1 answering with `handler` after `delayMs`. */
 async function serve(handler, delayMs = 0) {
@@ -135,11 +139,12 @@ listeners:
   authz.close();
 }
 
-// ---- One route's 200 ms authorization call against another route's cheap policy flow, two workers:
-// with the default queue of 8 flows per worker, and with 1 (a flow never waits behind another at a worker).
-for (const [label, runtime] of [
-  ["", "workers: 2"],
-  ["OneTaskPerWorker", "workers: 2, tasksPerWorker: 1"],
+// ---- One route's 200 ms authorization calls against another route's cheap policy flow, two workers:
+// 4 and 16 clients on the slow route with the default queue of 8 flows per worker, and 4 with 1.
+for (const [label, runtime, slowClients] of [
+  ["", "workers: 2", 4],
+  ["SixteenSlow", "workers: 2", 16],
+  ["OneTaskPerWorker", "workers: 2, tasksPerWorker: 1", 4],
 ]) {
   const slowAuthz = await serve((_req, res) => res.end(), 200);
   const gw = await gateway(
@@ -163,9 +168,10 @@ listeners:
     runtime,
   );
   const origin = gw.listeners[0].url;
+  await loop(origin, { path: "/slow", clients: 2, until: Date.now() + 500 }); // warm-up: the workers' first calls
   results[`fastAlone${label}`] = await loop(origin, { path: "/fast" });
   const until = Date.now() + durationMs;
-  const [fast, slow] = await Promise.all([loop(origin, { path: "/fast", until }), loop(origin, { path: "/slow", clients: 4, until })]);
+  const [fast, slow] = await Promise.all([loop(origin, { path: "/fast", until }), loop(origin, { path: "/slow", clients: slowClients, until })]);
   results[`fastBesideSlow${label}`] = fast;
   results[`slowBesideFast${label}`] = slow;
   await gw.close();

@@ -93,12 +93,18 @@ function sideTable(results) {
   if (load) {
     const phases = (p) =>
       `after spawn: plugin loaded ${formatSpread(p.pluginLoadedMs, 0)}, listening ${formatSpread(p.listeningMs, 0)}, first request ${formatSpread(p.firstRequestMs, 0)} ms`;
+    // CPU of all the gateway's threads by the first answer, minus the start with no plugin (undefined in older results).
+    const cpu = (figure) => (figure ? `; CPU ${formatSpread(figure, 0)} ms over no plugin` : "");
     add(
       "cold plugin load (1 plugin, empty cache)",
       `${formatSpread(load.coldPluginLoadMs, 0)} ms`,
-      `first request minus the start with no plugin; ${phases(load.cold)}`,
+      `first request minus the start with no plugin; ${phases(load.cold)}${cpu(load.coldPluginLoadCpuMs)}`,
     );
-    add("cached plugin load (1 plugin, second start)", `${formatSpread(load.cachedPluginLoadMs, 0)} ms`, phases(load.cached));
+    add(
+      "cached plugin load (1 plugin, second start)",
+      `${formatSpread(load.cachedPluginLoadMs, 0)} ms`,
+      `${phases(load.cached)}${cpu(load.cachedPluginLoadCpuMs)}`,
+    );
     add(
       "gateway start to first request, no plugin",
       `${formatSpread(load.none.firstRequestMs, 0)} ms`,

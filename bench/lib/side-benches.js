@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runToEnd, stopProcess } from "./children.js";
+import { cpuMicros } from "./proc-stats.js";
 import { spread } from "./stats.js";
 import { startPortcullis } from "../systems/portcullis.js";
 
@@ -60,12 +61,14 @@ function loggedAt(handle, spawnedAt, message) {
 
 /**
  * One start, stopped once it answered: milliseconds from spawning the gateway to its first answered
- * request, and to its "plugin loaded" and "listening on" log lines (logged at info level).
+ * request, and to its "plugin loaded" and "listening on" log lines (logged at info level), and the
+ * CPU milliseconds all its threads used by that answer (steadier than wall clock on shared cores).
  */
 async function timeStart(name, settings, ctx) {
   const { handle, startMs, spawnedAt } = await startPortcullis(name, { ...settings, accessLog: true }, ctx);
+  const cpu = cpuMicros(handle.pid) / 1000;
   await stopProcess(handle);
-  return { firstRequest: startMs, pluginLoaded: loggedAt(handle, spawnedAt, "plugin loaded"), listening: loggedAt(handle, spawnedAt, "listening on") };
+  return { firstRequest: startMs, cpu, pluginLoaded: loggedAt(handle, spawnedAt, "plugin loaded"), listening: loggedAt(handle, spawnedAt, "listening on") };
 }
 
 /**
@@ -86,13 +89,16 @@ export async function pluginLoadFigures(ctx, repeats) {
     pluginLoadedMs: spread(list.map((r) => r.pluginLoaded)),
     listeningMs: spread(list.map((r) => r.listening)),
     firstRequestMs: spread(list.map((r) => r.firstRequest)),
+    cpuMs: spread(list.map((r) => r.cpu)),
   });
-  const overNone = (list) => spread(list.map((r, i) => r.firstRequest - runs.none[i].firstRequest));
+  const overNone = (list, key = "firstRequest") => spread(list.map((r, i) => r[key] - runs.none[i][key]));
   return {
     none: phases(runs.none),
     cold: phases(runs.cold),
     cached: phases(runs.cached),
     coldPluginLoadMs: overNone(runs.cold),
     cachedPluginLoadMs: overNone(runs.cached),
+    coldPluginLoadCpuMs: overNone(runs.cold, "cpu"),
+    cachedPluginLoadCpuMs: overNone(runs.cached, "cpu"),
   };
 }

@@ -3,7 +3,8 @@
 // replaces the policy runtime). Per reload: file write to the first request answered by the new
 // configuration, and the gateway's own phases (debounce, parse, plugins, workers = pool start and warm-up,
 // listeners, cutover) from its "configuration reloaded" log line. Bounded: 10 s per reload at most.
-// Usage: node bench/reload/under-load.mjs [reloads=6] [workers=1]   (build first; test fixtures built by the tests)
+// Usage: node bench/reload/under-load.mjs [reloads=6] [workers=1] [no-standby]   (build first; test fixtures built by
+// the tests). Writes are 1.5 s apart, so that the standby workers (reload.standbyWorkers) have booted again.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { startGateway } from "../../host/dist/index.js";
 
 const reloads = Number(process.argv[2] ?? 6);
 const workers = Number(process.argv[3] ?? 1);
+const standby = process.argv[4] !== "no-standby";
 const fixture = (name) => fileURLToPath(new URL(`../../test/runtime/fixtures/${name}/build/${name}.wasm`, import.meta.url));
 
 const upstream = await new Promise((resolve) => {
@@ -28,7 +30,7 @@ listeners:
     port: 0
     routes:
       - name: up
-        policies: { request: [ { plugin: count }, { plugin: tag, with: { label: ${label} } } ] }
+        policies: { request: [ { plugin: count }, { plugin: tag, with: { label: ${label} } } ], response: [ { plugin: tag, with: { label: ${label} } } ] }
         backend: { url: "${upstream.url}" }
 plugins:
   count: { path: ${fixture("count")}, capabilities: { counters: true }, limits: { timeoutMs: 2000 } }
@@ -36,7 +38,7 @@ plugins:
 runtime: { workers: ${workers} }
 admin: { enabled: false }
 logging: { level: info }
-reload: { debounceMs: 50 }
+reload: { debounceMs: 50, standbyWorkers: ${standby} }
 `;
 const file = join(mkdtempSync(join(tmpdir(), "portcullis-reload-load-")), "gateway.yaml");
 writeFileSync(file, config("A", 0));
@@ -83,7 +85,7 @@ try {
     const deadline = latest.at + 10_000;
     while (!firstServed.has(latest.at) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     delays.push(firstServed.get(latest.at) ?? Number.NaN);
-    await new Promise((r) => setTimeout(r, 300)); // traffic on it before the next write
+    await new Promise((r) => setTimeout(r, 1500)); // traffic on it, and the standby workers booted again, before the next write
   }
 } finally {
   stop = true;
@@ -97,4 +99,6 @@ for (const [i, delay] of delays.entries()) {
   console.log(`reload ${i + 1}: first request on it ${Math.round(delay)} ms after the write; phases ${JSON.stringify(phases)}`);
 }
 const sorted = [...delays].sort((a, b) => a - b);
-console.log(`write to first request served: median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1))} ms; ${requests} requests, ${failures} failed`);
+console.log(
+  `write to first request served: median ${Math.round(sorted[sorted.length >> 1])} ms, max ${Math.round(sorted.at(-1))} ms; ${requests} requests, ${failures} failed`,
+);

@@ -1,5 +1,5 @@
 // What the resilience code adds to each request on the no-failure path, in-process and alone:
-// a balancer pick (each policy), the retry budget's count, the try's in-flight count, the outlier reset.
+// a balancer pick (each policy), the retry budget's in-flight count, the try's in-flight count, the outlier reset.
 // Usage: node bench/resilience/bookkeeping.mjs [iterations=1000000]   (build first: npm run build)
 // Compare the ns per request printed here with the gateway's CPU per request (bench/proxy: 75-100 us).
 import { Balancer } from "../../host/dist/proxy/resilience/balancer.js";
@@ -12,7 +12,7 @@ const outlierConfig = { enabled: true, consecutiveFailures: 5, baseEjectionMs: 3
 function measure(policy) {
   const targets = [1, 2, 3].map((weight) => ({ weight, priority: 0, health: new TargetHealth(), active: 0, currentWeight: 0, index: weight - 1 }));
   const balancer = new Balancer(targets, policy, undefined);
-  const budget = new RetryBudget(0.2, 3, 10_000);
+  const budget = new RetryBudget(0.2, 3);
   const outliers = new OutlierDetector(
     outlierConfig,
     targets.map((t) => t.health),
@@ -21,10 +21,11 @@ function measure(policy) {
   const run = (count) => {
     for (let i = 0; i < count; i++) {
       const target = balancer.pick(undefined);
-      budget.recordRequest();
+      budget.enter();
       target.active++;
       outliers.success(target.index);
       target.active--;
+      budget.leave(false);
     }
   };
   run(100_000); // warm-up

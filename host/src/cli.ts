@@ -1,13 +1,10 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pino } from "pino";
 import { parseArgs } from "node:util";
-import { configJsonSchemaText } from "./config/json-schema.js";
-import { ConfigError, loadConfigFile } from "./config/load-config.js";
 import { PortcullisError } from "./errors.js";
-import { startGateway } from "./gateway.js";
-import { adminEndpoints } from "./admin/admin-server.js";
-import { PolicyRuntime, preparePolicies } from "./runtime/policy-runtime.js";
+
+// Each command imports what it needs when it runs (the gateway, the config schema, the policy
+// runtime): `--help`, `schema` and `plugin` never load the proxy, the worker pool or the SDK.
 
 const USAGE = `Usage: portcullis <command> [options]
 
@@ -60,7 +57,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (error) {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    // A ConfigError comes from load-config, loaded by then.
+    if (error instanceof (await import("./config/load-config.js")).ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof PortcullisError) process.stderr.write(`${error.code}: ${error.message}\n`);
     else if ((error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usageError((error as Error).message);
     else throw error;
@@ -94,6 +92,7 @@ async function start(args: string[]): Promise<number> {
   }
   const host = values["admin-host"] ?? (process.env.PORTCULLIS_ADMIN_HOST || undefined);
   const configPath = values.config ?? "config/gateway.yaml";
+  const [{ startGateway }, { adminEndpoints }] = await Promise.all([import("./gateway.js"), import("./admin/admin-server.js")]);
   const gateway = await startGateway({ configPath }, { admin: { host, port } });
   const { logger } = gateway;
   for (const listener of gateway.listeners) logger.info({ listener: listener.name, url: listener.url }, `listening on ${listener.url}`);
@@ -133,6 +132,11 @@ async function start(args: string[]): Promise<number> {
 async function validate(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true });
   if (positionals.length !== 1) return usageError("validate takes exactly one file");
+  const [{ loadConfigFile }, { PolicyRuntime, preparePolicies }, { pino }] = await Promise.all([
+    import("./config/load-config.js"),
+    import("./runtime/policy-runtime.js"),
+    import("pino"),
+  ]);
   const loaded = loadConfigFile(positionals[0]!);
   // Plugins are loaded, every policy entry checked against them and every instance initialised in a
   // worker, as `start` does, without opening any listener.
@@ -154,6 +158,7 @@ async function validate(args: string[]): Promise<number> {
 
 async function schema(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { output: { type: "string", short: "o" } } });
+  const { configJsonSchemaText } = await import("./config/json-schema.js");
   if (values.output) writeFileSync(values.output, configJsonSchemaText());
   else process.stdout.write(configJsonSchemaText());
   return 0;

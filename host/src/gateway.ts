@@ -10,9 +10,11 @@ import { ListenerSet, type BoundAddress } from "./listeners/listener-set.js";
 import { createLogger } from "./logging.js";
 import { Observability } from "./observability/observability.js";
 import type { FlowRunner } from "./proxy/flow-runner.js";
+import { backendHealthReport, upstreamSites } from "./proxy/resilience/health-report.js";
 import { watchConfigFile } from "./reload/config-watch.js";
 import { Generation, type GatewayState } from "./reload/generation.js";
 import type { PhaseClock } from "./reload/phase-clock.js";
+import { StandbyWorkers } from "./reload/standby-workers.js";
 import { readConfigText, Reloader, type ReloadChanges, type ReloadOutcome, type ReloadTrigger } from "./reload/reloader.js";
 
 export type { BoundAddress } from "./listeners/listener-set.js";
@@ -67,12 +69,14 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const { config, baseDir } = loaded;
   const logger = options.logger ?? createLogger(config.logging, options.logDestination);
   const observability = new Observability(config.observability, logger);
-  const state: GatewayState = { logger, observer: observability.observer, draining: false, inFlight: 0, tunnels: new Set(), onIdle: undefined };
+  // Only a gateway started from a file can reload, so only it keeps standby workers.
+  const standby = file !== undefined && config.reload.standbyWorkers ? new StandbyWorkers(logger) : undefined;
+  const state: GatewayState = { logger, observer: observability.observer, standby, draining: false, inFlight: 0, tunnels: new Set(), onIdle: undefined };
   let current: Generation;
   try {
     current = await Generation.build(loaded, state, { number: 1, flows: options.flows });
   } catch (error) {
-    await observability.close();
+    await Promise.all([observability.close(), standby?.close()]);
     throw error;
   }
   const listeners = new ListenerSet(baseDir);
@@ -103,6 +107,8 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   observability.attachPolicies(current.policies);
   observability.addAdminRoutes(adminRoutes);
   adminRoutes.set("/plugins", () => ({ status: 200, body: current.policies?.describePlugins() ?? {} }));
+  adminRoutes.set("/backends", () => ({ status: 200, body: backendHealthReport(current.runtimes.values()) }));
+  observability.attachBackends(() => upstreamSites(current.runtimes.values()));
 
   const refuseIfStopping = (): void => {
     if (closed || state.draining) throw new PortcullisError("PCS_ERR_SHUTTING_DOWN", "the gateway is shutting down; the reload is refused");
@@ -153,7 +159,13 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     watching = file !== undefined && enabled;
     stopWatching = watching ? watchConfigFile(file!, debounceMs, (changedAt) => void reloader.reload("file", changedAt), logger) : () => undefined;
   };
-  addReloadRoutes(adminRoutes, adminActions, reloader, () => watching);
+  addReloadRoutes(
+    adminRoutes,
+    adminActions,
+    reloader,
+    () => watching,
+    () => standby?.state ?? "off",
+  );
 
   const closeNow = async (): Promise<void> => {
     closed = true;
@@ -164,7 +176,7 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
     const older = [...retiring];
     for (const [i, old] of older.entries()) await old.close([current, ...older.slice(i + 1)]);
     await current.close();
-    await observability.close();
+    await Promise.all([observability.close(), standby?.close()]);
   };
 
   try {

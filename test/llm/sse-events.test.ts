@@ -1,9 +1,10 @@
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventSplitter } from "../../host/src/proxy/sse-events.js";
 import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
 import { mcpClient, mcpUpstream } from "../mcp/mcp-upstream.js";
 import { builtPolicy, readmeExample } from "../support/plugin-examples.js";
-import { rawRequest, stopAll } from "../support/servers.js";
+import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
 import { startStubLlm, type StubLlmOptions } from "./stub-llm.js";
 
 afterEach(stopAll);
@@ -100,6 +101,17 @@ describe("streamed answers event by event (sseEvents: true)", () => {
     expect(text).toContain("**** **** **** 1111");
   });
 
+  it("buffers a compressed event stream whole as before (it cannot be cut into events): data-mask refuses it", async () => {
+    const upstream = await startUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" });
+      res.end(gzipSync('data: {"choices":[{"delta":{"content":"4111 1111 1111 1111"}}]}\n\n'));
+    });
+    const gateway = await maskingGateway(upstream.url, true);
+    const response = await rawRequest(gateway.url("/v1/chat/completions"), { method: "POST", body: STREAM_REQUEST });
+    expect(response.status).toBe(502);
+    expect(response.json()).toMatchObject({ code: "DATA_MASK_BODY_ENCODED" });
+  });
+
   it("cuts the stream when one event passes runtime.maxBodyBytes, after the events before it", async () => {
     const llm = await startStubLlm({ reply: ["short", "x".repeat(4096), "never"], gapMs: 200 });
     const gateway = await maskingGateway(llm.url, true, "runtime: { maxBodyBytes: 1024 }\n");
@@ -119,6 +131,20 @@ describe("streamed answers event by event (sseEvents: true)", () => {
     expect(received).not.toContain("never");
     const access = gateway.logs.find((line) => line.msg === "request" && line.route === "llm");
     expect(access?.error).toBe("PCS_ERR_RESPONSE_TOO_LARGE");
+  });
+});
+
+describe("sseEvents in the configuration", () => {
+  it("is refused on a request entry, naming the YAML line", async () => {
+    const yaml = `
+plugins:
+  data-mask: { path: ${builtPolicy("data-mask")}, capabilities: { regex: true } }
+${routesYaml(`
+      - name: llm
+        policies:
+          request: [ { plugin: data-mask, with: ${MASKING}, sseEvents: true } ]
+        backend: { echo: true }`)}`;
+    await expect(startTestGateway(yaml)).rejects.toThrow(/test\.yaml:\d+:\d+ .*unknown key "sseEvents"/);
   });
 });
 

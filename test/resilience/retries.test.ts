@@ -94,14 +94,55 @@ outlierDetection: { consecutiveFailures: 4, baseEjectionMs: 60000 }
     const gateway = await startTestGateway(
       route(`
 url: "${failing.url}"
-retries: { attempts: 3, backoff: { baseMs: 1, maxMs: 2 }, budget: { ratio: 0.2, minPerSecond: 0 } }
+retries: { attempts: 3, backoff: { baseMs: 1, maxMs: 2 }, budget: { ratio: 0.2, minRetries: 0 } }
 `),
     );
-    const results = await load(gateway.url("/"), 200, 4);
+    const results = await load(gateway.url("/"), 200, 20);
     expect(results.length).toBe(200);
     expect(results.every((r) => r.status === 503)).toBe(true);
     expect(failing.hits).toBeLessThanOrEqual(200 * 1.2);
-    expect(failing.hits).toBeGreaterThanOrEqual(200 * 1.15); // the budget is used, not just refused
+    // The budget is used, not just refused: about one request in five is retrying at any time (20 in flight).
+    expect(failing.hits).toBeGreaterThanOrEqual(200 * 1.05);
+  });
+
+  it("the budget counts requests in flight: after 100 good requests, a burst of 20 failing ones gets at most 20% of them retried", async () => {
+    let down = false;
+    // Failing answers come after 300 ms, so the burst's 20 first tries are all in flight when the first fails.
+    const upstream = await startFleetmate("u", (_req, res) => {
+      if (!down) return void res.end("ok");
+      setTimeout(() => {
+        res.statusCode = 503;
+        res.end("down");
+      }, 300);
+    });
+    const gateway = await startTestGateway(
+      route(`
+url: "${upstream.url}"
+retries: { attempts: 2, backoff: { baseMs: 1, maxMs: 2 }, budget: { ratio: 0.2, minRetries: 0 } }
+`),
+    );
+    expect((await load(gateway.url("/"), 100, 5)).every((r) => r.status === 200)).toBe(true);
+    down = true;
+    const before = upstream.hits;
+    const burst = await load(gateway.url("/"), 20, 20);
+    expect(burst.map((r) => r.status)).toEqual(new Array(20).fill(503));
+    const retried = gateway.logs.filter((l) => l.msg === "request" && l.status === 503 && (l.tries as number) > 1);
+    // A budget over the last seconds' requests (120) would have let all 20 retry; in flight, 0.2 x 20 = 4 may.
+    expect(retried.length).toBeGreaterThan(0);
+    expect(retried.length).toBeLessThanOrEqual(4);
+    expect(upstream.hits - before).toBe(20 + retried.reduce((sum, l) => sum + (l.tries as number) - 1, 0));
+  });
+
+  it("the minimum allowance retries light traffic: one request in flight is retried with the default budget", async () => {
+    const [failing, good] = await Promise.all([startFleetmate("failing", answerStatus(503)), startFleetmate("good")]);
+    const gateway = await startTestGateway(
+      route(`targets: [{ url: "${failing.url}" }, { url: "${good.url}" }]
+retries: { budget: { ratio: 0.2 } }`),
+    );
+    const answers = await load(gateway.url("/"), 6, 1);
+    // Alone in flight, 0.2 x 1 allows no retry; minRetries (3) does: every request reaches the good target.
+    expect(answers.map((r) => r.body)).toEqual(new Array(6).fill("good"));
+    expect(failing.hits).toBeGreaterThan(0);
   });
 
   it("a per-try timeout moves a stalled try to another target, inside the total timeout", async () => {

@@ -38,8 +38,8 @@ export function configRoute(config: GatewayConfig, pluginSchemas: ReadonlyMap<st
  * GET /reload: the generation serving and the last reload's outcome (a refusal with its file:line issues);
  * POST /reload: reloads the configuration file now and answers that outcome (422 when refused).
  */
-export function addReloadRoutes(routes: AdminRoutes, actions: AdminRoutes, reloader: Reloader, watching: () => boolean): void {
-  routes.set("/reload", () => ({ status: 200, body: reloader.status(watching()) }));
+export function addReloadRoutes(routes: AdminRoutes, actions: AdminRoutes, reloader: Reloader, watching: () => boolean, standby: () => string): void {
+  routes.set("/reload", () => ({ status: 200, body: reloader.status(watching(), standby()) }));
   actions.set("/reload", async () => {
     const outcome = await reloader.reload("admin");
     const status = outcome.result !== "refused" ? 200 : outcome.code === "PCS_ERR_RELOAD_UNAVAILABLE" ? 409 : 422;

@@ -40,11 +40,11 @@ export const retrySchema = z
       .describe("Exponential backoff with full jitter: a try waits random(0, min(maxMs, baseMs x 2^n))."),
     budget: z
       .strictObject({
-        ratio: share.default(0.2).describe("Retries may be at most this share of the requests of the last windowMs."),
-        minPerSecond: z.number().min(0).default(3).describe("Retries always allowed per second, so low traffic still retries."),
-        windowMs: positiveMs.default(10_000),
+        ratio: share.default(0.2).describe("Retries in flight may be at most this share of the requests in flight to the backend."),
+        minRetries: z.number().int().min(0).default(3).describe("Retries in flight always allowed, so light traffic still retries."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("At most a share of the active requests are retries: a failing backend never gets a multiple of its load."),
   })
   .describe("Retries of a failed upstream try; never once response bytes reached the client.");
 

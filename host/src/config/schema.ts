@@ -257,6 +257,10 @@ export const reloadSchema = z
   .strictObject({
     watch: z.boolean().default(true).describe("Reload when the configuration file changes (SIGHUP and POST /reload always work)."),
     debounceMs: z.number().int().min(10).max(10_000).default(150).describe("Quiet time after the last change before reloading (editors write several times)."),
+    standbyWorkers: z
+      .boolean()
+      .default(true)
+      .describe("Keep a spare policy worker pool booted (one more set of runtime.workers threads) so that a reload changing policies skips thread start-up."),
   })
   .describe("Hot reload of the configuration file (docs/operations.md).");
 

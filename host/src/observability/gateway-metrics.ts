@@ -3,6 +3,8 @@ import type { ErrorCode } from "../errors.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { FlowResult } from "../runtime/flow-messages.js";
 import type { PlanStep } from "../runtime/policy-plan.js";
+import { targetState, targetUrl, type UpstreamSite } from "../proxy/resilience/health-report.js";
+import type { TargetHealth } from "../proxy/resilience/target-health.js";
 import { policyCallsOf } from "./policy-calls.js";
 import { upstreamErrorCode, type FlowKind, type PoolObserver, type RequestObserver } from "./request-observer.js";
 
@@ -45,6 +47,10 @@ export interface PoolGauges {
 export class GatewayMetrics implements RequestObserver, PoolObserver {
   readonly registry = new Registry();
   pool: PoolGauges | undefined = undefined;
+  /** The upstream backends in force (replaced with the configuration), read when scraped. */
+  backends: (() => Iterable<UpstreamSite>) | undefined = undefined;
+  /** Ejections already counted per target: a scrape adds what happened since (a reload's new targets start at 0). */
+  readonly #ejectionsSeen = new WeakMap<TargetHealth, number>();
   readonly #routes = new WeakMap<object, RouteSeries>();
   readonly #policies = new Map<string, PolicySeries>();
   readonly #requests = new Counter({
@@ -117,6 +123,36 @@ export class GatewayMetrics implements RequestObserver, PoolObserver {
       registers: [this.registry],
       collect() {
         this.set(metrics.pool?.poolGauges().queued ?? 0);
+      },
+    });
+    const targetLabels = ["listener", "route", "role", "backend", "target"];
+    const eachTarget = (visit: (labels: Record<string, string>, target: UpstreamSite["backend"]["targets"][number]) => void): void => {
+      for (const { listener, route, role, backend } of metrics.backends?.() ?? []) {
+        for (const target of backend.targets) visit({ listener, route, role, backend: backend.name ?? "", target: targetUrl(target) }, target);
+      }
+    };
+    new Gauge({
+      name: "portcullis_backend_target_healthy",
+      help: "1 while an upstream target is in rotation, 0 while ejected or failing its active health checks.",
+      labelNames: targetLabels,
+      registers: [this.registry],
+      collect() {
+        this.reset(); // targets removed by a reload disappear
+        const now = performance.now();
+        eachTarget((labels, target) => this.set(labels, targetState(target, now) === "healthy" ? 1 : 0));
+      },
+    });
+    new Counter({
+      name: "portcullis_backend_ejections_total",
+      help: "Passive outlier ejections of an upstream target.",
+      labelNames: targetLabels,
+      registers: [this.registry],
+      collect() {
+        eachTarget((labels, { health }) => {
+          const added = health.ejectionsTotal - (metrics.#ejectionsSeen.get(health) ?? 0);
+          metrics.#ejectionsSeen.set(health, health.ejectionsTotal);
+          this.inc(labels, added);
+        });
       },
     });
     new Gauge({

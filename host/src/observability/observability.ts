@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AdminRoutes } from "../admin/admin-server.js";
+import type { UpstreamSite } from "../proxy/resilience/health-report.js";
 import { DebugView } from "./debug-view.js";
 import { GatewayMetrics, type PoolGauges } from "./gateway-metrics.js";
 import type { ObservabilityConfig } from "./observability-schema.js";
@@ -47,6 +48,11 @@ export class Observability {
     this.#policies = policies;
     if (policies) policies.poolObserver = this.#metrics;
     if (this.#metrics) this.#metrics.pool = policies;
+  }
+
+  /** The upstream backends whose targets' health the metrics report (the configuration in force). */
+  attachBackends(sites: () => Iterable<UpstreamSite>): void {
+    if (this.#metrics) this.#metrics.backends = sites;
   }
 
   /** /metrics (the gateway's and the policies' metrics) and /debug/requests (the live debug view). */

@@ -122,7 +122,7 @@ function createPlainBackend(config: BackendBaseConfig, route: RouteConfig, pools
     targets,
     balancer,
     outliers,
-    budget: new RetryBudget(retries.budget.ratio, retries.budget.minPerSecond, retries.budget.windowMs),
+    budget: new RetryBudget(retries.budget.ratio, retries.budget.minRetries),
     retryMethods: new Set(retries.methods.map((m) => m.toUpperCase())),
     config,
     fallback: undefined,

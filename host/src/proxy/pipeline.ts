@@ -231,7 +231,6 @@ function forwardUpstream(ex: Exchange, backend: UpstreamBackend, streamLimit: nu
   if (target === undefined) return noAvailableTarget(ex, backend, streamLimit);
   const { config } = backend;
   ex.replayable = ex.requestBody !== undefined || !hasRequestBody(ex);
-  backend.budget.recordRequest();
   if (backend.mirror && ex.replayable && Math.random() < backend.mirror.share) sendMirror(ex, backend.mirror.backend);
   if (config.timeouts.totalMs !== undefined) ex.totalTimer = setTimeout(onTotalTimeout, config.timeouts.totalMs, ex);
   ex.upstreamStartedAt = performance.now();

@@ -6,10 +6,10 @@ import type { FaultDetails, FlowDecision } from "./flow-runner.js";
 
 /**
  * A text/event-stream answer handed to the response flow event by event (docs/policies.md, "Streamed
- * answers"): the flow runs once on the head, then once per event with the event as the body, then once
- * at the end; each event is written to the client as soon as its flow returns, so streaming stays
- * streaming. Events are read one at a time (the upstream is not read ahead), so a slow client or a slow
- * policy slows the upstream rather than filling memory.
+ * answers"): the flow runs once on the head, then on each event as it arrives (events that arrived
+ * together in one call) with the event as the body, then once at the end; events are written to the
+ * client as soon as their flow returns, so streaming stays streaming. The upstream is not read while a
+ * flow runs or the client is slow, so either slows the upstream rather than filling memory.
  */
 
 export type EventPhase = "head" | "event" | "end";
@@ -17,8 +17,11 @@ export type EventPhase = "head" | "event" | "end";
 /** continue: send `body` in place of the event (undefined: the event as it came; empty: nothing). */
 export type EventDecision = { action: "continue"; body: Uint8Array | undefined } | Exclude<FlowDecision, { action: "continue" }>;
 
-/** Runs the response flow on one phase; `body` is the event's bytes (undefined for head and end). */
-export type EventStep = (phase: EventPhase, body: Uint8Array | undefined) => Promise<EventDecision>;
+/**
+ * Runs the response flow on one phase; `body` is the bytes of `count` whole events that arrived together
+ * (undefined for head and end).
+ */
+export type EventStep = (phase: EventPhase, body: Uint8Array | undefined, count: number) => Promise<EventDecision>;
 
 export interface EventFlow {
   step: EventStep;
@@ -33,11 +36,18 @@ export interface EventHooks {
   failed(ex: Exchange, error: unknown): void;
 }
 
+/**
+ * A `text/event-stream` answer with no content coding: compressed bytes cannot be cut into events, so
+ * such an answer is buffered whole for the policies as before (which may refuse it, as data-mask does).
+ */
 export function isEventStream(rawHeaders: readonly string[]): boolean {
+  let eventStream = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === "content-type") return /^\s*text\/event-stream\s*(;|$)/i.test(rawHeaders[i + 1]!);
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name === "content-type") eventStream = /^\s*text\/event-stream\s*(;|$)/i.test(rawHeaders[i + 1]!);
+    else if (name === "content-encoding" && rawHeaders[i + 1]!.trim().toLowerCase() !== "identity") return false;
   }
-  return false;
+  return eventStream;
 }
 
 export function streamEvents(ex: Exchange, body: Readable, flow: EventFlow, hooks: EventHooks): void {
@@ -45,7 +55,7 @@ export function streamEvents(ex: Exchange, body: Readable, flow: EventFlow, hook
 }
 
 async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventBytes: number, hooks: EventHooks): Promise<void> {
-  const head = await step("head", undefined);
+  const head = await step("head", undefined, 0);
   if (head.action !== "continue") return hooks.refuse(ex, head);
   const { res } = ex;
   if (ex.clientGone || body.destroyed) return discard(ex, body);
@@ -53,24 +63,49 @@ async function relay(ex: Exchange, body: Readable, step: EventStep, maxEventByte
   // Events may be rewritten: the length is the policies' to decide, so the answer is chunked.
   res.writeHead(ex.responseStatus, withoutLength(ex.responseHeaders!));
   res.flushHeaders();
+  let ended = false;
+  const tracked: EventStep = (phase, event, count) => {
+    if (phase === "end") ended = true;
+    return step(phase, event, count);
+  };
+  try {
+    await relayEvents(ex, body, tracked, maxEventBytes, hooks);
+  } finally {
+    // A stream cut short (the client left, the upstream broke, a policy refused) still gets its end phase,
+    // its answer unused: what was streamed is settled (token-budget charges it), or a client could stop
+    // reading just before the usage chunk and be charged nothing.
+    if (!ended) await step("end", undefined, 0).catch(() => undefined);
+  }
+}
+
+async function relayEvents(ex: Exchange, body: Readable, step: EventStep, maxEventBytes: number, hooks: EventHooks): Promise<void> {
   const splitter = new EventSplitter();
   try {
     for await (const chunk of body) {
-      for (const event of splitter.push(chunk as Buffer)) {
-        if (event.length > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
-        if (!(await forward(ex, step, "event", event, hooks))) return discard(ex, body);
+      const events = splitter.push(chunk as Buffer);
+      for (let i = 0; i < events.length; ) {
+        // Events that arrived together go to the flow together, up to maxEventBytes: one crossing, not one each.
+        let bytes = events[i]!.length;
+        if (bytes > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
+        let end = i + 1;
+        while (end < events.length && bytes + events[end]!.length <= maxEventBytes) bytes += events[end++]!.length;
+        const batch = end === i + 1 ? events[i]! : Buffer.concat(events.slice(i, end), bytes);
+        if (!(await forward(ex, step, "event", batch, hooks, end - i))) return discard(ex, body);
+        i = end;
       }
       if (splitter.pendingBytes > maxEventBytes) return tooLarge(ex, body, maxEventBytes, hooks);
     }
-  } catch {
-    return; // the upstream failed or the client left: the pipeline's error listeners handled it
+  } catch (error) {
+    // The upstream failed or the client left: the pipeline's error listeners handled it. Anything else is a bug.
+    if (body.errored || ex.clientGone || ex.upstreamBody !== body) return;
+    throw error;
   }
   ex.upstreamEndedAt = performance.now();
   clearTimeout(ex.totalTimer);
   const rest = splitter.end();
   if (rest !== undefined && !(await forward(ex, step, "event", rest, hooks))) return;
   if (!(await forward(ex, step, "end", undefined, hooks))) return;
-  res.end();
+  ex.res.end();
 }
 
 function tooLarge(ex: Exchange, body: Readable, maxEventBytes: number, hooks: EventHooks): void {
@@ -79,8 +114,8 @@ function tooLarge(ex: Exchange, body: Readable, maxEventBytes: number, hooks: Ev
 }
 
 /** One phase through the flow, its bytes to the client; false when the stream must stop. */
-async function forward(ex: Exchange, step: EventStep, phase: EventPhase, event: Uint8Array | undefined, hooks: EventHooks): Promise<boolean> {
-  const decision = await step(phase, event);
+async function forward(ex: Exchange, step: EventStep, phase: EventPhase, event: Uint8Array | undefined, hooks: EventHooks, count = 1): Promise<boolean> {
+  const decision = await step(phase, event, count);
   if (ex.clientGone) return false;
   if (decision.action !== "continue") {
     discard(ex, ex.upstreamBody);

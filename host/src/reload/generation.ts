@@ -9,7 +9,7 @@ import { NO_FLOWS, type FlowRunner } from "../proxy/flow-runner.js";
 import { LoadShedder } from "../proxy/resilience/load-shedder.js";
 import { UpstreamPools } from "../proxy/upstream-pools.js";
 import { PolicyFlows } from "../runtime/policy-flows.js";
-import { PolicyRuntime, preparePolicies } from "../runtime/policy-runtime.js";
+import { PolicyRuntime, preparePolicies, type StandbyPool } from "../runtime/policy-runtime.js";
 import type { PhaseClock } from "./phase-clock.js";
 import { reuseFrom } from "./plugin-reuse.js";
 
@@ -24,6 +24,8 @@ export interface GatewayState {
   onIdle: (() => void) | undefined;
   /** Metrics, traces and the live debug view: one for the gateway's life. */
   observer?: RequestObserver;
+  /** Policy workers booted ahead of the next reload (reload.standbyWorkers). */
+  standby?: StandbyPool;
 }
 
 /** How a generation's plugins were obtained: taken from the running one, or loaded and compiled. */
@@ -101,7 +103,7 @@ export class Generation {
     const plugins: PluginCounts = { reused: 0, loaded: 0 };
     const keep = previous !== undefined && !options.flows && samePolicyInputs(previous.config, loaded.config);
     if (keep) plugins.reused = Object.keys(loaded.config.plugins).length;
-    const policies = options.flows ? undefined : keep ? previous.policies : await startPolicies(loaded, state.logger, previous, plugins, options.clock);
+    const policies = options.flows ? undefined : keep ? previous.policies : await startPolicies(loaded, state, previous, plugins, options.clock);
     const flows = options.flows ?? (policies ? new PolicyFlows(policies, loaded.config.runtime.maxBodyBytes) : undefined);
     try {
       return new Generation(options.number, loaded, policies, plugins, flows ?? NO_FLOWS, state);
@@ -185,7 +187,7 @@ function withoutBackends(route: RouteConfig): unknown {
 /** Loads the plugins and starts the policy pool, or returns undefined when no policy is attached. */
 async function startPolicies(
   loaded: LoadedConfig,
-  logger: Logger,
+  { logger, standby }: GatewayState,
   previous: Generation | undefined,
   counts: PluginCounts,
   clock: PhaseClock | undefined,
@@ -197,7 +199,7 @@ async function startPolicies(
   // Counters and caches live in the capability services: the next runtime takes them over when `stores` is unchanged.
   const sameStores = running && JSON.stringify(previous!.config.stores) === JSON.stringify(loaded.config.stores);
   const shared = sameStores ? running.services : undefined;
-  const runtime = PolicyRuntime.start(prepared, loaded, logger, shared);
+  const runtime = PolicyRuntime.start(prepared, loaded, logger, shared, standby);
   if (!runtime) return undefined;
   try {
     await runtime.warmUp(loaded);

@@ -88,11 +88,12 @@ export class Reloader {
     return run;
   }
 
-  /** For GET /reload. */
-  status(watching: boolean): Record<string, unknown> {
+  /** For GET /reload; `standbyWorkers`: see StandbyWorkers.state ("off" when reload.standbyWorkers is false). */
+  status(watching: boolean, standbyWorkers: string): Record<string, unknown> {
     return {
       file: this.file ?? null,
       watching,
+      standbyWorkers,
       generation: this.generation(),
       applied: this.#applied,
       refused: this.#refused,

@@ -38,11 +38,14 @@ export const policyEntrySchema = z.strictObject({
     ),
 });
 
+/** Request and fault entries: `sseEvents` is about response bodies, so it is refused there rather than ignored. */
+const requestOrFaultEntrySchema = policyEntrySchema.omit({ sseEvents: true });
+
 export const policyListsSchema = z
   .strictObject({
-    request: z.array(policyEntrySchema).default([]),
+    request: z.array(requestOrFaultEntrySchema).default([]),
     response: z.array(policyEntrySchema).default([]),
-    fault: z.array(policyEntrySchema).default([]),
+    fault: z.array(requestOrFaultEntrySchema).default([]),
   })
   .describe("Policies of each flow, run in the order written.");
 

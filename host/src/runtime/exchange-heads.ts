@@ -1,5 +1,6 @@
 import type { Header, RequestHead } from "@portcullis/sdk/component";
 import type { Exchange } from "../proxy/exchange.js";
+import type { MetadataPairs, ResponseTask } from "./flow-messages.js";
 
 /**
  * Conversions between the gateway's exchange (raw header arrays) and the policy world's
@@ -45,4 +46,17 @@ export function applyRequestHead(ex: Exchange, head: RequestHead): void {
   ex.rawHeaders = rawOf(head.headers);
   const host = head.headers.find((h) => h.name === "host")?.value;
   ex.host = host ?? (head.authority || ex.host);
+}
+
+/** The response flow's task over the upstream's answer as it stands on the exchange (head, `body` if read). */
+export function upstreamResponseTask(ex: Exchange, body: Uint8Array | undefined, metadata: MetadataPairs): Omit<ResponseTask, "quarantined" | "slot"> {
+  return {
+    flow: "response",
+    listener: ex.listener.name,
+    route: ex.route?.name,
+    request: requestHeadOf(ex),
+    response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
+    body,
+    metadata,
+  };
 }

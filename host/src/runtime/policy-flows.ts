@@ -6,7 +6,7 @@ import type { Exchange } from "../proxy/exchange.js";
 import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
 import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
 import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
-import { applyRequestHead, headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import { applyRequestHead, headersOf, rawOf, requestHeadOf, upstreamResponseTask } from "./exchange-heads.js";
 import { faultKindOf } from "../errors.js";
 import type { FlowResult, PolicyFailure } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
@@ -15,7 +15,6 @@ import { NEED_NONE, NEED_WHOLE, type NeedCode } from "./body-needs.js";
 import { readBodyIfFits } from "./read-body-if-fits.js";
 import { clientKeyOf } from "./client-key.js";
 import type { EventFlow } from "../proxy/sse-events.js";
-import type { ResponseTask } from "./flow-messages.js";
 import { eventFlowOf } from "./sse-event-flow.js";
 
 /**
@@ -56,7 +55,7 @@ export class PolicyFlows implements FlowRunner {
   onUpstreamEvents(ex: Exchange): EventFlow | undefined {
     const chain = this.#chains(ex).response;
     if (chain.length === 0) return undefined;
-    const step = eventFlowOf(this.runtime, ex, chain, (task, steps) => this.#run(ex, task as ResponseTask, steps, clientKeyOf(ex)));
+    const step = eventFlowOf(this.runtime, ex, chain, (task, steps) => this.#run(ex, task, steps, clientKeyOf(ex)));
     return step && { step, maxEventBytes: this.maxBodyBytes };
   }
 
@@ -212,20 +211,7 @@ export class PolicyFlows implements FlowRunner {
         return { action: "fault", code: error instanceof BodyTooLargeError ? "PCS_ERR_RESPONSE_TOO_LARGE" : "PCS_ERR_UPSTREAM_RESET" };
       }
     }
-    const result = await this.#run(
-      ex,
-      {
-        flow: "response",
-        listener: ex.listener.name,
-        route: ex.route?.name,
-        request: requestHeadOf(ex),
-        response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
-        body,
-        metadata: ex.metadata ?? [],
-      },
-      chain,
-      clientKeyOf(ex),
-    );
+    const result = await this.#run(ex, upstreamResponseTask(ex, body, ex.metadata ?? []), chain, clientKeyOf(ex));
     ex.metadata = result.metadata;
     try {
       return this.#applyUpstreamResponse(ex, result, chain, body);

@@ -57,6 +57,7 @@ export class PolicyRuntime {
     workers: number,
     private readonly logger: Logger,
     runtime: GatewayConfig["runtime"],
+    standby: StandbyPool | undefined,
   ) {
     this.queueTimeoutMs = runtime.queueTimeoutMs;
     this.loadTimeoutMs = runtime.loadTimeoutMs;
@@ -76,9 +77,8 @@ export class PolicyRuntime {
       });
       return;
     }
-    this.#pool = new Piscina({
+    const options = {
       filename: WORKER_FILE.href,
-      workerData: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer } satisfies WorkerSetup,
       minThreads: workers,
       maxThreads: workers,
       // Flows run one at a time in a worker (they block on synchronous host calls); the others
@@ -86,7 +86,11 @@ export class PolicyRuntime {
       // A flow waiting for its call-outs (http.dispatch) lets its worker run others: room for those waiting.
       concurrentTasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
       idleTimeout: Number.POSITIVE_INFINITY,
-    });
+    };
+    const workerData: WorkerSetup = { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer };
+    const ready = standby?.take(options, workerData);
+    this.#pool = ready ?? new Piscina({ ...options, workerData });
+    if (ready) this.#workersStarted = workers; // a standby pool is handed over with all its workers started
     this.#pool.on("message", (message: unknown) => services.accept(message));
     this.#pool.on("error", (error: unknown) => logger.error({ err: error }, "policy worker failed"));
     this.#pool.on("workerCreate", () => {
@@ -98,7 +102,13 @@ export class PolicyRuntime {
    * Starts the pool for a prepared configuration. Returns undefined when no policy is attached
    * anywhere, so the gateway runs with no pool at all.
    */
-  static start(prepared: PreparedPolicies, loaded: LoadedConfig, logger: Logger, shared?: CapabilityServices): PolicyRuntime | undefined {
+  static start(
+    prepared: PreparedPolicies,
+    loaded: LoadedConfig,
+    logger: Logger,
+    shared?: CapabilityServices,
+    standby?: StandbyPool,
+  ): PolicyRuntime | undefined {
     const { config, baseDir } = loaded;
     const { plan, plugins } = prepared;
     if (plan.instances.length === 0) return undefined;
@@ -114,7 +124,7 @@ export class PolicyRuntime {
       sharedCounters: services.sharedCounters,
     };
     const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
-    return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime);
+    return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime, standby);
   }
 
   /** The chains that apply after route selection (listener request excluded). */
@@ -346,6 +356,15 @@ const ignore = (): void => undefined;
 
 /** A task as callers give it; the runtime adds quarantine and progress. */
 export type TaskInput<T> = Omit<T, "quarantined" | "slot">;
+
+/**
+ * Hot reload (host/src/reload/standby-workers.ts): piscina workers started ahead of a configuration, that
+ * receive `setup` once taken (worker/standby-setup.ts), so a reload does not wait for threads to boot.
+ * `take` answers a pool whose every worker has started, or undefined (a new pool is then started).
+ */
+export interface StandbyPool {
+  take(options: { filename: string; minThreads: number; maxThreads: number; concurrentTasksPerWorker: number }, setup: WorkerSetup): Piscina | undefined;
+}
 
 /** Hot reload (host/src/reload): a plugin already loaded, when its file and load settings are unchanged. */
 export type PluginReuse = (name: string, plugin: GatewayConfig["plugins"][string], baseDir: string) => Promise<LoadedPlugin | undefined>;

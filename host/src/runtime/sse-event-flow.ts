@@ -3,7 +3,7 @@ import type { Exchange } from "../proxy/exchange.js";
 import { isEventStream, type EventDecision, type EventPhase, type EventStep } from "../proxy/sse-events.js";
 import { NEED_NONE } from "./body-needs.js";
 import { checkHeaders, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
-import { headersOf, rawOf, requestHeadOf } from "./exchange-heads.js";
+import { headersOf, rawOf, upstreamResponseTask } from "./exchange-heads.js";
 import type { FlowResult, MetadataPairs, ResponseTask } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
@@ -21,20 +21,10 @@ type RunTask = (task: Omit<ResponseTask, "quarantined" | "slot">, steps: PlanSte
 export function eventFlowOf(runtime: PolicyRuntime, ex: Exchange, chain: PlanStep[], run: RunTask): EventStep | undefined {
   if (!isEventStream(ex.responseHeaders ?? []) || !wantsEvents(runtime, chain)) return undefined;
   let index = 0;
-  return async (phase: EventPhase, body: Uint8Array | undefined): Promise<EventDecision> => {
-    const marker = phase === "event" ? { phase, index: index++ } : phase === "end" ? { phase, events: index } : { phase };
-    const result = await run(
-      {
-        flow: "response",
-        listener: ex.listener.name,
-        route: ex.route?.name,
-        request: requestHeadOf(ex),
-        response: { status: ex.responseStatus, headers: headersOf(ex.responseHeaders ?? []) },
-        body,
-        metadata: [...withoutMarker(ex.metadata ?? []), [SSE_METADATA_KEY, JSON.stringify(marker)]],
-      },
-      chain,
-    );
+  return async (phase: EventPhase, body: Uint8Array | undefined, count: number): Promise<EventDecision> => {
+    const marker = phase === "event" ? { phase, index, count } : phase === "end" ? { phase, events: index } : { phase };
+    if (phase === "event") index += count;
+    const result = await run(upstreamResponseTask(ex, body, [...withoutMarker(ex.metadata ?? []), [SSE_METADATA_KEY, JSON.stringify(marker)]]), chain);
     ex.metadata = withoutMarker(result.metadata);
     try {
       return applied(ex, phase, result, chain);
@@ -48,8 +38,9 @@ export function eventFlowOf(runtime: PolicyRuntime, ex: Exchange, chain: PlanSte
 function wantsEvents(runtime: PolicyRuntime, chain: PlanStep[]): boolean {
   let any = false;
   for (const step of chain) {
-    if (step.sseEvents) any = true;
-    else if (runtime.responseBodyNeed([step]) !== NEED_NONE) return false;
+    if (runtime.responseBodyNeed([step]) === NEED_NONE) continue; // sees no body: streams either way
+    if (!step.sseEvents) return false;
+    any = true;
   }
   return any;
 }

@@ -14,6 +14,12 @@ export interface PlanIssue {
 const FLOWS = ["request", "response", "fault"] as const;
 
 /**
+ * Hot reload (host/src/reload): a plugin reused as loaded keeps its descriptor object, so its configuration
+ * schema is compiled once, not at every reload (compiling was most of a policy-changing reload's check).
+ */
+const compiledSchemas = new WeakMap<object, ValidateFunction>();
+
+/**
  * Checks every policy entry against the plugin it names, once the plugins have loaded: the
  * plugin exists and handles that flow, `with:` matches the schema the plugin describes, and
  * `when:` is valid CEL.
@@ -21,15 +27,20 @@ const FLOWS = ["request", "response", "fault"] as const;
 export function validatePlan(config: GatewayConfig, plugins: Map<string, LoadedPlugin>): PlanIssue[] {
   const issues: PlanIssue[] = [];
   // verbose: the parent schema, for "did you mean". Schemas are checked against the meta-schema by configSchemaProblem.
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true, validateSchema: false });
+  let ajv: Ajv2020 | undefined;
   const validators = new Map<string, ValidateFunction | undefined>();
   const validatorOf = (name: string, plugin: LoadedPlugin): ValidateFunction | undefined => {
+    const compiled = compiledSchemas.get(plugin.descriptor);
+    if (compiled) validators.set(name, compiled);
     if (!validators.has(name)) {
       try {
         const schema = JSON.parse(plugin.descriptor.configSchema) as object;
         const problem = plugin.cached ? undefined : configSchemaProblem(schema); // a cached plugin's schema was checked before caching
         if (problem) throw new Error(problem);
-        validators.set(name, ajv.compile(schema));
+        ajv ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true, validateSchema: false });
+        const validate = ajv.compile(schema);
+        compiledSchemas.set(plugin.descriptor, validate);
+        validators.set(name, validate);
       } catch (error) {
         issues.push({ path: ["plugins", name], message: `plugin "${name}" describes an invalid configuration schema: ${(error as Error).message}` });
         validators.set(name, undefined);

@@ -136,6 +136,24 @@ describe("ext-authz in a gateway", () => {
     expect(upstream.hits()).toBe(1);
   });
 
+  it("does not hold a worker while the service thinks: 12 checks of 200 ms wait together, within a 100 ms policy budget", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const service = await startUpstream((_req, res) => {
+      most = Math.max(most, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200).end();
+      }, 200);
+    });
+    const upstream = await echoUpstream();
+    const grants = `{ http: { allow: ["${new URL(service.url).host}"] }, kv: true, crypto: true, expression: true }`;
+    const gateway = await onePolicyGateway("ext-authz", grants, `{ url: "${service.url}/", timeoutMs: 2000 }`, upstream.url, 100);
+    const answers = await Promise.all(Array.from({ length: 12 }, () => rawRequest(gateway.url("/x"), as("alice"))));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+    expect(most).toBeGreaterThanOrEqual(8); // blocking calls: at most one per worker
+  });
+
   it("refuses an invalid cache key expression or an unknown field when the configuration loads", async () => {
     const upstream = await echoUpstream();
     await expect(gatewayFor("http://127.0.0.1:1", "cache: { key: 'request.method +' }", upstream.url)).rejects.toThrow(/cache\/key|cache\.key/);

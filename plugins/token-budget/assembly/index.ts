@@ -57,7 +57,8 @@ class TokenBudget extends Policy {
       .set("prompt", JsonValue.number(<f64>promptChars(request.bodyText())))
       .set("chars", JsonValue.number(0))
       .set("charged", JsonValue.bool(false));
-    return Decision.next().setMetadata(METADATA_KEY, carried);
+    // The usage must be readable: no compressed answers (they would pass uncounted).
+    return Decision.next().setHeader("accept-encoding", "identity").setMetadata(METADATA_KEY, carried);
   }
 
   onResponse(response: Response): Decision {

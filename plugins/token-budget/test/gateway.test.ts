@@ -116,6 +116,42 @@ describe("token-budget (gateway, OpenAI-compatible stub)", () => {
     expect(next.headers["x-ratelimit-remaining-tokens"]).toBe(String(1000 - estimate));
   });
 
+  it("charges a stream the client leaves part-way: the end phase still runs on what was streamed", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const llm = await startStubLlm({ reply: PIECES, release: () => held });
+    const budget = `{ key: 'request.headers["x-consumer"]', perDay: 1000, scope: shared }`;
+    // /probe answers from the gateway with no usage and no text: the response flow charges 0 and shows what is left.
+    const gateway = await startTestGateway(`
+plugins:
+  token-budget: { path: ${builtPolicy("token-budget")}, capabilities: { counters: true, expression: true, crypto: true }, limits: { timeoutMs: 2000 } }
+${routesYaml(`
+      - name: probe
+        match: { path: { exact: /probe } }
+        policies: { request: [ { plugin: token-budget, with: ${budget} } ], response: [ { plugin: token-budget, with: ${budget} } ] }
+        backend: { echo: true }
+      - name: llm
+        policies: { request: [ { plugin: token-budget, with: ${budget} } ], response: [ { plugin: token-budget, with: ${budget}, sseEvents: true } ] }
+        backend: { url: "${llm.url}" }`)}`);
+    const left = async () =>
+      Number((await rawRequest(gateway.url("/probe"), { method: "POST", headers: { "x-consumer": "ivan" } })).headers["x-ratelimit-remaining-tokens"]);
+    expect(await left()).toBe(1000);
+    const abort = new AbortController();
+    const body = JSON.stringify({ model: "stub-1", messages: [{ role: "user", content: "What is the answer?" }], stream: true });
+    const response = await fetch(gateway.url("/v1/chat/completions"), { method: "POST", headers: { "x-consumer": "ivan" }, body, signal: abort.signal });
+    const reader = response.body!.getReader();
+    let received = "";
+    while (!received.includes("forty")) received += new TextDecoder().decode((await reader.read()).value);
+    abort.abort(); // the upstream holds its last piece, the finish chunk and [DONE] until the end of the test
+    const expected = 1000 - Math.ceil("What is the answer?".length / 4) - Math.ceil("The answer is forty".length / 4);
+    let remaining = await left();
+    for (const deadline = Date.now() + 5000; remaining !== expected && Date.now() < deadline; remaining = await left()) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(remaining).toBe(expected);
+    release();
+  });
+
   it("a day budget is kept beside the minute one and names itself when spent", async () => {
     const llm = await startStubLlm({ reply: PIECES, promptTokens: 30 });
     const gateway = await budgetGateway(`{ key: 'request.headers["x-consumer"]', perMinute: 10000, perDay: 50 }`, llm.url);

@@ -12,7 +12,14 @@
 import { CapabilityNotGrantedError, InvalidComponentError, PolicyInstanceDeadError, PolicyTrapError } from "../errors.js";
 import { bindExports, bindImports, CORE_CONTRACT, type CoreExports } from "./generated-binding.js";
 import { GuestMemory } from "./guest-memory.js";
-import { instantiateScriptPolicy, isScriptComponent, isScriptModule, prepareScriptComponent, scriptCapabilities } from "./script-component.js";
+import {
+  instantiateScriptPolicy,
+  isScriptComponent,
+  isScriptModule,
+  prepareScriptComponent,
+  refuseCarrierSections,
+  scriptCapabilities,
+} from "./script-component.js";
 import { describeAbort, readAbortRecord } from "./trap-record.js";
 import { CAPABILITY_NAMES, type CapabilityName, type Capabilities, type PolicyInstance } from "./types.js";
 import { componentCoreModules, coreModuleShape, type CoreModuleShape, type FuncSignature } from "./wasm-binary.js";
@@ -99,7 +106,10 @@ export async function preparePolicyComponent(component: Uint8Array): Promise<Pol
   } catch {
     // not a component: inspectPolicyComponent says so
   }
-  return script ? prepareScriptComponent(component) : inspectPolicyComponent(component);
+  if (script) return prepareScriptComponent(component);
+  const info = inspectPolicyComponent(component);
+  refuseCarrierSections(info.coreModule);
+  return info;
 }
 
 /** Compiles a core module taken from `inspectPolicyComponent` (or a cache of it). */

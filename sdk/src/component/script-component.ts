@@ -11,10 +11,10 @@
  * the engine printed (an uncaught JS error: its message and stack).
  */
 import { createHash } from "node:crypto";
-import { PolicyInstanceDeadError, PolicyTrapError } from "../errors.js";
+import { InvalidComponentError, PolicyInstanceDeadError, PolicyTrapError } from "../errors.js";
 import type { PolicyComponentInfo } from "./policy-component.js";
 import { CAPABILITY_NAMES, type CapabilityName, type Capabilities, type PolicyInstance } from "./types.js";
-import { componentCoreModules, coreModuleShape, withCustomSection } from "./wasm-binary.js";
+import { componentCoreModules, coreModuleShape, Reader, sections as moduleSections, withCustomSection } from "./wasm-binary.js";
 import { wasm, type WasmInstance, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
 const GLUE = "portcullis:script-glue";
@@ -28,6 +28,18 @@ const OUTPUT_KEPT = 4096;
 export function isScriptComponent(component: Uint8Array): boolean {
   const shapes = componentCoreModules(component).map((m) => coreModuleShape(m).exports.map((e) => e.name));
   return !shapes.some((names) => names.includes("cm32p2_memory")) && shapes.some((names) => names.includes("cabi_realloc"));
+}
+
+/**
+ * Refuses a core module that already carries sections of the names above: workers would run their
+ * content as host code. Only `transpileScript` may add them, to a module that had none.
+ */
+export function refuseCarrierSections(coreModule: Uint8Array): void {
+  for (const section of moduleSections(coreModule, 0)) {
+    if (section.id !== 0) continue;
+    const name = new Reader(coreModule, section.start).name();
+    if (name.startsWith("portcullis:script-")) throw new InvalidComponentError([`a core module carries a custom section '${name}', which only the gateway may add`]);
+  }
 }
 
 const prepared = new Map<string, Promise<PolicyComponentInfo>>();
@@ -56,6 +68,7 @@ async function transpileScript(component: Uint8Array): Promise<PolicyComponentIn
   const modules = Object.entries(files).filter(([name]) => name.endsWith(".wasm"));
   const main = modules.find(([, bytes]) => coreModuleShape(bytes).exports.some((e) => e.kind === "memory" && e.name === "memory"));
   if (!glue || !main) throw new Error("jco produced no instantiation code or no main core module");
+  refuseCarrierSections(main[1]);
   const capabilities = CAPABILITY_NAMES.filter((name) => out.imports.includes(`portcullis:policy/${name}`));
   const encode = (text: string) => new TextEncoder().encode(text);
   const helpers = modules.filter(([name]) => name !== main[0]);

@@ -13,7 +13,7 @@ export async function liveFetch(request: OutboundRequest): Promise<Result<Outbou
     });
     const body = new Uint8Array(await response.arrayBuffer());
     const headers: Header[] = [];
-    response.headers.forEach((value, name) => headers.push({ name, value }));
+    for (const [name, value] of response.headers) headers.push({ name, value });
     return { tag: "ok", val: { status: response.status, headers, body } };
   } catch (error) {
     if (signal.aborted) return { tag: "err", val: { tag: "timeout" } };

@@ -62,6 +62,7 @@ export class HealthChecker {
       health.checkPasses++;
       if (!health.checkedHealthy && health.checkPasses >= this.config.healthyThreshold) {
         health.checkedHealthy = true;
+        health.changedAt = performance.now();
         this.onChange(target, true);
       }
     } else {
@@ -69,6 +70,7 @@ export class HealthChecker {
       health.checkFailures++;
       if (health.checkedHealthy && health.checkFailures >= this.config.unhealthyThreshold) {
         health.checkedHealthy = false;
+        health.changedAt = performance.now();
         this.onChange(target, false);
       }
     }

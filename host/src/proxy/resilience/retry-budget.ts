@@ -1,53 +1,40 @@
 /**
- * Caps retries at `ratio` x the requests of a sliding window (plus `minPerSecond` so light traffic still
- * retries), so a failing backend sees at most about (1 + ratio) x the offered load, never a multiple.
- * The window is a ring of one-second slots.
+ * Caps the retries in flight at `ratio` x the requests in flight to a backend (or `minRetries`, when that
+ * is more, so light traffic still retries): at most a share of the active requests are retries, so when a
+ * backend starts failing, retries cannot multiply the load on it, however busy it was a moment before.
+ * A request is in flight from its first try until its last try ends (or its answer starts, for the last);
+ * it counts as a retry from the moment a retry is granted (its backoff included) until then.
  */
 export class RetryBudget {
-  readonly #requests: number[];
-  readonly #retries: number[];
-  #slot = 0;
-  #slotSecond = 0;
+  #requests = 0;
+  #retries = 0;
 
   constructor(
     private readonly ratio: number,
-    private readonly minPerSecond: number,
-    windowMs: number,
-  ) {
-    const slots = Math.max(1, Math.ceil(windowMs / 1000));
-    this.#requests = new Array<number>(slots).fill(0);
-    this.#retries = new Array<number>(slots).fill(0);
+    private readonly minRetries: number,
+  ) {}
+
+  /** A request's first try starts. */
+  enter(): void {
+    this.#requests++;
   }
 
-  /** Counts a first try. */
-  recordRequest(now = performance.now()): void {
-    this.#advance(now);
-    this.#requests[this.#slot]!++;
+  /** A request is done with this backend; `retried`: it had been granted a retry. */
+  leave(retried: boolean): void {
+    this.#requests--;
+    if (retried) this.#retries--;
   }
 
-  /** Takes one retry from the budget, or returns false when the budget is spent. */
-  tryRetry(now = performance.now()): boolean {
-    this.#advance(now);
-    const allowed = this.ratio * sum(this.#requests) + this.minPerSecond * this.#requests.length;
-    if (sum(this.#retries) + 1 > allowed) return false;
-    this.#retries[this.#slot]!++;
+  /** Grants a retry, or returns false when the budget is spent. `retrying`: the request already counts as one. */
+  tryRetry(retrying: boolean): boolean {
+    const others = this.#retries - (retrying ? 1 : 0);
+    if (others + 1 > Math.max(this.minRetries, this.ratio * this.#requests)) return false;
+    if (!retrying) this.#retries++;
     return true;
   }
 
-  #advance(now: number): void {
-    const second = Math.floor(now / 1000);
-    const steps = Math.min(second - this.#slotSecond, this.#requests.length);
-    for (let i = 0; i < steps; i++) {
-      this.#slot = (this.#slot + 1) % this.#requests.length;
-      this.#requests[this.#slot] = 0;
-      this.#retries[this.#slot] = 0;
-    }
-    this.#slotSecond = second;
+  /** For GET /backends and tests: requests and retries in flight. */
+  get inFlight(): { requests: number; retries: number } {
+    return { requests: this.#requests, retries: this.#retries };
   }
-}
-
-function sum(values: number[]): number {
-  let total = 0;
-  for (const value of values) total += value;
-  return total;
 }

@@ -13,6 +13,10 @@ export class TargetHealth {
   ejections = 0;
   /** When the target last came back from an ejection (the ejection count decays after a calm period). */
   readmittedAt = 0;
+  /** Ejections since the configuration took effect (never decays; GET /backends and the metrics). */
+  ejectionsTotal = 0;
+  /** performance.now() of the last ejection or active-check verdict change (at first: when created). */
+  changedAt = performance.now();
 
   available(now: number): boolean {
     return this.checkedHealthy && now >= this.ejectedUntil;
@@ -51,6 +55,8 @@ export class OutlierDetector {
     target.ejectedUntil = now + forMs;
     target.readmittedAt = target.ejectedUntil;
     target.consecutiveFailures = 0;
+    target.ejectionsTotal++;
+    target.changedAt = now;
     this.onEject(index, forMs);
   }
 }

@@ -23,6 +23,7 @@ export function bufferBodyFirst(ex: Exchange, backend: UpstreamBackend, contentL
 }
 
 export function startTry(ex: Exchange, backend: UpstreamBackend, target: UpstreamTarget): void {
+  if (ex.attempt === 0) backend.budget.enter();
   ex.target = target;
   ex.tryTimedOut = false;
   target.active++;
@@ -38,6 +39,11 @@ function onTryTimeout(ex: Exchange): void {
 /** The try's response head arrived (the per-try timeout covers the wait for it). */
 export function headArrived(ex: Exchange): void {
   clearTimeout(ex.tryTimer);
+}
+
+/** The exchange is done with its backend (its last try ended, or a retry never started): out of the budget. */
+function leaveBudget(ex: Exchange): void {
+  (ex.backend as UpstreamBackend).budget.leave(ex.attempt > 0);
 }
 
 /** The try is over (failed, or its response body ended or was dropped). Safe to call twice. */
@@ -56,24 +62,36 @@ const TRY_OF = Symbol("portcullis.try");
  * least-request, the only reader of the in-flight count (so other policies pay no listener per request).
  */
 export function endTryWithBody(ex: Exchange, body: Readable): void {
-  if ((ex.backend as UpstreamBackend).config.loadBalancing.policy !== "least-request") return endTry(ex);
+  if ((ex.backend as UpstreamBackend).config.loadBalancing.policy !== "least-request") return endLastTry(ex);
   (body as Readable & { [TRY_OF]?: Exchange })[TRY_OF] = ex;
   body.once("close", onBodyClose);
 }
 
 function onBodyClose(this: Readable & { [TRY_OF]?: Exchange }): void {
-  endTry(this[TRY_OF]!);
+  endLastTry(this[TRY_OF]!);
+}
+
+function endLastTry(ex: Exchange): void {
+  if (ex.target === undefined) return;
+  endTry(ex);
+  leaveBudget(ex);
 }
 
 /** After a failed try: records it, and returns true when a retry was scheduled. */
 export function retryAfterError(ex: Exchange, error: Error, resend: Resend): boolean {
   const target = ex.target;
   endTry(ex);
-  if (target === undefined || ex.clientGone || ex.timedOut || error.name === "BodyTooLargeError") return false;
+  if (target === undefined) return false;
   const backend = ex.backend as UpstreamBackend;
+  if (ex.clientGone || ex.timedOut || error.name === "BodyTooLargeError") {
+    leaveBudget(ex);
+    return false;
+  }
   const failure = tryFailureOf(error, ex.tryTimedOut);
   backend.outliers.failure(target.index);
-  return backend.config.retries.on.includes(failure) && scheduleRetry(ex, backend, target, resend);
+  if (backend.config.retries.on.includes(failure) && scheduleRetry(ex, backend, target, resend)) return true;
+  leaveBudget(ex);
+  return false;
 }
 
 /** After a response head: records it, and returns true when the answer is dropped for a retry. */
@@ -93,11 +111,17 @@ function scheduleRetry(ex: Exchange, backend: UpstreamBackend, failed: UpstreamT
   const { retries } = backend.config;
   if (ex.attempt >= retries.attempts || !ex.replayable || !backend.retryMethods.has(ex.method)) return false;
   const next = pickOther(ex, backend, failed);
-  if (next === undefined || !backend.budget.tryRetry()) return false;
+  if (next === undefined || !backend.budget.tryRetry(ex.attempt > 0)) return false;
   const ceiling = Math.min(retries.backoff.maxMs, retries.backoff.baseMs * 2 ** ex.attempt);
   ex.attempt++;
-  ex.retryTimer = setTimeout(resend, Math.random() * ceiling, ex, next); // full jitter
+  ex.retryTimer = setTimeout(retryNow, Math.random() * ceiling, ex, next, resend); // full jitter
   return true;
+}
+
+/** The backoff is over: the retry's try starts, unless the exchange ended meanwhile (then it leaves the budget). */
+function retryNow(ex: Exchange, next: UpstreamTarget, resend: Resend): void {
+  resend(ex, next);
+  if (ex.target === undefined) leaveBudget(ex);
 }
 
 /** A target other than the one that just failed, when the balancer offers one within a round. */

@@ -1,6 +1,6 @@
-import { workerData } from "node:worker_threads";
-import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask, WorkerSetup } from "../flow-messages.js";
+import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask } from "../flow-messages.js";
 import { FlowExecutor } from "./run-flow.js";
+import { workerSetup } from "./standby-setup.js";
 
 /**
  * Entry point of a policy worker thread (piscina). Nothing here may throw while the module
@@ -11,6 +11,6 @@ let executor: FlowExecutor | undefined;
 
 /** A promise while a flow waits for call-outs (http.dispatch): piscina runs the worker's other tasks meanwhile. */
 export default function runFlow(task: FlowTask | WarmUpTask): FlowResult | Promise<FlowResult> | WarmUpReport {
-  executor ??= new FlowExecutor(workerData as WorkerSetup, { asyncCallOuts: true });
+  executor ??= new FlowExecutor(workerSetup(), { asyncCallOuts: true });
   return task.flow === "warm-up" ? executor.warmUp() : executor.run(task);
 }
