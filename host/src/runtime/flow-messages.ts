@@ -143,9 +143,10 @@ export type FlowResult = FlowResultBase &
     /**
      * A policy of the request chain answered, and the chains that run on its answer ran in the same
      * task: the response chain, after the fault chain for a rejection (`rejected`, status >= 400).
-     * `response` is the final answer; `policy` the one that answered.
+     * `response` is the final answer; `policy` the one that answered; `invalid` why a chain's output
+     * was refused by the gateway's checks and left out.
      */
-    | { outcome: "answered"; policy: string; rejected: boolean; response: ResponseHead & { body: Uint8Array } }
+    | { outcome: "answered"; policy: string; rejected: boolean; response: ResponseHead & { body: Uint8Array }; invalid: string | undefined }
     /** The listener chain changed what route selection reads; the route's chain did not run (see RequestTask). */
     | { outcome: "reroute"; head: RequestHead; body: Uint8Array | undefined }
   );

@@ -173,6 +173,7 @@ export class PolicyFlows implements FlowRunner {
         return this.#directResponse(ex, result.response, result.policy);
       case "answered": {
         // The worker ran the fault and response chains on the policy's answer in the same task.
+        if (result.invalid !== undefined) ex.faultDetail = result.invalid;
         const final = checkedAnswer(result.policy, [], result.response);
         if (!result.rejected) return { action: "respond", ...final };
         return { action: "fault", code: "PCS_ERR_POLICY_REJECTED", policy: result.policy, response: final, faultFlowRan: true };

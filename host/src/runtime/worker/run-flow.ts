@@ -202,9 +202,10 @@ export class FlowExecutor {
 
   /**
    * A policy's direct answer, and in the same crossing the chains the gateway runs on it next: under
-   * 400 the response chain; a rejection the fault chain, then the response chain on what it made (when
-   * the fault chain fails, the rejection stands and the response chain runs on it alone). An answer
-   * the gateway's checks refuse, or one with no chain to run, goes back as it is.
+   * 400 the response chain; a rejection the fault chain, then the response chain on what it made. As in
+   * separate crossings, a chain that fails or returns what the gateway's checks refuse leaves the answer
+   * as it was (`invalid` says why). An answer the checks refuse, or one with no chain to run, goes back
+   * as it is.
    */
   #answered(task: RequestTask, route: string | undefined, ended: EndedEarly): FlowResult {
     if (ended.outcome !== "respond") return ended;
@@ -212,33 +213,28 @@ export class FlowExecutor {
     const rejected = answer.status >= 400;
     const chains = this.#chains(task.listener, route, task.head.method);
     if (chains.response.length === 0 && (!rejected || chains.fault.length === 0)) return ended;
-    try {
-      checkStatus(ended.policy, answer.status);
-      checkHeaders(ended.policy, [], answer.headers);
-    } catch {
-      return ended; // the gateway reports it (PCS_ERR_POLICY_INVALID_OUTPUT)
-    }
+    if (invalidAnswer(ended.policy, [], answer) !== undefined) return ended; // the gateway reports it
     const request: RequestHead = { ...task.head, route: route ?? "" };
-    const head: ResponseHead = { status: answer.status, headers: answer.headers };
     const state = new FlowState(request, answer.body, ended.metadata);
     state.calls.push(...ended.calls);
     state.skipped.push(...ended.skipped);
-    const fault: Fault = {
-      kind: "policy-rejected",
-      status: answer.status,
-      code: "PCS_ERR_POLICY_REJECTED",
-      policy: ended.policy,
-      message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning,
+    let current: Answer = { status: answer.status, headers: answer.headers, body: answer.body };
+    let invalid: string | undefined;
+    const shape = (steps: readonly PlanStep[], invoke: ResponseInvoke): void => {
+      state.replaceBody(current.body);
+      const result = this.#runResponseSteps(steps, state, current, task.quarantined, invoke);
+      const next = answerAfter(result, current, state);
+      if (next === undefined) return; // failed: the answer stands
+      const problem = invalidAnswer(result.outcome === "respond" ? result.policy : namesOf(steps), result.outcome === "respond" ? [] : current.headers, next);
+      if (problem === undefined) current = next;
+      else invalid ??= problem;
     };
-    let final = rejected ? this.#shapeError(chains, state, request, fault, head, task.quarantined, true) : undefined;
-    if (final === undefined || final.outcome === "failed") {
-      state.replaceBody(answer.body);
-      final = this.#runResponseSteps(chains.response, state, head, task.quarantined, this.#onResponse(request, state));
+    if (rejected && chains.fault.length > 0) {
+      const fault: Fault = { kind: "policy-rejected", status: answer.status, code: "PCS_ERR_POLICY_REJECTED", policy: ended.policy, message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning };
+      shape(chains.fault, (instance, head) => instance.onFault({ request, fault, response: head, body: state.body ?? EMPTY, metadata: state.entries() }));
     }
-    let response: ResponseHead & { body: Uint8Array } = { ...head, body: answer.body }; // a failed chain: as it was
-    if (final.outcome === "respond") response = { status: final.response.status, headers: final.response.headers, body: final.response.body };
-    else if (final.outcome === "continue") response = { ...((final.head as ResponseHead | undefined) ?? head), body: state.body ?? answer.body };
-    return { ...state.base(), outcome: "answered", policy: ended.policy, rejected, response };
+    shape(chains.response, this.#onResponse(request, state));
+    return { ...state.base(), outcome: "answered", policy: ended.policy, rejected, response: current, invalid };
   }
 
   #canonicalPath(listener: string, path: string): string | PathRefusal {
@@ -368,7 +364,7 @@ export class FlowExecutor {
     state: FlowState,
     initial: ResponseHead,
     quarantined: number[],
-    invoke: (instance: PolicyInstance, response: ResponseHead, step: PlanStep) => Result<ResponseDecision, FlowError>,
+    invoke: ResponseInvoke,
   ): FlowResult {
     let response = initial;
     let headChanged = false;
@@ -549,6 +545,33 @@ class FlowState {
   base(): { metadata: [string, string][]; calls: CallRecord[]; skipped: PolicyFailure[] } {
     return { metadata: [...this.metadata], calls: this.calls, skipped: this.skipped };
   }
+}
+
+/** A response as a chain on a policy's answer leaves it. */
+type Answer = ResponseHead & { body: Uint8Array };
+
+type ResponseInvoke = (instance: PolicyInstance, response: ResponseHead, step: PlanStep) => Result<ResponseDecision, FlowError>;
+
+/** The answer after a response or fault chain's result; undefined when the chain failed. */
+function answerAfter(result: FlowResult, current: Answer, state: FlowState): Answer | undefined {
+  if (result.outcome === "respond") return { status: result.response.status, headers: result.response.headers, body: result.response.body };
+  if (result.outcome !== "continue") return undefined;
+  return { ...((result.head as ResponseHead | undefined) ?? current), body: state.body ?? current.body };
+}
+
+/** Why the gateway's checks (checked-output.ts) refuse an answer, or undefined. */
+function invalidAnswer(policy: string, before: ResponseHead["headers"], answer: ResponseHead): string | undefined {
+  try {
+    checkStatus(policy, answer.status);
+    checkHeaders(policy, before, answer.headers);
+    return undefined;
+  } catch (error) {
+    return describe(error);
+  }
+}
+
+function namesOf(steps: readonly PlanStep[]): string {
+  return steps.map((step) => step.name).join(", ");
 }
 
 /** How a flow ends at a policy that failed or answered; undefined when it let the flow go on. */
