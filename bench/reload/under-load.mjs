@@ -77,7 +77,7 @@ const loop = async () => {
 const loops = [loop(), loop(), loop()];
 const delays = [];
 try {
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 2000)); // the standby workers boot after the start
   for (let i = 1; i <= reloads; i++) {
     const label = i % 2 ? "B" : "A";
     latest = { label, at: performance.now() };

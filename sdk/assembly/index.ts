@@ -24,3 +24,4 @@ export { Header } from "./bindings/generated";
 export { Regex, RegexFlags, RegexCompiled, RegexMatches, RegexOutcome, RegexMatch, RegexError, RegexErrorTag, Span, regexErrorMessage, REGEX_MAX_MATCHES } from "./api/regex";
 export { Utf8Offsets } from "./api/utf8-offsets";
 export { HttpDate } from "./api/http-date";
+export { Sse, SseEvent } from "./api/sse";

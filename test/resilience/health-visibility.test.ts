@@ -1,6 +1,8 @@
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { routesYaml, startTestGateway, type TestGateway } from "../support/gateway.js";
 import { rawRequest, stopAll } from "../support/servers.js";
+import { startFileGateway } from "../host/reload-helpers.js";
 import { load, route, startFleetmate } from "./support.js";
 
 afterEach(stopAll);
@@ -99,6 +101,23 @@ describe("backend health on the admin listener", () => {
     expect(await waitFor(async () => (await stateOfA()).healthy, 3_000)).toBe(true);
     expect(Date.parse((await stateOfA()).since)).toBeGreaterThan(Date.parse(down.since));
     expect(sample(await metricsOf(gateway), "portcullis_backend_target_healthy", a.url)).toBe(1);
+  });
+});
+
+describe("backend health across a reload", () => {
+  it("GET /backends and the gauges follow the configuration in force: a removed target disappears, an added one appears healthy", async () => {
+    const [a, b] = await Promise.all([startFleetmate("a"), startFleetmate("b")]);
+    const yaml = (url: string) => `${route(`url: "${url}"`)}\nadmin: { host: 127.0.0.1, port: 0 }\nreload: { watch: false }\n`;
+    const { gateway, file, admin } = await startFileGateway(yaml(a.url));
+    const scrape = async () => (await rawRequest(`${admin}/metrics`)).body.toString("utf8");
+    expect(sample(await scrape(), "portcullis_backend_target_healthy", a.url)).toBe(1);
+    writeFileSync(file, yaml(b.url));
+    expect((await gateway.reload()).result).toBe("applied");
+    const report = (await rawRequest(`${admin}/backends`)).json<{ backends: BackendReport[] }>().backends;
+    expect(report.flatMap((r) => r.targets.map((t) => [t.url, t.state]))).toEqual([[b.url, "healthy"]]);
+    const metrics = await scrape();
+    expect(sample(metrics, "portcullis_backend_target_healthy", b.url)).toBe(1);
+    expect(sample(metrics, "portcullis_backend_target_healthy", a.url)).toBeUndefined();
   });
 });
 

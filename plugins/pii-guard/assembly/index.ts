@@ -1,9 +1,11 @@
 // pii-guard: finds personal data in requests before they reach a backend or an AI agent: US social security
 // numbers, payment card numbers, e-mail addresses, phone numbers, IBANs and operator-defined shapes, in the
 // body (JSON string values and card numbers as numbers, or plain text) and optionally the query string and
-// named headers. Operator patterns are shapes or RE2 regular expressions (the host's `regex` capability).
-// Per kind: block (400 PII_<KIND>, never echoing the data), mask in place, or log.
-import { BodyNeed, Config, Decision, formEncode, isJsonContentType, JsonValue, Policy, Regex, register, Request } from "@portcullis/sdk";
+// named headers; with `scan.response` also in answers (JSON, text, or server-sent events whole or event
+// by event). Operator patterns are shapes or RE2 regular expressions (the host's `regex` capability).
+// Per kind: block (400 PII_<KIND>, 502 for an answer, a JSON-RPC error on an MCP route; never echoing
+// the data), mask in place, or log.
+import { BodyNeed, Config, Decision, Flow, formEncode, Headers, isJsonContentType, JsonValue, Policy, Regex, register, Request, Response, Sse } from "@portcullis/sdk";
 import { jsonValueTokens, JsonValueToken } from "./json-values";
 import { formatQuery, parseQuery } from "./query";
 import { Report } from "./report";
@@ -12,10 +14,14 @@ import { CONFIG_SCHEMA } from "./schema";
 import { ShapePattern } from "./shape-pattern";
 
 const ACTIONS = ["block", "mask", "log"];
+/** JSON-RPC error codes of a refusal on an MCP route: bad arguments, and an answer that cannot be passed on. */
+const RPC_INVALID_PARAMS: i64 = -32602;
+const RPC_INTERNAL_ERROR: i64 = -32603;
 
 class PiiGuard extends Policy {
   scanner: Scanner = new Scanner();
   scanBody: bool = true;
+  scanResponse: bool = false;
   scanQuery: bool = false;
   scanHeaders: Array<string> = [];
   blockUnscannable: bool = true;
@@ -23,7 +29,9 @@ class PiiGuard extends Policy {
 
   constructor() {
     super("pii-guard", "1.0.0");
+    this.flows = [Flow.Request, Flow.Response];
     this.needsRequestBody = true;
+    this.needsResponseBody = true;
     this.configSchema = JsonValue.parse(CONFIG_SCHEMA)!;
   }
 
@@ -43,6 +51,8 @@ class PiiGuard extends Policy {
     const scan = config.object("scan");
     this.scanBody = scan.optionalBool("body", true);
     this.requestBody = this.scanBody ? BodyNeed.Whole : BodyNeed.None;
+    this.scanResponse = scan.optionalBool("response", false);
+    this.responseBody = this.scanResponse ? BodyNeed.Whole : BodyNeed.None;
     this.scanQuery = scan.optionalBool("query", false);
     this.scanHeaders = scan.optionalStringList("headers");
     for (let i = 0; i < this.scanHeaders.length; i++) this.scanHeaders[i] = this.scanHeaders[i].toLowerCase();
@@ -58,12 +68,28 @@ class PiiGuard extends Policy {
     const decision = Decision.next();
     for (let i = 0; i < this.scanHeaders.length && report.blocked === null; i++) this.guardHeader(request, this.scanHeaders[i], report, decision);
     if (this.scanQuery && report.blocked === null) this.guardQuery(request.query, report, decision);
-    if (this.scanBody && report.blocked === null) {
-      const refusal = this.guardBody(request, report, decision);
+    if (this.scanBody && report.blocked === null && request.body !== null && request.body!.length > 0) {
+      const refusal = this.guardBody(request.headers, request.bodyText(), report, decision, 415);
       if (refusal !== null) return refusal;
     }
-    if (report.blocked !== null) return report.rejection();
+    if (report.blocked !== null) return report.rejection(400, request.metadata.get("mcp"), RPC_INVALID_PARAMS);
     if (report.kinds.length > 0) decision.setMetadata("pii", report.metadata());
+    return decision;
+  }
+
+  /**
+   * With `scan.response`, the answer's body as the request's (an unscannable one gets 502). In the
+   * event-by-event flow the head and end phases carry no body, and each call's events are scanned alone.
+   */
+  onResponse(response: Response): Decision {
+    const body = response.body;
+    if (!this.scanResponse || body === null || body.length == 0) return Decision.next();
+    const report = new Report("answer");
+    const decision = Decision.next();
+    const refusal = this.guardBody(response.headers, response.bodyText(), report, decision, 502, firstEventIndex(response));
+    if (refusal !== null) return refusal;
+    if (report.blocked !== null) return report.rejection(502, response.metadata.get("mcp"), RPC_INTERNAL_ERROR);
+    if (report.kinds.length > 0) decision.setMetadata("pii", report.metadata(response.metadata.get("pii")));
     return decision;
   }
 
@@ -100,33 +126,57 @@ class PiiGuard extends Policy {
     if (changed) decision.setQuery(formatQuery(parameters));
   }
 
-  /** Scans JSON and text bodies; a direct 415 when the body cannot be scanned and `unscannable` is block. */
-  private guardBody(request: Request, report: Report, decision: Decision): Decision | null {
-    const body = request.body;
-    if (body === null || body.length == 0) return null;
-    const encoding = request.headers.get("content-encoding");
-    const contentType = request.headers.get("content-type");
+  /**
+   * Scans JSON, text and event-stream bodies; a direct `unscannableStatus` when the body cannot be
+   * scanned and `unscannable` is block. `firstEvent` numbers the events of an event-stream body.
+   */
+  private guardBody(headers: Headers, text: string, report: Report, decision: Decision, unscannableStatus: i32, firstEvent: i32 = 0): Decision | null {
+    const encoding = headers.get("content-encoding");
+    const contentType = headers.get("content-type");
     const media = mediaType(contentType);
     const json = contentType !== null && isJsonContentType(contentType);
     const encoded = encoding !== null && encoding.trim().toLowerCase() != "identity";
     if (encoded || (!json && !isText(media))) {
       if (!this.blockUnscannable) return null;
       return Decision.respondJson(
-        415,
+        unscannableStatus,
         JsonValue.object()
           .set("code", JsonValue.string("PII_UNSCANNABLE"))
           .set("message", JsonValue.string("the body must be uncompressed JSON or text to be checked for personal data")),
       );
     }
-    const text = request.bodyText();
-    const tokens = json ? jsonValueTokens(text, this.scanner) : null;
-    const replaced = tokens !== null ? this.guardJson(text, tokens, report) : this.guardText(text, report);
+    let replaced: string | null;
+    if (media == "text/event-stream") replaced = this.guardEvents(text, report, firstEvent);
+    else if (json) replaced = this.guardContent(text, true, report, "body");
+    else replaced = this.guardText(text, report, "body");
     if (replaced !== null && report.blocked === null) decision.setBodyText(replaced);
     return null;
   }
 
+  /** Each event's data scanned as JSON when it is a JSON object or array, else as text; other fields kept. */
+  private guardEvents(text: string, report: Report, firstEvent: i32): string | null {
+    const events = Sse.events(text);
+    let changed = false;
+    for (let i = 0; i < events.length && report.blocked === null; i++) {
+      const data = events[i].data;
+      if (data === null) continue;
+      const first = data.trimStart();
+      const replaced = this.guardContent(data, first.startsWith("{") || first.startsWith("["), report, "event:" + (firstEvent + i).toString());
+      if (replaced === null) continue;
+      events[i].setData(replaced);
+      changed = true;
+    }
+    return changed ? Sse.join(events) : null;
+  }
+
+  /** JSON scanned value by value (a document that does not parse is scanned as text); findings located under `where`. */
+  private guardContent(text: string, json: bool, report: Report, where: string): string | null {
+    const tokens = json ? jsonValueTokens(text, this.scanner) : null;
+    return tokens !== null ? this.guardJson(text, tokens, report, where) : this.guardText(text, report, where);
+  }
+
   /** The body with masked values re-encoded in place, or null when nothing was masked. */
-  private guardJson(text: string, tokens: Array<JsonValueToken>, report: Report): string | null {
+  private guardJson(text: string, tokens: Array<JsonValueToken>, report: Report, where: string): string | null {
     const strings = new Array<string>();
     for (let i = 0; i < tokens.length; i++) if (!tokens[i].isNumber) strings.push(tokens[i].value);
     const found = this.scanner.scanAll(strings);
@@ -143,7 +193,7 @@ class PiiGuard extends Policy {
         findings = found[nextString++];
         if (findings.length == 0) continue;
       }
-      if (!report.add(findings, "body:" + token.pointer(text))) continue;
+      if (!report.add(findings, where + ":" + token.pointer(text))) continue;
       parts.push(text.substring(copied, token.start));
       parts.push(JsonValue.string(masked(token.value, findings, this.maskChar)).toString());
       copied = token.end;
@@ -153,9 +203,9 @@ class PiiGuard extends Policy {
     return parts.join("");
   }
 
-  private guardText(text: string, report: Report): string | null {
+  private guardText(text: string, report: Report, where: string): string | null {
     const findings = this.scanner.scanAll([text])[0];
-    if (findings.length == 0 || !report.add(findings, "body")) return null;
+    if (findings.length == 0 || !report.add(findings, where)) return null;
     return masked(text, findings, this.maskChar);
   }
 }
@@ -216,6 +266,13 @@ function compileRegex(item: Config): Regex | null {
   return regex;
 }
 
+/** The number of the first event of this call's body in the event-by-event flow (metadata `sse`), else 0. */
+function firstEventIndex(response: Response): i32 {
+  const sse = response.metadata.get("sse");
+  const index = sse !== null && sse.isObject ? sse.get("index") : null;
+  return index !== null && index.isNumber ? <i32>index.numberValue : 0;
+}
+
 /** The media type of a content-type value, lower-case, without parameters ("" when absent). */
 function mediaType(contentType: string | null): string {
   if (contentType === null) return "";
@@ -223,6 +280,7 @@ function mediaType(contentType: string | null): string {
   return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase();
 }
 
+/** text/event-stream is text/*: its events are scanned one by one. */
 function isText(media: string): bool {
   return media == "" || media.startsWith("text/") || media == "application/x-www-form-urlencoded" || media == "application/xml" || media.endsWith("+xml");
 }

@@ -1,5 +1,5 @@
-// What one request's scan found: the first finding to block on, the kinds seen, and `log` findings,
-// written as they are recorded (the kind and where, never the value).
+// What one request's (or answer's) scan found: the first finding to block on, the kinds seen, and `log`
+// findings, written as they are recorded (the kind and where, never the value).
 import { Decision, JsonValue, Log, LogLevel } from "@portcullis/sdk";
 import { Action, Finding } from "./scanner";
 
@@ -10,6 +10,9 @@ export class Report {
   blockedAt: string = "";
   kinds: Array<string> = [];
   private logLines: i32 = 0;
+
+  /** `subject` is "request" or "answer", for the log line and the refusal's message. */
+  constructor(public readonly subject: string = "request") {}
 
   /** Records `findings` found at `location` (`body:/messages/0/content`, `query:q`, `header:x-note`); true when one is to be masked. */
   add(findings: Array<Finding>, location: string): bool {
@@ -25,28 +28,43 @@ export class Report {
         }
       } else if (this.logLines < MAX_LOG_LINES) {
         this.logLines++;
-        Log.write(LogLevel.Warn, "personal data in request", [Log.field("kind", rule.kind), Log.field("location", location)]);
+        Log.write(LogLevel.Warn, "personal data in " + this.subject, [Log.field("kind", rule.kind), Log.field("location", location)]);
       }
     }
     return mask;
   }
 
-  /** 400 with the code of the kind found and where, never the data. */
-  rejection(): Decision {
+  /**
+   * The refusal, never echoing the data: `status` with `{code, message, location}`, or on an MCP route
+   * (`mcp` the single JSON-RPC request the host parsed) HTTP 200 with a JSON-RPC error for its id,
+   * carrying the same object as `error.data`.
+   */
+  rejection(status: i32, mcp: JsonValue | null, rpcCode: i64): Decision {
     const rule = this.blocked!.rule;
-    return Decision.respondJson(
-      400,
-      JsonValue.object()
-        .set("code", JsonValue.string(rule.code))
-        .set("message", JsonValue.string("the request contains " + rule.description))
-        .set("location", JsonValue.string(this.blockedAt)),
-    );
+    const message = "the " + this.subject + " contains " + rule.description;
+    const error = JsonValue.object()
+      .set("code", JsonValue.string(rule.code))
+      .set("message", JsonValue.string(message))
+      .set("location", JsonValue.string(this.blockedAt));
+    const id = mcp !== null && mcp.isObject && !mcp.has("batch") ? mcp.get("id") : null;
+    if (id === null) return Decision.respondJson(status, error);
+    const rpcError = JsonValue.object().set("code", JsonValue.number(<f64>rpcCode)).set("message", JsonValue.string(message)).set("data", error);
+    return Decision.respondJson(200, JsonValue.object().set("jsonrpc", JsonValue.string("2.0")).set("id", id!).set("error", rpcError));
   }
 
-  /** Metadata `pii`: `{"kinds":["email","phone"]}`. */
-  metadata(): JsonValue {
+  /**
+   * Metadata `pii`: `{"kinds":["email","phone"]}`, after the kinds of `previous` (what the request flow,
+   * or earlier events of a stream, found) so an answer's scan adds to them.
+   */
+  metadata(previous: JsonValue | null = null): JsonValue {
     const kinds = JsonValue.array();
-    for (let i = 0; i < this.kinds.length; i++) kinds.push(JsonValue.string(this.kinds[i]));
+    const seen = previous !== null && previous.isObject ? previous.get("kinds") : null;
+    const known = new Array<string>();
+    if (seen !== null && seen.isArray) {
+      for (let i = 0; i < seen.length; i++) if (seen.at(i).isString) known.push(seen.at(i).stringValue);
+    }
+    for (let i = 0; i < this.kinds.length; i++) if (!known.includes(this.kinds[i])) known.push(this.kinds[i]);
+    for (let i = 0; i < known.length; i++) kinds.push(JsonValue.string(known[i]));
     return JsonValue.object().set("kinds", kinds);
   }
 }

@@ -36,6 +36,7 @@ export const CONFIG_SCHEMA = `{
       "properties": {
         "body": { "type": "boolean", "default": true },
         "query": { "type": "boolean", "default": false },
+        "response": { "type": "boolean", "default": false },
         "headers": { "type": "array", "items": { "type": "string", "pattern": "^[!#$%&'*+.^_\`|~0-9A-Za-z-]+$" }, "uniqueItems": true }
       },
       "additionalProperties": false

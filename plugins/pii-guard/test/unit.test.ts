@@ -5,10 +5,10 @@ import { json, outcome, policy, text } from "./unit-helpers.js";
 const ALL = { ssn: "log", card: "log", email: "log", phone: "log", iban: "log" };
 
 describe("pii-guard (unit)", () => {
-  it("describes itself: request flow, needs the body, strict schema", async () => {
+  it("describes itself: request and response flows, may need both bodies, strict schema", async () => {
     const p = await policy({ detectors: { ssn: "block" } });
     const descriptor = p.describe();
-    expect(descriptor).toMatchObject({ name: "pii-guard", flows: ["request"], needsRequestBody: true });
+    expect(descriptor).toMatchObject({ name: "pii-guard", flows: ["request", "response"], needsRequestBody: true, needsResponseBody: true });
     const schema = JSON.parse(descriptor.configSchema);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.$defs.action.enum).toEqual(["block", "mask", "log"]);
