@@ -230,7 +230,13 @@ export class FlowExecutor {
       else invalid ??= problem;
     };
     if (rejected && chains.fault.length > 0) {
-      const fault: Fault = { kind: "policy-rejected", status: answer.status, code: "PCS_ERR_POLICY_REJECTED", policy: ended.policy, message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning };
+      const fault: Fault = {
+        kind: "policy-rejected",
+        status: answer.status,
+        code: "PCS_ERR_POLICY_REJECTED",
+        policy: ended.policy,
+        message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning,
+      };
       shape(chains.fault, (instance, head) => instance.onFault({ request, fault, response: head, body: state.body ?? EMPTY, metadata: state.entries() }));
     }
     shape(chains.response, this.#onResponse(request, state));
@@ -359,13 +365,7 @@ export class FlowExecutor {
     return next.length > 0 ? next : { ended: undefined };
   }
 
-  #runResponseSteps(
-    steps: readonly PlanStep[],
-    state: FlowState,
-    initial: ResponseHead,
-    quarantined: number[],
-    invoke: ResponseInvoke,
-  ): FlowResult {
+  #runResponseSteps(steps: readonly PlanStep[], state: FlowState, initial: ResponseHead, quarantined: number[], invoke: ResponseInvoke): FlowResult {
     let response = initial;
     let headChanged = false;
     for (const step of steps) {
