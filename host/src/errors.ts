@@ -1,7 +1,10 @@
+import type { FaultKind } from "@portcullis/sdk/component";
+
 /**
  * The one catalogue of errors Portcullis can produce. Every code is documented in docs/errors.md;
  * test/host/errors-catalogue.test.ts fails when the two drift apart or a code is never raised.
  * `status` is the HTTP status a client sees; `null` marks errors reported to the operator (CLI, start-up).
+ * `kind` is the fault kind the fault flow's policies see (wit/types.wit `fault-kind`); absent: gateway-rejected.
  */
 export const ERRORS = {
   // Requests the gateway refuses on its own.
@@ -52,46 +55,54 @@ export const ERRORS = {
   // Upstream failures.
   PCS_ERR_UPSTREAM_UNREACHABLE: {
     status: 502,
+    kind: "upstream-unreachable",
     meaning: "The backend refused the connection or could not be reached (DNS, network, TLS).",
   },
   PCS_ERR_UPSTREAM_RESET: {
     status: 502,
+    kind: "upstream-unreachable",
     meaning: "The backend closed the connection or sent an invalid response before the response headers.",
   },
   PCS_ERR_NO_HEALTHY_UPSTREAM: {
     status: 503,
+    kind: "upstream-unreachable",
     meaning: "Every target of the backend is ejected or failing its health checks, and the backend has no fallback.",
   },
   PCS_ERR_UPSTREAM_TIMEOUT: {
     status: 504,
+    kind: "upstream-timeout",
     meaning: "The backend did not connect, answer or finish within the backend's timeouts.",
   },
   // Policy failures (raised by the policy runtime, host/src/runtime/; failure is closed by default).
-  PCS_ERR_POLICY_FAILED: { status: 500, meaning: "A policy returned an error for this request." },
-  PCS_ERR_POLICY_TRAPPED: { status: 500, meaning: "A policy trapped (WebAssembly runtime error); its instance is discarded." },
-  PCS_ERR_POLICY_MEMORY: { status: 500, meaning: "A policy's memory grew past its cap; its instance is discarded." },
-  PCS_ERR_POLICY_INIT_FAILED: { status: 500, meaning: "A policy could not be instantiated or rejected its configuration." },
-  PCS_ERR_POLICY_TIMEOUT: { status: 503, meaning: "A policy ran past its time budget; its worker was replaced." },
+  PCS_ERR_POLICY_FAILED: { status: 500, kind: "policy-failed", meaning: "A policy returned an error for this request." },
+  PCS_ERR_POLICY_TRAPPED: { status: 500, kind: "policy-trapped", meaning: "A policy trapped (WebAssembly runtime error); its instance is discarded." },
+  PCS_ERR_POLICY_MEMORY: { status: 500, kind: "policy-failed", meaning: "A policy's memory grew past its cap; its instance is discarded." },
+  PCS_ERR_POLICY_INIT_FAILED: { status: 500, kind: "policy-failed", meaning: "A policy could not be instantiated or rejected its configuration." },
+  PCS_ERR_POLICY_TIMEOUT: { status: 503, kind: "policy-timeout", meaning: "A policy ran past its time budget; its worker was replaced." },
   PCS_ERR_POLICY_REJECTED: {
     status: 403,
+    kind: "policy-rejected",
     meaning: "A policy answered the request itself with a status of 400 or more (its own status; 403 is nominal); the fault flow sees this code.",
   },
-  PCS_ERR_POLICY_UNAVAILABLE: { status: 503, meaning: "A policy reported that a service it depends on is unavailable." },
+  PCS_ERR_POLICY_UNAVAILABLE: { status: 503, kind: "policy-failed", meaning: "A policy reported that a service it depends on is unavailable." },
   PCS_ERR_POLICY_POOL_BUSY: {
     status: 503,
     meaning: "Every policy worker stayed busy past runtime.queueTimeoutMs, so the request's flow could not start.",
   },
   PCS_ERR_POLICY_INVALID_OUTPUT: {
     status: 500,
+    kind: "policy-failed",
     meaning:
       "A policy returned output the gateway will not put on the wire (a bad status, header name or value, or a framing header); the log names the policy.",
   },
   PCS_ERR_POLICY_CONDITION: {
     status: 500,
+    kind: "policy-failed",
     meaning: "A policy's when: condition failed to evaluate (e.g. it read an absent header); the request fails closed instead of skipping the policy.",
   },
   PCS_ERR_POLICY_QUARANTINED: {
     status: 503,
+    kind: "policy-failed",
     meaning: "A policy failed repeatedly and is quarantined with backoff; requests through it fail fast.",
   },
   PCS_ERR_RESPONSE_TOO_LARGE: {
@@ -100,6 +111,7 @@ export const ERRORS = {
   },
   PCS_ERR_UPSTREAM_ERROR: {
     status: 502,
+    kind: "upstream-error",
     meaning: "The backend answered with a 5xx status and the route treats upstream 5xx as a fault.",
   },
   // Admin API errors (answered on the admin listener).
@@ -151,7 +163,7 @@ export const ERRORS = {
     meaning: "The SDK test harness was asked to run a policy importing capabilities the test did not grant.",
   },
   PCS_ERR_CLI_USAGE: { status: null, meaning: "The command line is wrong: unknown command or missing argument." },
-} as const satisfies Record<string, { status: number | null; meaning: string }>;
+} as const satisfies Record<string, { status: number | null; kind?: FaultKind; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 export type HttpErrorCode = { [K in ErrorCode]: (typeof ERRORS)[K]["status"] extends number ? K : never }[ErrorCode];
@@ -170,4 +182,10 @@ export class PortcullisError extends Error {
 
 export function statusOf(code: HttpErrorCode): number {
   return ERRORS[code].status;
+}
+
+/** The fault kind policies see for an error the gateway answers with (the catalogue's `kind`). */
+export function faultKindOf(code: HttpErrorCode): FaultKind {
+  const entry = ERRORS[code];
+  return "kind" in entry ? entry.kind : "gateway-rejected";
 }

@@ -8,7 +8,7 @@ afterEach(stopAll);
 /** A request flow that sets metadata as policies do: [key, JSON text] pairs. */
 const settingMetadata: FlowRunner = {
   ...NO_FLOWS,
-  listenerRequest: async (ex: Exchange) => {
+  onListenerRequest: async (ex: Exchange) => {
     ex.metadata = [
       ["trace", JSON.stringify({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true })],
       ["consumer", JSON.stringify("alice")],

@@ -37,18 +37,18 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     const calls: string[] = [];
     const flows: FlowRunner = {
       ...NO_FLOWS,
-      listenerRequest: async (ex: Exchange) => {
+      onListenerRequest: async (ex: Exchange) => {
         calls.push(`listener ${ex.path} route=${ex.route?.name}`);
         ex.path = "/other/rewritten";
         ex.rawHeaders = [...ex.rawHeaders, "x-added", "by-listener-policy"];
         return { action: "continue" };
       },
-      routeRequest: (ex: Exchange) => {
+      onRouteRequest: (ex: Exchange) => {
         calls.push(`route ${ex.route?.name}`);
         ex.requestBody = Buffer.from("replaced body");
         return Promise.resolve({ action: "continue" });
       },
-      response: async (ex: Exchange) => {
+      onUpstreamResponse: async (ex: Exchange) => {
         calls.push(`response ${ex.responseStatus}`);
         ex.responseHeaders!.push("x-response-policy", "ran");
         return { action: "continue" };
@@ -68,7 +68,7 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     const upstream = await startUpstream((_req, res) => (upstreamCalls++, res.end()));
     const flows: FlowRunner = {
       ...NO_FLOWS,
-      routeRequest: async (ex: Exchange) =>
+      onRouteRequest: async (ex: Exchange) =>
         ex.path.endsWith("/deny")
           ? { action: "respond", status: 401, headers: ["www-authenticate", "Bearer"], body: "no" }
           : { action: "fault", code: "PCS_ERR_UPSTREAM_TIMEOUT", message: "shaped by a test" },
@@ -87,7 +87,7 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     const seen: string[] = [];
     const flows: FlowRunner = {
       ...NO_FLOWS,
-      fault: async (ex, fault, response) => {
+      onFault: async (ex, fault, response) => {
         seen.push(fault.code);
         if (ex.path === "/broken") throw new Error("fault policy failed");
         return { ...response, status: 599, headers: [...response.headers, "x-fault", fault.code] };
@@ -107,7 +107,7 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     const upstream = await reportingUpstream();
     const flows: FlowRunner = {
       ...NO_FLOWS,
-      response: async () => ({ action: "respond", status: 203, headers: ["content-type", "text/plain"], body: "masked" }),
+      onUpstreamResponse: async () => ({ action: "respond", status: 203, headers: ["content-type", "text/plain"], body: "masked" }),
     };
     const gateway = await startTestGateway(yaml(upstream.url), { flows });
     const res = await rawRequest(gateway.url("/up"));
@@ -119,11 +119,11 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
     const upstream = await reportingUpstream();
     const flows: FlowRunner = {
       ...NO_FLOWS,
-      listenerRequest: (ex: Exchange) => {
+      onListenerRequest: (ex: Exchange) => {
         if (ex.path === "/up/throw") throw new Error("sync bug");
         return ex.path === "/up/reject" ? Promise.reject(new Error("async bug")) : undefined;
       },
-      response: (ex: Exchange) => (ex.path === "/up/response-bug" ? Promise.reject(new Error("response bug")) : undefined),
+      onUpstreamResponse: (ex: Exchange) => (ex.path === "/up/response-bug" ? Promise.reject(new Error("response bug")) : undefined),
     };
     const gateway = await startTestGateway(yaml(upstream.url), { flows });
     for (const path of ["/up/throw", "/up/reject", "/up/response-bug"]) {
@@ -137,9 +137,9 @@ describe("FlowRunner hook points (what the policy runtime plugs into)", () => {
 
   it("the default runner returns undefined synchronously at every hook (no promise on the zero-policy path)", () => {
     const ex = {} as Exchange;
-    expect(NO_FLOWS.listenerRequest(ex)).toBeUndefined();
-    expect(NO_FLOWS.routeRequest(ex)).toBeUndefined();
-    expect(NO_FLOWS.response(ex)).toBeUndefined();
-    expect(NO_FLOWS.fault(ex, { code: "PCS_ERR_INTERNAL", status: 500, message: "" }, { status: 500, headers: [], body: "" })).toBeUndefined();
+    expect(NO_FLOWS.onListenerRequest(ex)).toBeUndefined();
+    expect(NO_FLOWS.onRouteRequest(ex)).toBeUndefined();
+    expect(NO_FLOWS.onUpstreamResponse(ex)).toBeUndefined();
+    expect(NO_FLOWS.onFault(ex, { code: "PCS_ERR_INTERNAL", status: 500, message: "" }, { status: 500, headers: [], body: "" })).toBeUndefined();
   });
 });

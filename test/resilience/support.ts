@@ -135,11 +135,11 @@ export function recordingFaults(): FlowRunner & { faults: Array<{ code: string; 
   const none = () => undefined;
   return {
     faults,
-    listenerRequest: none,
-    routeRequest: none,
-    response: none,
-    answer: none,
-    fault(ex, fault) {
+    onListenerRequest: none,
+    onRouteRequest: none,
+    onUpstreamResponse: none,
+    onGatewayResponse: none,
+    onFault(ex, fault) {
       faults.push({ code: fault.code, requestId: ex.requestId });
       return undefined;
     },

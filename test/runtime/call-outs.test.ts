@@ -71,10 +71,10 @@ const within = (ms: number) => {
 };
 const headersOf = (response: RawResponse) => response.json<{ headers: Record<string, string> }>().headers;
 
-describe("call-outs (http.dispatch)", () => {
+describe.each(["piscina", "direct"])("call-outs (http.dispatch), %s channel", (channel) => {
   it("keep a second route's throughput while 16 flows wait 200 ms on a slow service, on one worker", async () => {
     const slowService = await service();
-    const gw = await gateway(slowService.url);
+    const gw = await gateway(slowService.url, channel);
     const fast = () => rawRequest(gw.url("/fast"));
     const slow = () => rawRequest(gw.url("/slow"));
     expect((await slow()).status).toBe(200); // warm
@@ -89,8 +89,9 @@ describe("call-outs (http.dispatch)", () => {
     expect(baseline).toBeGreaterThan(10);
     expect(alone.size).toBe(1);
     expect(beside.size).toBe(1); // only 200s
-    // Generous: a worker held by each 200 ms call would serve a few fast flows per slow one at most.
-    expect(beside.get(200) ?? 0).toBeGreaterThanOrEqual(Math.floor(baseline * 0.4));
+    // Generous (the machine may be busy): a worker held by each 200 ms call would serve a few fast
+    // flows per slow one at most, under 5% of the baseline.
+    expect(beside.get(200) ?? 0).toBeGreaterThanOrEqual(Math.floor(baseline * 0.25));
     // 1.3 s of 16 clients at 200 ms: dozens, which one worker could never do waiting for each in turn (6).
     expect(slowCounts.get(200) ?? 0).toBeGreaterThanOrEqual(32);
     expect([...slowCounts.keys()]).toEqual([200]);
@@ -98,7 +99,7 @@ describe("call-outs (http.dispatch)", () => {
 
   it("hand the policy a timeout error when the service does not answer within the call's timeout, without a worker replaced", async () => {
     const hanging = await service();
-    const gw = await gateway(hanging.url);
+    const gw = await gateway(hanging.url, channel);
     const answer = await rawRequest(gw.url("/timeout"));
     expect(answer.status).toBe(502); // the policy's own answer to the `timeout` variant
     expect(answer.json()).toEqual({ error: "timeout" });
@@ -108,7 +109,7 @@ describe("call-outs (http.dispatch)", () => {
 
   it("answer each call in order, round after round while the policy dispatches more, and refuse past 8 calls", async () => {
     const again = await service();
-    const gw = await gateway(again.url);
+    const gw = await gateway(again.url, channel);
     const rounds = await rawRequest(gw.url("/rounds"));
     expect(rounds.status).toBe(200);
     expect(headersOf(rounds)["x-call"]).toBe("200, 200, 200"); // n=0, n=1, then the call n=0's answer asked for
@@ -116,15 +117,9 @@ describe("call-outs (http.dispatch)", () => {
     expect(tooMany.status).toBe(500);
     expect(tooMany.json()).toEqual({ refused: "invalid-request" });
   });
+});
 
-  it("are made blocking (the wait then counts against the budget), with the same answers, in the direct channel", async () => {
-    const again = await service();
-    const gw = await gateway(again.url, "direct", 5_000);
-    const rounds = await rawRequest(gw.url("/rounds"));
-    expect(rounds.status).toBe(200);
-    expect(headersOf(rounds)["x-call"]).toBe("200, 200, 200");
-  });
-
+describe("call-outs across world versions", () => {
   it("leave a component built against 0.1.0 loading and running beside a 0.1.1 one", async () => {
     const compiled = await compilePolicy(readFileSync(OLD_WORLD));
     expect(instantiatePolicy(compiled, {}).onCallResult).toBeUndefined();

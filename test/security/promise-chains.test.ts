@@ -5,8 +5,9 @@ import { rawRequest, startUpstream, stopAll } from "../support/servers.js";
 
 afterEach(stopAll);
 
-type Hook = keyof FlowRunner;
-const HOOKS: Hook[] = ["listenerRequest", "routeRequest", "response", "fault", "answer"];
+/** The hooks every runner has (onUpstreamEvents is optional: streamed answers, test/llm). */
+type Hook = Exclude<keyof FlowRunner, "onUpstreamEvents">;
+const HOOKS: Hook[] = ["onListenerRequest", "onRouteRequest", "onUpstreamResponse", "onFault", "onGatewayResponse"];
 
 /**
  * A flow runner whose hook named in `x-break` fails, either by throwing synchronously or by
@@ -53,9 +54,15 @@ listeners:
 }
 
 describe("every promise chain on the request path ends in a handler", () => {
-  // For each hook, a request that reaches it: upstream answers meet `response`, the gateway's own
-  // answers meet `answer`, errors meet `fault`.
-  const paths: Record<Hook, string> = { listenerRequest: "/up", routeRequest: "/up", response: "/up", answer: "/here", fault: "/dead" };
+  // For each hook, a request that reaches it: upstream answers meet `onUpstreamResponse`, the gateway's
+  // own answers meet `onGatewayResponse`, errors meet `onFault`.
+  const paths: Record<Hook, string> = {
+    onListenerRequest: "/up",
+    onRouteRequest: "/up",
+    onUpstreamResponse: "/up",
+    onGatewayResponse: "/here",
+    onFault: "/dead",
+  };
   for (const hook of HOOKS) {
     for (const how of ["throw", "reject"]) {
       it(`a ${how} in ${hook} gives that request a 5xx and a log line; the next request is served`, async () => {

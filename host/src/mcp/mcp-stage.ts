@@ -3,29 +3,11 @@ import type { Exchange } from "../proxy/exchange.js";
 import type { FaultDetails } from "../proxy/flow-runner.js";
 import { BodyTooLargeError } from "../proxy/body-limit.js";
 import { readBody } from "../proxy/echo.js";
-import { headerValue, selectRoute } from "../routing/select-route.js";
+import { headerValue } from "../routing/select-route.js";
 import { jsonRpcError, parseJsonRpcBody } from "./json-rpc.js";
 
 /** The metadata key under which policies find the parsed message(s). */
 export const MCP_METADATA_KEY = "mcp";
-
-/** Keyed by a listener's route list, which each configuration generation builds anew. */
-const hasMcpRoutes = new WeakMap<readonly RouteRuntime[], boolean>();
-
-/**
- * The MCP route a POST would take, if any. The route is looked up before the listener's policies run
- * (they see `mcp` too); listeners without MCP routes pay one WeakMap lookup.
- */
-export function mcpRouteOf(ex: Exchange): RouteRuntime | undefined {
-  if (ex.method !== "POST") return undefined;
-  const { listener } = ex;
-  let any = hasMcpRoutes.get(listener.routes);
-  if (any === undefined) hasMcpRoutes.set(listener.routes, (any = listener.routes.some((route) => route.config.mcp === true)));
-  if (!any) return undefined;
-  const selection = selectRoute(listener.routeTable, ex);
-  const route = selection.kind === "matched" ? listener.routes[selection.route.index] : undefined;
-  return route?.config.mcp === true ? route : undefined;
-}
 
 /** What the pipeline hands to `fault`: the JSON-RPC error rides as the response the fault flow starts from. */
 export interface McpRefusal {

@@ -59,8 +59,8 @@ export function policyCallsOf(steps: readonly PlanStep[], result: FlowResult): P
       ended = true;
     } else if (lost) {
       out.push({ policy: step.name, called: false, skipped: "unknown: the flow task did not complete" });
-    } else if ((result.outcome === "unrouted" || result.outcome === "needs-body") && next >= calls.length) {
-      out.push({ policy: step.name, called: false, skipped: "not in this task: route policies run after route selection" });
+    } else if (result.outcome === "reroute" && next >= calls.length) {
+      out.push({ policy: step.name, called: false, skipped: "not in this task: a listener policy changed the route's selection" });
     } else {
       out.push({ policy: step.name, called: false, skipped: "its when: condition was false" });
     }

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ErrorCode } from "../errors.js";
 import { isTrusted, plainAddress, type ListenerRuntime, type RouteRuntime } from "../listeners/listener-runtime.js";
-import { headerValue, type RouteRequest } from "../routing/select-route.js";
+import { headerValue, type RouteRequest, type RouteSelection } from "../routing/select-route.js";
 import type { BackendRuntime, UpstreamTarget } from "./backends.js";
 import type { UpstreamAbort } from "./upstream-abort.js";
 
@@ -26,8 +26,8 @@ export class Exchange implements RouteRequest {
   backend: BackendRuntime | undefined = undefined;
   /** Per-request metadata policies set and read ([key, JSON text] pairs); undefined until a policy sets some. */
   metadata: Array<[string, string]> | undefined = undefined;
-  /** A listener flow already ran the route-level chains in the same task (the runtime skips routeRequest). */
-  routeFlowDone = false;
+  /** The route selection (pipeline.ts selectRoute, once; again only after a listener flow changed what it reads). */
+  selection: RouteSelection | undefined = undefined;
   /** A body a request flow buffered or replaced; sent upstream instead of streaming the client's. */
   requestBody: Uint8Array | undefined = undefined;
   /** Upstream response head and body stream, filled before the response flow runs. */

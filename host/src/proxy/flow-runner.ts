@@ -3,34 +3,40 @@ import type { Exchange } from "./exchange.js";
 import type { EventFlow } from "./sse-events.js";
 
 /**
- * The hook points of the request path, for the policy runtime (host/src/runtime/) to implement.
- * Each method returns `undefined` when no policy is attached at that point: the pipeline then goes on
- * synchronously, with no promise and no allocation. A returned promise is awaited before the next stage.
+ * The hook points of the request path, for the policy runtime (host/src/runtime/) to implement; the
+ * pipeline (pipeline.ts) alone decides which runs next. Each returns `undefined` when no policy is
+ * attached at that point: the pipeline then goes on synchronously, with no promise and no allocation.
+ * A returned promise is awaited before the next stage.
  *
- * Order (see pipeline.ts): listenerRequest -> route selection -> routeRequest -> upstream -> response;
- * fault runs for every error response the gateway produces itself.
+ * Order: onListenerRequest -> route selection -> onRouteRequest -> upstream -> onUpstreamResponse;
+ * onGatewayResponse for responses the gateway makes itself, onFault for every error response.
  */
 export interface FlowRunner {
-  /** Listener-level request flow, before route selection; may change ex.method, path, query, rawHeaders. */
-  listenerRequest(ex: Exchange): Promise<FlowDecision> | undefined;
+  /**
+   * Listener-level request flow; may change ex.method, path, query, rawHeaders. The route was selected
+   * tentatively (ex.selection) but is not set yet: a runner may run that route's request flow in the
+   * same step, and says so with `routeFlowRan`; otherwise the pipeline selects the route again.
+   */
+  onListenerRequest(ex: Exchange): Promise<FlowDecision> | undefined;
   /** Route, operation (method) and backend request flows, in that order, after route selection. */
-  routeRequest(ex: Exchange): Promise<FlowDecision> | undefined;
+  onRouteRequest(ex: Exchange): Promise<FlowDecision> | undefined;
   /** Response flow on the upstream's head (ex.responseStatus, ex.responseHeaders), before anything is sent. */
-  response(ex: Exchange): Promise<FlowDecision> | undefined;
-  /** For a text/event-stream answer: the response flow event by event (sse-events.ts), or undefined to use `response`. */
-  responseEvents?(ex: Exchange): EventFlow | undefined;
-  /** Fault flow: may reshape the error response the gateway is about to send. */
-  fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
+  onUpstreamResponse(ex: Exchange): Promise<FlowDecision> | undefined;
+  /** For a text/event-stream answer: the response flow event by event (sse-events.ts), or undefined to use onUpstreamResponse. */
+  onUpstreamEvents?(ex: Exchange): EventFlow | undefined;
   /** Response flow on a complete response the gateway made itself (echo, directResponse backends). */
-  answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined;
+  onGatewayResponse(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined;
+  /** Fault flow: may reshape the error response the gateway is about to send. */
+  onFault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined;
 }
 
 /**
  * continue: go on to the next stage (a request flow may have changed ex.method, path, query, rawHeaders
- * or set ex.requestBody); respond: answer with this response instead; fault: answer through the fault path.
+ * or set ex.requestBody; see onListenerRequest for routeFlowRan); respond: answer with this response
+ * instead; fault: answer through the fault path.
  */
 export type FlowDecision =
-  | { action: "continue" }
+  | { action: "continue"; routeFlowRan?: boolean }
   | { action: "respond"; status: number; headers: string[]; body: string | Uint8Array }
   | ({ action: "fault"; code: HttpErrorCode } & FaultDetails);
 
@@ -46,6 +52,8 @@ export interface FaultDetails {
   headers?: string[];
   /** The response to start the fault flow from instead of the default JSON error (a policy's rejection). */
   response?: ErrorResponse;
+  /** The fault and response flows already ran on `response` (in the same crossing as the request flow). */
+  faultFlowRan?: boolean;
   /** Retry-After of the default error response, when known better than the code's fixed value. */
   retryAfterSeconds?: number;
 }
@@ -72,9 +80,9 @@ const none = (): undefined => undefined;
 
 /** The default: no policies anywhere. */
 export const NO_FLOWS: FlowRunner = Object.freeze({
-  listenerRequest: none,
-  routeRequest: none,
-  response: none,
-  fault: none,
-  answer: none,
+  onListenerRequest: none,
+  onRouteRequest: none,
+  onUpstreamResponse: none,
+  onGatewayResponse: none,
+  onFault: none,
 });

@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { HttpErrorCode } from "../errors.js";
 import { clientCertificateMetadata } from "../listeners/client-certificates.js";
 import type { ListenerRuntime, RouteRuntime } from "../listeners/listener-runtime.js";
-import { mcpRouteOf, readMcpBody } from "../mcp/mcp-stage.js";
+import { readMcpBody } from "../mcp/mcp-stage.js";
 import { canonicalPath } from "../routing/normalize-path.js";
 import { headerValue, selectRoute } from "../routing/select-route.js";
 import { accessLogMetadataOf } from "./access-log-metadata.js";
@@ -50,26 +50,71 @@ export function handleRequest(listener: ListenerRuntime, req: IncomingMessage, r
 }
 
 /**
- * Listener request flow, route selection, route request flow, then `next`: the backend stage for a
+ * Route selection, the listener and route request flows, then `next`: the backend stage for a
  * request, the upstream handshake for a WebSocket upgrade (so policies run on handshakes too).
+ * The route is selected once, before any policy (so per-route shedding comes first), and again only
+ * when a listener flow changed what selection reads.
  */
 export function requestStages(ex: Exchange, next: (ex: Exchange) => void): void {
-  const mcpRoute = mcpRouteOf(ex);
-  if (mcpRoute !== undefined) return mcpStage(ex, mcpRoute, next);
-  flowStages(ex, next);
+  const route = selectRouteOf(ex);
+  if (route !== undefined) {
+    if (shedOnRoute(ex, route)) return;
+    if (route.config.mcp === true && ex.method === "POST") return mcpStage(ex, route, next);
+  }
+  listenerRequestStage(ex, next);
+}
+
+/** The one place routes are selected: sets ex.selection, returns the matched route. */
+function selectRouteOf(ex: Exchange): RouteRuntime | undefined {
+  const selection = selectRoute(ex.listener.routeTable, ex);
+  ex.selection = selection;
+  return selection.kind === "matched" ? ex.listener.routes[selection.route.index] : undefined;
+}
+
+function shedOnRoute(ex: Exchange, route: RouteRuntime): boolean {
+  const shed = ex.listener.gateway.shedder.routeShed(route, route.config.maxInFlight, ex.res);
+  if (shed !== undefined) fault(ex, "PCS_ERR_OVERLOADED", { detail: shed });
+  return shed !== undefined;
 }
 
 /** An MCP route's POST: the JSON-RPC body is read and parsed once (host/src/mcp), then the flows run. */
 function mcpStage(ex: Exchange, route: RouteRuntime, next: (ex: Exchange) => void): void {
   readMcpBody(ex, route)
-    .then((refused) => (refused === undefined ? flowStages(ex, next) : fault(ex, refused.code, refused.details)))
+    .then((refused) => (refused === undefined ? listenerRequestStage(ex, next) : fault(ex, refused.code, refused.details)))
     .catch((error: unknown) => failed(ex, error));
 }
 
-function flowStages(ex: Exchange, next: (ex: Exchange) => void): void {
-  const pending = ex.listener.gateway.flows.listenerRequest(ex);
-  if (pending === undefined) selectRouteStage(ex, next);
-  else continueAfter(ex, pending, (selected) => selectRouteStage(selected, next));
+function listenerRequestStage(ex: Exchange, next: (ex: Exchange) => void): void {
+  const pending = ex.listener.gateway.flows.onListenerRequest(ex);
+  if (pending === undefined) return routeStage(ex, next, false);
+  pending.then((decision) => afterListenerFlow(ex, decision, next)).catch((error: unknown) => failed(ex, error));
+}
+
+function afterListenerFlow(ex: Exchange, decision: FlowDecision, next: (ex: Exchange) => void): void {
+  if (decision.action !== "continue") return afterFlow(ex, decision, next);
+  if (decision.routeFlowRan) return routeStage(ex, next, true);
+  // The listener's policies may have changed the method, path, query or headers: select again.
+  const before = ex.selection?.kind === "matched" ? ex.selection.route : undefined;
+  const route = selectRouteOf(ex);
+  if (route !== undefined && ex.selection?.kind === "matched" && ex.selection.route !== before && shedOnRoute(ex, route)) return;
+  routeStage(ex, next, false);
+}
+
+/** The selected route becomes the request's (404 or 405 when none matched), then its request flow unless it ran. */
+function routeStage(ex: Exchange, next: (ex: Exchange) => void, routeFlowRan: boolean): void {
+  const selection = ex.selection!;
+  if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
+  if (selection.kind === "method-not-allowed") {
+    return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", { headers: ["allow", selection.allow.join(", ")] });
+  }
+  const route = ex.listener.routes[selection.route.index]!;
+  ex.route = route;
+  ex.params = selection.params;
+  ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
+  if (routeFlowRan) return next(ex);
+  const pending = ex.listener.gateway.flows.onRouteRequest(ex);
+  if (pending === undefined) next(ex);
+  else continueAfter(ex, pending, next);
 }
 
 /** Registers the exchange on its response and socket; shared with WebSocket upgrades. */
@@ -112,25 +157,7 @@ function fromAbsoluteForm(ex: Exchange): boolean {
   return true;
 }
 
-// ---- route selection and route request flow --------------------------------------------------
-
-function selectRouteStage(ex: Exchange, next: (ex: Exchange) => void): void {
-  const { listener } = ex;
-  const selection = selectRoute(listener.routeTable, ex);
-  if (selection.kind === "not-found") return fault(ex, "PCS_ERR_ROUTE_NOT_FOUND");
-  if (selection.kind === "method-not-allowed") {
-    return fault(ex, "PCS_ERR_METHOD_NOT_ALLOWED", { headers: ["allow", selection.allow.join(", ")] });
-  }
-  const route = listener.routes[selection.route.index]!;
-  ex.route = route;
-  ex.params = selection.params;
-  ex.backend = route.operationBackends?.get(ex.method) ?? route.backend;
-  const shed = listener.gateway.shedder.routeShed(route, route.config.maxInFlight, ex.res);
-  if (shed !== undefined) return fault(ex, "PCS_ERR_OVERLOADED", { detail: shed });
-  const pending = listener.gateway.flows.routeRequest(ex);
-  if (pending === undefined) next(ex);
-  else continueAfter(ex, pending, next);
-}
+// ---- flow decisions ------------------------------------------------------------------------
 
 /** Waits for a flow, then runs the next stage; a failure in either becomes a 500. */
 function continueAfter(ex: Exchange, pending: Promise<FlowDecision>, next: (ex: Exchange) => void): void {
@@ -182,7 +209,7 @@ function serveEcho(ex: Exchange, limit: number): void {
 
 /** A response the gateway made itself (echo, direct response) goes through the response flow too. */
 function sendAnswer(ex: Exchange, status: number, headers: readonly string[], body: string | Uint8Array): void {
-  const pending = ex.listener.gateway.flows.answer(ex, { status, headers: headers as string[], body });
+  const pending = ex.listener.gateway.flows.onGatewayResponse(ex, { status, headers: headers as string[], body });
   if (pending === undefined) sendComplete(ex, status, headers, body);
   else pending.then((answer) => sendComplete(ex, answer.status, answer.headers, answer.body)).catch((error: unknown) => failed(ex, error));
 }
@@ -293,9 +320,9 @@ function upstreamResponded(ex: Exchange, data: Dispatcher.ResponseData<Exchange>
   ex.responseStatus = data.statusCode;
   ex.responseHeaders = buildResponseHeaders(data.headers, ex.requestId);
   ex.upstreamBody = body;
-  const events = ex.listener.gateway.flows.responseEvents?.(ex);
+  const events = ex.listener.gateway.flows.onUpstreamEvents?.(ex);
   if (events !== undefined) return streamEvents(ex, body, events, EVENT_HOOKS);
-  const pending = ex.listener.gateway.flows.response(ex);
+  const pending = ex.listener.gateway.flows.onUpstreamResponse(ex);
   if (pending === undefined) streamUpstreamResponse(ex, body);
   else pending.then((decision) => afterResponseFlow(ex, decision)).catch((flowError: unknown) => failed(ex, flowError));
 }
@@ -395,6 +422,7 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
   if (details.response) info.status = details.response.status; // a policy's rejection keeps its own status
   const response = details.response ?? defaultErrorResponse(info, ex.requestId);
   if (details.headers) response.headers.push(...details.headers);
+  if (details.faultFlowRan) return sendError(ex, response);
   // A fault flow that fails (a bug: policy failures are handled inside it) leaves the error as it was.
   const unshaped = (error: unknown) => {
     ex.listener.gateway.logger.error({ err: error, reqId: ex.requestId }, "fault flow failed inside the gateway; the error response is sent unshaped");
@@ -402,7 +430,7 @@ export function fault(ex: Exchange, code: HttpErrorCode, details: FaultDetails =
   };
   let pending: Promise<ErrorResponse> | undefined;
   try {
-    pending = ex.listener.gateway.flows.fault(ex, info, response);
+    pending = ex.listener.gateway.flows.onFault(ex, info, response);
   } catch (error) {
     return unshaped(error);
   }

@@ -105,7 +105,7 @@ export const runtimeSchema = z
       .enum(["direct", "piscina"])
       .optional()
       .describe(
-        "How flows reach the workers: piscina (a task per flow; the default) or direct (experimental: the gateway's own threads, flows of one event-loop turn sent together, one deadline timer).",
+        "How flows reach the workers: piscina (the default: a pool task per flow) or direct (the gateway's own threads, flows of one event-loop turn sent together through shared memory, one deadline timer: less CPU per flow, but hot reload starts its threads anew).",
       ),
     loadTimeoutMs: z
       .number()

@@ -1,5 +1,4 @@
-import type { FaultKind, Header, RequestHead } from "@portcullis/sdk/component";
-import type { HttpErrorCode } from "../errors.js";
+import type { Header, RequestHead } from "@portcullis/sdk/component";
 import type { Exchange } from "../proxy/exchange.js";
 import type { MetadataPairs, ResponseTask } from "./flow-messages.js";
 
@@ -47,33 +46,6 @@ export function applyRequestHead(ex: Exchange, head: RequestHead): void {
   ex.rawHeaders = rawOf(head.headers);
   const host = head.headers.find((h) => h.name === "host")?.value;
   ex.host = host ?? (head.authority || ex.host);
-}
-
-/** Which kind of failure a gateway error code stands for, as fault policies see it. */
-export function faultKindOf(code: HttpErrorCode): FaultKind {
-  switch (code) {
-    case "PCS_ERR_UPSTREAM_UNREACHABLE":
-    case "PCS_ERR_UPSTREAM_RESET":
-      return "upstream-unreachable";
-    case "PCS_ERR_UPSTREAM_TIMEOUT":
-      return "upstream-timeout";
-    case "PCS_ERR_UPSTREAM_ERROR":
-      return "upstream-error";
-    case "PCS_ERR_POLICY_REJECTED":
-      return "policy-rejected";
-    case "PCS_ERR_POLICY_TRAPPED":
-      return "policy-trapped";
-    case "PCS_ERR_POLICY_TIMEOUT":
-      return "policy-timeout";
-    case "PCS_ERR_POLICY_FAILED":
-    case "PCS_ERR_POLICY_UNAVAILABLE":
-    case "PCS_ERR_POLICY_MEMORY":
-    case "PCS_ERR_POLICY_INIT_FAILED":
-    case "PCS_ERR_POLICY_QUARANTINED":
-      return "policy-failed";
-    default:
-      return "gateway-rejected";
-  }
 }
 
 /** The response flow's task over the upstream's answer as it stands on the exchange (head, `body` if read). */

@@ -58,7 +58,8 @@ export class ProgressSlots {
 
   /** Milliseconds since a worker started the task in `slot`. */
   runningFor(slot: number, now: number): number {
-    return elapsedSince(Atomics.load(this.words, slot * SLOT_WORDS + 1), now);
+    const started = Atomics.load(this.words, slot * SLOT_WORDS + 1);
+    return started === UNCHARGED ? 0 : elapsedSince(started, now); // waiting for call-outs, or finished
   }
 
   /** The plan instance the task in `slot` is running, or -1. */

@@ -1,4 +1,4 @@
-import type { DirectResponse, FaultKind, Fault, InitInfo, RequestHead, ResponseHead, WasmModule } from "@portcullis/sdk/component";
+import type { DirectResponse, Fault, InitInfo, RequestHead, ResponseHead, WasmModule } from "@portcullis/sdk/component";
 import type { HttpErrorCode } from "../errors.js";
 import type { CapabilityGrants, PluginLimits } from "./config-schema.js";
 import type { PolicyPlan } from "./policy-plan.js";
@@ -15,7 +15,7 @@ import type { CallTiming } from "../observability/call-detail.js";
 export interface WorkerSetup {
   plugins: Record<string, WorkerPlugin>;
   plan: PolicyPlan;
-  /** For route selection in the worker after listener-level policies. */
+  /** The listeners' path settings, for canonicalising paths policies write. */
   listeners: ListenerConfig[];
   /** Directory relative paths in grants resolve against (the config file's). */
   baseDir: string;
@@ -55,9 +55,13 @@ interface TaskBase {
 
 export interface RequestTask extends TaskBase {
   flow: "request";
-  /** Run the listener-level chain, then select the route in the worker. */
+  /**
+   * Run the listener-level chain first. When it changes what route selection reads (see
+   * ListenerPlan.routingHeaders), the flow stops there with outcome `reroute`: the gateway selects the
+   * route again and runs the route's chain in a task of its own.
+   */
   withListenerChain: boolean;
-  /** The route already selected (when withListenerChain is false). */
+  /** The route the gateway selected, whose chain runs (after the listener chain); undefined: none matched. */
   route: string | undefined;
   head: RequestHead;
   body: Uint8Array | undefined;
@@ -106,7 +110,7 @@ export interface WarmUpReport {
 
 /** A policy that could not do its work, as the gateway reports it. */
 export interface PolicyFailure {
-  kind: Extract<FaultKind, "policy-failed" | "policy-trapped" | "policy-timeout">;
+  /** Its fault kind is the catalogue's (errors.ts faultKindOf). */
   code: HttpErrorCode;
   policy: string;
   instance: number;
@@ -133,15 +137,16 @@ export interface FlowResultBase {
 export type FlowResult = FlowResultBase &
   // head and body are present only when a policy changed them.
   (
-    | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined; route?: RouteChoice }
-    | { outcome: "respond"; response: DirectResponse; policy: string; route?: RouteChoice }
-    | { outcome: "failed"; failure: PolicyFailure; route?: RouteChoice }
-    | { outcome: "unrouted"; head: RequestHead | undefined; allow: string[] | undefined }
-    | { outcome: "needs-body"; head: RequestHead | undefined; route: RouteChoice }
+    | { outcome: "continue"; head: RequestHead | ResponseHead | undefined; body: Uint8Array | undefined }
+    | { outcome: "respond"; response: DirectResponse; policy: string }
+    | { outcome: "failed"; failure: PolicyFailure }
+    /**
+     * A policy of the request chain answered, and the chains that run on its answer ran in the same
+     * task: the response chain, after the fault chain for a rejection (`rejected`, status >= 400).
+     * `response` is the final answer; `policy` the one that answered; `invalid` why a chain's output
+     * was refused by the gateway's checks and left out.
+     */
+    | { outcome: "answered"; policy: string; rejected: boolean; response: ResponseHead & { body: Uint8Array }; invalid: string | undefined }
+    /** The listener chain changed what route selection reads; the route's chain did not run (see RequestTask). */
+    | { outcome: "reroute"; head: RequestHead; body: Uint8Array | undefined }
   );
-
-/** The route a worker selected after listener-level policies. */
-export interface RouteChoice {
-  name: string;
-  params: Record<string, string> | undefined;
-}

@@ -4,10 +4,10 @@ import { BodyTooLargeError } from "../proxy/body-limit.js";
 import { readBody } from "../proxy/echo.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
-import { selectRoute } from "../routing/select-route.js";
 import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
 import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
-import { applyRequestHead, faultKindOf, headersOf, rawOf, requestHeadOf, upstreamResponseTask } from "./exchange-heads.js";
+import { applyRequestHead, headersOf, rawOf, requestHeadOf, upstreamResponseTask } from "./exchange-heads.js";
+import { faultKindOf } from "../errors.js";
 import type { FlowResult, PolicyFailure } from "./flow-messages.js";
 import type { PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
@@ -37,36 +37,35 @@ export class PolicyFlows implements FlowRunner {
     private readonly maxBodyBytes: number,
   ) {}
 
-  listenerRequest(ex: Exchange): Promise<FlowDecision> | undefined {
+  onListenerRequest(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.runtime.listenerRequestChain(ex.listener.name);
     return chain.length === 0 ? undefined : this.#listenerRequest(ex, chain);
   }
 
-  routeRequest(ex: Exchange): Promise<FlowDecision> | undefined {
-    if (ex.routeFlowDone) return undefined;
+  onRouteRequest(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.runtime.chains(ex.listener.name, ex.route!.name, ex.method).request;
     return chain.length === 0 ? undefined : this.#routeRequest(ex, chain);
   }
 
-  response(ex: Exchange): Promise<FlowDecision> | undefined {
+  onUpstreamResponse(ex: Exchange): Promise<FlowDecision> | undefined {
     const chain = this.#chains(ex).response;
     return chain.length === 0 ? undefined : this.#upstreamResponse(ex, chain);
   }
 
-  responseEvents(ex: Exchange): EventFlow | undefined {
+  onUpstreamEvents(ex: Exchange): EventFlow | undefined {
     const chain = this.#chains(ex).response;
     if (chain.length === 0) return undefined;
     const step = eventFlowOf(this.runtime, ex, chain, (task, steps) => this.#run(ex, task, steps, clientKeyOf(ex)));
     return step && { step, maxEventBytes: this.maxBodyBytes };
   }
 
-  fault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+  onFault(ex: Exchange, fault: Fault, response: ErrorResponse): Promise<ErrorResponse> | undefined {
     const chains = this.#chains(ex);
     if (chains.fault.length === 0 && chains.response.length === 0) return undefined;
     return this.#fault(ex, fault, response, chains.fault);
   }
 
-  answer(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
+  onGatewayResponse(ex: Exchange, response: ErrorResponse): Promise<ErrorResponse> | undefined {
     if (this.#chains(ex).response.length === 0) return undefined;
     return this.#responseOnGatewayAnswer(ex, response).catch((error: unknown) => {
       if (!(error instanceof InvalidPolicyOutput)) throw error;
@@ -77,12 +76,15 @@ export class PolicyFlows implements FlowRunner {
     });
   }
 
+  /**
+   * The listener chain and, in the same task, the request chain of the route the pipeline selected
+   * (ex.selection), unless a listener policy changes what selection reads (outcome `reroute`): the
+   * pipeline then selects again and asks for the route's chain on its own.
+   */
   async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
-    // The route the request would take as it is decides whether the body is needed; listener
-    // policies that change the route to one needing the body cost a second task (needs-body).
-    const tentative = selectRoute(ex.listener.routeTable, ex);
-    const routeChain = tentative.kind === "matched" ? this.runtime.chains(ex.listener.name, tentative.route.name, ex.method).request : [];
-    const all = [...chain, ...routeChain];
+    const selection = ex.selection;
+    const route = selection?.kind === "matched" ? selection.route.name : undefined;
+    const all = route === undefined ? chain : [...chain, ...this.runtime.chains(ex.listener.name, route, ex.method).request];
     const need = this.runtime.requestBodyNeed(all);
     if (need !== NEED_NONE) {
       const refused = await this.#bufferRequestBody(ex, need);
@@ -94,28 +96,29 @@ export class PolicyFlows implements FlowRunner {
         flow: "request",
         listener: ex.listener.name,
         withListenerChain: true,
-        route: undefined,
+        route,
         head: requestHeadOf(ex),
         body: ex.requestBody,
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      all,
+      withAnswerChains(all, this.#answerChains(ex, undefined), route === undefined ? [] : this.#answerChains(ex, route)),
       clientKeyOf(ex),
+      all,
     );
     ex.metadata = result.metadata;
-    switch (result.outcome) {
-      case "unrouted":
-        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
-        ex.routeFlowDone = true; // the pipeline answers 404/405 itself
-        return CONTINUE;
-      case "needs-body":
-        if (result.head) applyRequestHead(ex, checkedRequestHead(ex, result.head, all));
-        return CONTINUE;
-      default:
-        ex.routeFlowDone = true;
-        return this.#afterRequest(ex, result, all);
+    if (result.outcome === "reroute") {
+      try {
+        applyRequestHead(ex, checkedRequestHead(ex, result.head, chain));
+      } catch (error) {
+        if (error instanceof InvalidPolicyOutput) return invalidOutput(error);
+        throw error;
+      }
+      if (result.body) setRequestBody(ex, result.body);
+      return CONTINUE;
     }
+    const decision = await this.#afterRequest(ex, result, all);
+    return decision.action === "continue" ? ROUTE_FLOW_RAN : decision;
   }
 
   async #routeRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
@@ -136,8 +139,9 @@ export class PolicyFlows implements FlowRunner {
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      chain,
+      withAnswerChains(chain, this.#answerChains(ex, ex.route!.name)),
       clientKeyOf(ex),
+      chain,
     );
     ex.metadata = result.metadata;
     return this.#afterRequest(ex, result, chain);
@@ -167,6 +171,13 @@ export class PolicyFlows implements FlowRunner {
       }
       case "respond":
         return this.#directResponse(ex, result.response, result.policy);
+      case "answered": {
+        // The worker ran the fault and response chains on the policy's answer in the same task.
+        if (result.invalid !== undefined) ex.faultDetail = result.invalid;
+        const final = checkedAnswer(result.policy, [], result.response);
+        if (!result.rejected) return { action: "respond", ...final };
+        return { action: "fault", code: "PCS_ERR_POLICY_REJECTED", policy: result.policy, response: final, faultFlowRan: true };
+      }
       case "failed":
         return faultOfFailure(result.failure);
       default:
@@ -296,12 +307,19 @@ export class PolicyFlows implements FlowRunner {
   }
 
   /** Runs one flow task; the gateway's observers (host/src/observability) hear what each policy did. */
-  async #run(ex: Exchange, task: Parameters<PolicyRuntime["run"]>[0], steps: PlanStep[], client: string): Promise<FlowResult> {
+  /** `chain`: the steps observers see unless the task ran the chains on a policy's answer too (all of `steps`). */
+  async #run(ex: Exchange, task: Parameters<PolicyRuntime["run"]>[0], steps: PlanStep[], client: string, chain = steps): Promise<FlowResult> {
     const observer = ex.listener.gateway.observer;
     if (observer?.wantsCallDetail(ex)) task.callDetail = true;
     const result = await this.runtime.run(task, steps, client);
-    observer?.onPolicyFlow(ex, task.flow, steps, result);
+    observer?.onPolicyFlow(ex, task.flow, result.outcome === "answered" ? steps : chain, result);
     return result;
+  }
+
+  /** The fault and response chains a worker may run on a request policy's answer (run-flow.ts #answered). */
+  #answerChains(ex: Exchange, route: string | undefined): PlanStep[] {
+    const chains = this.runtime.chains(ex.listener.name, route, ex.method);
+    return [...chains.fault, ...chains.response];
   }
 
   #chains(ex: Exchange) {
@@ -331,6 +349,17 @@ export class PolicyFlows implements FlowRunner {
 }
 
 const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
+
+/**
+ * A request chain with the fault and response steps the same task may run on an answer, each once:
+ * the task's budget and quarantine cover them, and observers see their calls.
+ */
+function withAnswerChains(chain: PlanStep[], ...answerChains: PlanStep[][]): PlanStep[] {
+  const steps = [...chain];
+  for (const step of answerChains.flat()) if (!steps.some((s) => s.instance === step.instance)) steps.push(step);
+  return steps;
+}
+const ROUTE_FLOW_RAN: FlowDecision = Object.freeze({ action: "continue", routeFlowRan: true });
 
 /**
  * A response or fault flow's result applied to a response the gateway made. A failed flow leaves

@@ -1,4 +1,4 @@
-import type { GatewayConfig, HttpMethod } from "../config/schema.js";
+import type { GatewayConfig, HttpMethod, RouteConfig } from "../config/schema.js";
 import type { PolicyEntryConfig, PolicyListsConfig } from "./config-schema.js";
 
 /**
@@ -42,6 +42,12 @@ export interface ListenerPlan {
   listenerRequest: PlanStep[];
   /** Listener-level response and fault policies, for requests that matched no route. */
   unrouted: FlowChains;
+  /**
+   * Lower-case names of the headers route selection reads ("host" when a route matches hosts): when a
+   * listener-level policy changes one of them, or the method, path, query or authority, the gateway
+   * selects the route again before the route's chain runs.
+   */
+  routingHeaders: string[];
   /** Per route name: the full chains after route selection (listener request excluded). */
   routes: Record<string, RouteChains>;
 }
@@ -123,6 +129,7 @@ export function buildPolicyPlan(config: GatewayConfig): PolicyPlan {
     listeners[listener.name] = {
       listenerRequest: own.request,
       unrouted: { request: [], response: own.response, fault: own.fault },
+      routingHeaders: routingHeadersOf(listener.routes),
       routes,
     };
   });
@@ -164,4 +171,13 @@ export function firstOrigins(plan: PolicyPlan): Map<number, Array<string | numbe
     }
   }
   return origins;
+}
+
+function routingHeadersOf(routes: readonly RouteConfig[]): string[] {
+  const names = new Set<string>();
+  for (const { match } of routes) {
+    if (match.hosts) names.add("host");
+    for (const header of match.headers ?? []) names.add(header.name.toLowerCase());
+  }
+  return [...names];
 }

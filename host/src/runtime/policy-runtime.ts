@@ -67,7 +67,7 @@ export class PolicyRuntime {
     if (channelOf(runtime) === "direct") {
       this.#channel = new PolicyChannel({
         workers,
-        tasksPerWorker: runtime.tasksPerWorker,
+        tasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
         queueTimeoutMs: runtime.queueTimeoutMs,
         setup: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer },
         slots: this.#slots,
@@ -218,7 +218,6 @@ export class PolicyRuntime {
     let failure: PolicyFailure;
     if (deadline.reason === "queue") {
       failure = {
-        kind: "policy-timeout",
         code: "PCS_ERR_POLICY_POOL_BUSY",
         policy: step.name,
         instance: step.instance,
@@ -226,7 +225,6 @@ export class PolicyRuntime {
       };
     } else if (deadline.reason === "budget") {
       failure = {
-        kind: "policy-timeout",
         code: "PCS_ERR_POLICY_TIMEOUT",
         policy: step.name,
         instance: step.instance,
@@ -235,7 +233,6 @@ export class PolicyRuntime {
       this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     } else {
       failure = {
-        kind: "policy-failed",
         code: "PCS_ERR_POLICY_FAILED",
         policy: step.name,
         instance: step.instance,
@@ -342,7 +339,7 @@ export class PolicyRuntime {
  */
 function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
-  // piscina stays the default: under 50 requests in flight the direct channel timed out about 1 in 2,500 pass-policy flows.
+  // piscina stays the default while hot reload's standby workers (host/src/reload/standby-workers.ts) are piscina pools.
   return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
 }
 

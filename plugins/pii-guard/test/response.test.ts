@@ -3,7 +3,12 @@ import { outcome, policy } from "./unit-helpers.js";
 
 const DETECTORS = { ssn: "block", card: "mask", email: "mask", phone: "log" };
 const scanning = () => policy({ detectors: DETECTORS, scan: { response: true } });
-const answer = (body: string, contentType: string, extra: Record<string, unknown> = {}) => ({ status: 200, headers: { "content-type": contentType }, body, ...extra });
+const answer = (body: string, contentType: string, extra: Record<string, unknown> = {}) => ({
+  status: 200,
+  headers: { "content-type": contentType },
+  body,
+  ...extra,
+});
 
 describe("pii-guard on answers (scan.response)", () => {
   it("asks for the response body only when scan.response is on, and leaves answers alone without it", async () => {
@@ -21,7 +26,9 @@ describe("pii-guard on answers (scan.response)", () => {
     expect(masked.tag).toBe("continue");
     expect(masked.body).toBe('{"card": "**** **** **** ****", "n": 1.50, "mail":"***@*******.***"}');
     expect(masked.kinds).toEqual(["card", "email"]);
-    const afterRequest = outcome(guard.onResponse(answer('{"mail":"bob@example.com"}', "application/json", { metadata: { pii: { kinds: ["ssn", "email"] } } })));
+    const afterRequest = outcome(
+      guard.onResponse(answer('{"mail":"bob@example.com"}', "application/json", { metadata: { pii: { kinds: ["ssn", "email"] } } })),
+    );
     expect(afterRequest.kinds).toEqual(["ssn", "email"]); // the request flow's kinds kept, the answer's added
 
     const blocked = outcome(guard.onResponse(answer('{"items":[{"note":"ssn 123-45-6789"}]}', "application/json")));
@@ -37,7 +44,9 @@ describe("pii-guard on answers (scan.response)", () => {
     expect(masked.body).toBe("call +1 415 555 2671 or mail ***@*******.***");
     const logs = guard.fakes.logs.map((l) => ({ message: l.message, fields: Object.fromEntries(l.fields.map((f) => [f.name, f.value])) }));
     expect(logs).toEqual([{ message: "personal data in answer", fields: { kind: "phone", location: "body" } }]);
-    const gzip = outcome(guard.onResponse({ ...answer("\u001f\u008b", "application/json"), headers: { "content-type": "application/json", "content-encoding": "gzip" } }));
+    const gzip = outcome(
+      guard.onResponse({ ...answer("\u001f\u008b", "application/json"), headers: { "content-type": "application/json", "content-encoding": "gzip" } }),
+    );
     expect(gzip.status).toBe(502);
     expect(gzip.json()).toMatchObject({ code: "PII_UNSCANNABLE" });
   });

@@ -38,7 +38,8 @@ export function refuseCarrierSections(coreModule: Uint8Array): void {
   for (const section of moduleSections(coreModule, 0)) {
     if (section.id !== 0) continue;
     const name = new Reader(coreModule, section.start).name();
-    if (name.startsWith("portcullis:script-")) throw new InvalidComponentError([`a core module carries a custom section '${name}', which only the gateway may add`]);
+    if (name.startsWith("portcullis:script-"))
+      throw new InvalidComponentError([`a core module carries a custom section '${name}', which only the gateway may add`]);
   }
 }
 

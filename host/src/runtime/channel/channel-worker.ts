@@ -6,11 +6,13 @@ import { FrameWriter } from "./frame-codec.js";
 import { FrameRing } from "./frame-ring.js";
 
 /**
- * Entry point of a channel worker thread (see PolicyChannel): takes flows from its request ring,
- * runs them one at a time, and sleeps in Atomics.wait when the ring is empty (nothing in a worker
- * needs its event loop: capability calls block on the bridge, logs are written synchronously).
- * The executor is created inside the first flow, never while the module loads, so a failing
- * set-up fails flows instead of a thread that dies at start.
+ * Entry point of a channel worker thread (see PolicyChannel): takes flows from its request ring and
+ * runs them one at a time. With nothing to do it sleeps in Atomics.wait (capability calls block on
+ * the bridge, logs are written synchronously); while some flow waits for its policies' call-outs
+ * (http.dispatch) it waits with Atomics.waitAsync instead, so its event loop completes them, and
+ * answers each such flow when its calls are answered. The executor is created inside the first
+ * flow, never while the module loads, so a failing set-up fails flows instead of a thread that dies
+ * at start.
  */
 const data = workerData as ChannelWorkerData;
 const port = parentPort!;
@@ -18,23 +20,50 @@ const requests = new FrameRing(data.requests);
 const answers = new FrameRing(data.answers);
 const writer = new FrameWriter();
 let executor: FlowExecutor | undefined;
+/** Flows waiting for call-outs. */
+let waiting = 0;
 
-for (;;) {
-  requests.drain((frame) => serve(frame as ToWorker));
-  requests.waitForWrite();
+void serveForever();
+
+async function serveForever(): Promise<void> {
+  for (;;) {
+    requests.drain((frame) => serve(frame as ToWorker));
+    if (waiting === 0) requests.waitForWrite();
+    else await requests.nextWrite();
+  }
 }
 
 function serve([task, bodyOnPort]: ToWorker): void {
   if (task.flow === "warm-up") return post(run(WARM_UP_SLOT, () => executorOf().warmUp()));
   if (bodyOnPort) task.body = receiveMessageOnPort(data.bodies)?.message as Uint8Array;
-  // Without asyncCallOuts the executor answers synchronously (call-outs are made blocking).
-  const reply = run(task.slot, () => executorOf().run(task as FlowTask) as FlowResult);
-  if (toRing(reply)) answers.publish();
-  else post(reply);
+  const slot = task.slot;
+  let answer: FlowResult | Promise<FlowResult>;
+  try {
+    answer = executorOf().run(task as FlowTask);
+  } catch (error) {
+    return reply([slot, undefined, messageOf(error)]);
+  }
+  if (!(answer instanceof Promise)) return reply([slot, answer]);
+  waiting++;
+  answer.then(
+    (result) => {
+      waiting--;
+      reply([slot, result]);
+    },
+    (error: unknown) => {
+      waiting--;
+      reply([slot, undefined, messageOf(error)]);
+    },
+  );
+}
+
+function reply(answer: FromWorker): void {
+  if (toRing(answer)) answers.publish();
+  else post(answer);
 }
 
 function executorOf(): FlowExecutor {
-  executor ??= new FlowExecutor(data.setup);
+  executor ??= new FlowExecutor(data.setup, { asyncCallOuts: true });
   return executor;
 }
 
@@ -42,8 +71,12 @@ function run(slot: number, flow: () => FromWorker[1]): FromWorker {
   try {
     return [slot, flow()];
   } catch (error) {
-    return [slot, undefined, error instanceof Error ? error.message : String(error)];
+    return [slot, undefined, messageOf(error)];
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function toRing(reply: FromWorker): boolean {

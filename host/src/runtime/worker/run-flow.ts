@@ -1,4 +1,5 @@
 import type {
+  Fault,
   FlowError,
   MetadataEntry,
   PolicyInstance,
@@ -12,9 +13,7 @@ import type {
 import { compileExpression, evaluateCondition, type CompiledExpression } from "../../capabilities/expression/cel.js";
 import { expressionContextFrom, type ExpressionContext } from "../../capabilities/expression/expression-context.js";
 import { setFlowScope } from "../../capabilities/flow-scope.js";
-import { selectRoute } from "../../routing/select-route.js";
 import { canonicalPath, type PathRefusal } from "../../routing/normalize-path.js";
-import { compileRouteTable, type RouteTable } from "../../routing/route-table.js";
 import type {
   CallRecord,
   FaultTask,
@@ -22,7 +21,6 @@ import type {
   PolicyFailure,
   RequestTask,
   ResponseTask,
-  RouteChoice,
   WarmUpFailure,
   WarmUpReport,
   WorkerSetup,
@@ -42,6 +40,8 @@ import {
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
+import { checkHeaders, checkStatus } from "../checked-output.js";
+import { ERRORS } from "../../errors.js";
 import { epochNow, timingOf, type CallTiming } from "../../observability/call-detail.js";
 
 /**
@@ -52,7 +52,7 @@ import { epochNow, timingOf, type CallTiming } from "../../observability/call-de
 /** The answer to a task the gateway abandoned while it was queued; nobody reads it. */
 const ABANDONED_RESULT: FlowResult = Object.freeze({
   outcome: "failed",
-  failure: { kind: "policy-timeout", code: "PCS_ERR_POLICY_POOL_BUSY", policy: "", instance: -1, message: "abandoned while queued" },
+  failure: { code: "PCS_ERR_POLICY_POOL_BUSY", policy: "", instance: -1, message: "abandoned while queued" },
   metadata: [],
   calls: [],
   skipped: [],
@@ -61,7 +61,6 @@ const ABANDONED_RESULT: FlowResult = Object.freeze({
 export class FlowExecutor {
   readonly #instances: InstancePool;
   readonly #conditions: (CompiledExpression | undefined)[] = [];
-  readonly #routeTables = new Map<string, RouteTable>();
   /** The environment as expressions see it, read once: copying process.env per evaluation was most of an evaluation's cost. */
   readonly #env: Record<string, string> = environmentSnapshot();
   readonly #progress: Int32Array;
@@ -129,42 +128,27 @@ export class FlowExecutor {
     if (!listener) throw new Error(`unknown listener "${task.listener}"`);
     if (task.withListenerChain) {
       const ended = this.#runRequestSteps(listener.listenerRequest, state, task.quarantined);
-      if (ended instanceof Promise) return ended.then((done) => done ?? this.#routed(task, state));
-      if (ended) return ended;
+      if (ended instanceof Promise) return ended.then((done) => (done ? this.#answered(task, undefined, done) : this.#routed(task, state)));
+      if (ended) return this.#answered(task, undefined, ended);
     }
     return this.#routed(task, state);
   }
 
-  /** The rest of a request flow after its listener chain: route selection (if the worker does it) and the route's chain. */
+  /**
+   * The rest of a request flow after its listener chain: the chain of the route the gateway selected,
+   * unless the listener chain changed what selection reads (outcome reroute).
+   */
   #routed(task: RequestTask, state: FlowState): FlowResult | Promise<FlowResult> {
-    let route: RouteChoice | undefined = task.route === undefined ? undefined : { name: task.route, params: undefined };
-    if (task.withListenerChain) {
-      const selection = selectRoute(this.#routeTable(task.listener), {
-        method: state.head.method,
-        host: state.head.authority,
-        path: state.head.path,
-        query: state.head.query,
-        rawHeaders: state.head.headers.flatMap((h) => [h.name, h.value]),
-      });
-      if (selection.kind !== "matched") {
-        const allow = selection.kind === "method-not-allowed" ? selection.allow : undefined;
-        return { ...state.base(), outcome: "unrouted", head: state.changedHead(), allow };
-      }
-      route = { name: selection.route.name, params: selection.params };
-      state.head = { ...state.head, route: route.name }; // for the policies; not a change to send back
-      const chain = this.#chains(task.listener, route.name, state.head.method).request;
-      if (task.body === undefined && !task.bodyTooLarge && this.#instances.bodyNeeds.requestNeed(chain) > 0) {
-        return { ...state.base(), outcome: "needs-body", head: state.changedHead(), route };
-      }
+    const listener = this.setup.plan.listeners[task.listener]!;
+    if (task.withListenerChain && changesRouting(task.head, state.head, listener.routingHeaders)) {
+      return { ...state.base(), outcome: "reroute", head: state.head, body: state.bodyIfChanged() };
     }
-    if (route === undefined) throw new Error("request task without a route");
-    const chosen = route;
+    // Only a changed head crosses back: headers are most of what a flow copies between threads.
     const finish = (ended: EndedEarly | undefined): FlowResult =>
-      ended
-        ? { ...ended, route: chosen }
-        : // Only a changed head crosses back: headers are most of what a flow copies between threads.
-          { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged(), route: chosen };
-    const ended = this.#runRequestSteps(this.#chains(task.listener, route.name, state.head.method).request, state, task.quarantined);
+      ended ? this.#answered(task, task.route, ended) : { ...state.base(), outcome: "continue", head: state.changedHead(), body: state.bodyIfChanged() };
+    if (task.route === undefined) return finish(undefined);
+    state.head = { ...state.head, route: task.route }; // for the route's policies; not a change to send back
+    const ended = this.#runRequestSteps(this.#chains(task.listener, task.route, state.head.method).request, state, task.quarantined);
     return ended instanceof Promise ? ended.then(finish) : finish(ended);
   }
 
@@ -184,12 +168,25 @@ export class FlowExecutor {
   #fault(task: FaultTask): FlowResult {
     const state = new FlowState(task.request, task.body, task.metadata);
     const chains = this.#chains(task.listener, task.route, task.request.method);
-    const shaped = this.#runResponseSteps(chains.fault, state, task.response, task.quarantined, (instance, response) =>
-      instance.onFault({ request: task.request, fault: task.fault, response, body: state.body ?? EMPTY, metadata: state.entries() }),
+    return this.#shapeError(chains, state, task.request, task.fault, task.response, task.quarantined, task.thenResponse === true);
+  }
+
+  /** The fault chain on an error response, then (`thenResponse`) the response chain on what it made. */
+  #shapeError(
+    chains: FlowChains,
+    state: FlowState,
+    request: RequestHead,
+    fault: Fault,
+    response: ResponseHead,
+    quarantined: number[],
+    thenResponse: boolean,
+  ): FlowResult {
+    const shaped = this.#runResponseSteps(chains.fault, state, response, quarantined, (instance, head) =>
+      instance.onFault({ request, fault, response: head, body: state.body ?? EMPTY, metadata: state.entries() }),
     );
-    if (!task.thenResponse || shaped.outcome === "failed") return shaped;
+    if (!thenResponse || shaped.outcome === "failed") return shaped;
     // The response chain on the fault chain's answer, as the gateway would send it, without a second crossing.
-    let head: ResponseHead = task.response;
+    let head: ResponseHead = response;
     if (shaped.outcome === "respond") {
       head = { status: shaped.response.status, headers: shaped.response.headers };
       state.replaceBody(shaped.response.body ?? EMPTY);
@@ -197,10 +194,53 @@ export class FlowExecutor {
       head = shaped.head as ResponseHead;
     }
     const faultBody = state.bodyIfChanged();
-    const final = this.#runResponseSteps(chains.response, state, head, task.quarantined, this.#onResponse(task.request, state));
+    const final = this.#runResponseSteps(chains.response, state, head, quarantined, this.#onResponse(request, state));
     // A failing response chain leaves the fault chain's answer as it was (as in two crossings).
     if (final.outcome === "failed") return { ...state.base(), outcome: "continue", head, body: faultBody };
     return final.outcome === "continue" ? { ...final, head: final.head ?? head, body: state.bodyIfChanged() } : final;
+  }
+
+  /**
+   * A policy's direct answer, and in the same crossing the chains the gateway runs on it next: under
+   * 400 the response chain; a rejection the fault chain, then the response chain on what it made. As in
+   * separate crossings, a chain that fails or returns what the gateway's checks refuse leaves the answer
+   * as it was (`invalid` says why). An answer the checks refuse, or one with no chain to run, goes back
+   * as it is.
+   */
+  #answered(task: RequestTask, route: string | undefined, ended: EndedEarly): FlowResult {
+    if (ended.outcome !== "respond") return ended;
+    const answer = ended.response;
+    const rejected = answer.status >= 400;
+    const chains = this.#chains(task.listener, route, task.head.method);
+    if (chains.response.length === 0 && (!rejected || chains.fault.length === 0)) return ended;
+    if (invalidAnswer(ended.policy, [], answer) !== undefined) return ended; // the gateway reports it
+    const request: RequestHead = { ...task.head, route: route ?? "" };
+    const state = new FlowState(request, answer.body, ended.metadata);
+    state.calls.push(...ended.calls);
+    state.skipped.push(...ended.skipped);
+    let current: Answer = { status: answer.status, headers: answer.headers, body: answer.body };
+    let invalid: string | undefined;
+    const shape = (steps: readonly PlanStep[], invoke: ResponseInvoke): void => {
+      state.replaceBody(current.body);
+      const result = this.#runResponseSteps(steps, state, current, task.quarantined, invoke);
+      const next = answerAfter(result, current, state);
+      if (next === undefined) return; // failed: the answer stands
+      const problem = invalidAnswer(result.outcome === "respond" ? result.policy : namesOf(steps), result.outcome === "respond" ? [] : current.headers, next);
+      if (problem === undefined) current = next;
+      else invalid ??= problem;
+    };
+    if (rejected && chains.fault.length > 0) {
+      const fault: Fault = {
+        kind: "policy-rejected",
+        status: answer.status,
+        code: "PCS_ERR_POLICY_REJECTED",
+        policy: ended.policy,
+        message: ERRORS.PCS_ERR_POLICY_REJECTED.meaning,
+      };
+      shape(chains.fault, (instance, head) => instance.onFault({ request, fault, response: head, body: state.body ?? EMPTY, metadata: state.entries() }));
+    }
+    shape(chains.response, this.#onResponse(request, state));
+    return { ...state.base(), outcome: "answered", policy: ended.policy, rejected, response: current, invalid };
   }
 
   #canonicalPath(listener: string, path: string): string | PathRefusal {
@@ -325,13 +365,7 @@ export class FlowExecutor {
     return next.length > 0 ? next : { ended: undefined };
   }
 
-  #runResponseSteps(
-    steps: readonly PlanStep[],
-    state: FlowState,
-    initial: ResponseHead,
-    quarantined: number[],
-    invoke: (instance: PolicyInstance, response: ResponseHead, step: PlanStep) => Result<ResponseDecision, FlowError>,
-  ): FlowResult {
+  #runResponseSteps(steps: readonly PlanStep[], state: FlowState, initial: ResponseHead, quarantined: number[], invoke: ResponseInvoke): FlowResult {
     let response = initial;
     let headChanged = false;
     for (const step of steps) {
@@ -368,7 +402,7 @@ export class FlowExecutor {
     let outcome: Result<T, Omit<PolicyFailure, "policy" | "instance">>;
     let timing: CallTiming | undefined;
     if (quarantined.includes(step.instance)) {
-      outcome = fail("policy-failed", "PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
+      outcome = fail("PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
     } else {
       setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
       markRunning(this.#progress, this.#slot, step.instance);
@@ -401,7 +435,7 @@ export class FlowExecutor {
       instance = this.#instances.get(step.instance, step.name);
     } catch (error) {
       const message = error instanceof InstanceError ? error.message : `instantiation failed: ${describe(error)}`;
-      return fail("policy-failed", "PCS_ERR_POLICY_INIT_FAILED", message);
+      return fail("PCS_ERR_POLICY_INIT_FAILED", message);
     }
     let result: Result<T, FlowError>;
     try {
@@ -414,20 +448,19 @@ export class FlowExecutor {
       this.#instances.discard(step.instance);
       if (cap - used < Math.max(cap / 8, NEAR_CAP_BYTES)) {
         return fail(
-          "policy-failed",
           "PCS_ERR_POLICY_MEMORY",
           `ran out of memory: trapped with ${(used / 2 ** 20).toFixed(1)} of its ${cap >> 20} MiB cap in use (${trapMessage(error)})`,
         );
       }
-      return fail("policy-trapped", "PCS_ERR_POLICY_TRAPPED", trapMessage(error));
+      return fail("PCS_ERR_POLICY_TRAPPED", trapMessage(error));
     }
     if (instance.memoryBytes() > this.#instances.memoryCap(step.instance)) {
       this.#instances.discard(step.instance);
-      return fail("policy-failed", "PCS_ERR_POLICY_MEMORY", "its memory grew past its cap");
+      return fail("PCS_ERR_POLICY_MEMORY", "its memory grew past its cap");
     }
     if (result.tag === "err") {
       const code = result.val.tag === "unavailable" ? "PCS_ERR_POLICY_UNAVAILABLE" : "PCS_ERR_POLICY_FAILED";
-      return fail("policy-failed", code, `${result.val.tag}: ${result.val.val}`);
+      return fail(code, `${result.val.tag}: ${result.val.val}`);
     }
     return result;
   }
@@ -450,16 +483,6 @@ export class FlowExecutor {
 
   #chains(listener: string, route: string | undefined, method: string): FlowChains {
     return chainsFor(this.setup.plan.listeners[listener]!, route, method);
-  }
-
-  #routeTable(listener: string): RouteTable {
-    let table = this.#routeTables.get(listener);
-    if (!table) {
-      const config = this.setup.listeners.find((l) => l.name === listener)!;
-      table = compileRouteTable(config);
-      this.#routeTables.set(listener, table);
-    }
-    return table;
   }
 
   #limitsOf(step: PlanStep) {
@@ -524,6 +547,33 @@ class FlowState {
   }
 }
 
+/** A response as a chain on a policy's answer leaves it. */
+type Answer = ResponseHead & { body: Uint8Array };
+
+type ResponseInvoke = (instance: PolicyInstance, response: ResponseHead, step: PlanStep) => Result<ResponseDecision, FlowError>;
+
+/** The answer after a response or fault chain's result; undefined when the chain failed. */
+function answerAfter(result: FlowResult, current: Answer, state: FlowState): Answer | undefined {
+  if (result.outcome === "respond") return { status: result.response.status, headers: result.response.headers, body: result.response.body };
+  if (result.outcome !== "continue") return undefined;
+  return { ...((result.head as ResponseHead | undefined) ?? current), body: state.body ?? current.body };
+}
+
+/** Why the gateway's checks (checked-output.ts) refuse an answer, or undefined. */
+function invalidAnswer(policy: string, before: ResponseHead["headers"], answer: ResponseHead): string | undefined {
+  try {
+    checkStatus(policy, answer.status);
+    checkHeaders(policy, before, answer.headers);
+    return undefined;
+  } catch (error) {
+    return describe(error);
+  }
+}
+
+function namesOf(steps: readonly PlanStep[]): string {
+  return steps.map((step) => step.name).join(", ");
+}
+
 /** How a flow ends at a policy that failed or answered; undefined when it let the flow go on. */
 function endedBy(
   step: PlanStep,
@@ -537,13 +587,13 @@ function endedBy(
   return { ...state.base(), outcome: "respond", response: decision.val, policy: step.name };
 }
 
-function fail(kind: PolicyFailure["kind"], code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
-  return { tag: "err", val: { kind, code, message } };
+function fail(code: PolicyFailure["code"], message: string): { tag: "err"; val: Omit<PolicyFailure, "policy" | "instance"> } {
+  return { tag: "err", val: { code, message } };
 }
 
 function conditionFailure(step: PlanStep, message: string): PolicyFailure {
   const text = `policy "${step.name}": its when: condition failed to evaluate (${message})`;
-  return { kind: "policy-failed", code: "PCS_ERR_POLICY_CONDITION", policy: step.name, instance: step.instance, message: text };
+  return { code: "PCS_ERR_POLICY_CONDITION", policy: step.name, instance: step.instance, message: text };
 }
 
 function describe(error: unknown): string {
@@ -560,5 +610,18 @@ const NEAR_CAP_BYTES = 1 << 20;
 /** A policy wrote a path no client could send (the gateway refuses those with 400). */
 function invalidPath(step: PlanStep, refused: string): PolicyFailure {
   const message = `policy "${step.name}" returned invalid output: the path it wrote is refused (${refused})`;
-  return { kind: "policy-failed", code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: step.name, instance: step.instance, message };
+  return { code: "PCS_ERR_POLICY_INVALID_OUTPUT", policy: step.name, instance: step.instance, message };
+}
+
+/** Whether a listener chain changed what route selection reads (ListenerPlan.routingHeaders). */
+function changesRouting(before: RequestHead, after: RequestHead, routingHeaders: readonly string[]): boolean {
+  if (before === after) return false;
+  if (before.method !== after.method || before.path !== after.path || before.query !== after.query || before.authority !== after.authority) return true;
+  return routingHeaders.some((name) => headerValues(before.headers, name) !== headerValues(after.headers, name));
+}
+
+function headerValues(headers: readonly { name: string; value: string }[], name: string): string {
+  let values = "";
+  for (const header of headers) if (header.name === name) values += `${header.value}\n`;
+  return values;
 }
