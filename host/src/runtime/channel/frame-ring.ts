@@ -60,10 +60,14 @@ export class FrameRing {
   /**
    * Writer: wakes the reader if it sleeps, after one or more writes. Only the first writer to find
    * it asleep pays for the wake-up; the reader marks itself asleep again before its next wait, and
-   * checks for frames after marking, so no write goes unnoticed.
+   * checks for frames after marking, so no write goes unnoticed. The reader sleeps on the WAITING
+   * word itself, not on WRITTEN: a publish can come after the reader already took the frames it
+   * announces and went back to sleep with WRITTEN unchanged; clearing WAITING then makes that sleep
+   * return at once instead of swallowing the wake-up (which left a worker asleep with flows in its
+   * ring for good).
    */
   publish(): void {
-    if (Atomics.exchange(this.#control, WAITING, 0) === 1) Atomics.notify(this.#control, WRITTEN);
+    if (Atomics.exchange(this.#control, WAITING, 0) === 1) Atomics.notify(this.#control, WAITING);
   }
 
   /** Bytes left unused at the end of the ring when a frame would not fit before it. */
@@ -92,23 +96,22 @@ export class FrameRing {
   /** Reader: resolves when frames may have arrived since the last drain (at once if some have). */
   nextWrite(): Promise<unknown> | undefined {
     Atomics.store(this.#control, WAITING, 1);
-    const written = Atomics.load(this.#control, WRITTEN);
-    if (written !== Atomics.load(this.#control, READ)) return undefined;
-    const wait = (Atomics as AtomicsWithWaitAsync).waitAsync(this.#control, WRITTEN, written);
+    if (Atomics.load(this.#control, WRITTEN) !== Atomics.load(this.#control, READ)) return undefined;
+    const wait = (Atomics as AtomicsWithWaitAsync).waitAsync(this.#control, WAITING, 1);
     return wait.async ? wait.value : undefined;
   }
 
   /** Reader on a thread that may block: sleeps until something is written after the last drain. */
   waitForWrite(): void {
     Atomics.store(this.#control, WAITING, 1);
-    const written = Atomics.load(this.#control, WRITTEN);
-    if (written === Atomics.load(this.#control, READ)) Atomics.wait(this.#control, WRITTEN, written);
+    if (Atomics.load(this.#control, WRITTEN) === Atomics.load(this.#control, READ)) Atomics.wait(this.#control, WAITING, 1);
     Atomics.store(this.#control, WAITING, 0);
   }
 
   /** Wakes a reader waiting in nextWrite (when the channel closes). */
   wake(): void {
-    Atomics.notify(this.#control, WRITTEN);
+    Atomics.store(this.#control, WAITING, 0);
+    Atomics.notify(this.#control, WAITING);
   }
 }
 
