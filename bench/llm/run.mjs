@@ -13,6 +13,7 @@ import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { parseConfigText, startGateway } from "../../host/dist/index.js";
+import { median, rotatingRounds, roundFigures } from "../lib/rotating-rounds.js";
 
 const runMs = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -107,26 +108,8 @@ const after = await remaining();
 if (before - after !== 12 + CHUNKS) throw new Error(`token-budget did not charge the usage: ${before} then ${after}`);
 
 const cases = ["/plain", "/buffered", "/events", "/buffered-paced", "/events-paced"];
-const samples = Object.fromEntries(cases.map((path) => [path, []]));
-for (let round = 0; round < rounds; round++) {
-  for (let i = 0; i < cases.length; i++) {
-    const path = cases[(i + round) % cases.length]; // rotating order: no case always first or last
-    samples[path].push(await run(path));
-  }
-}
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const figures = Object.fromEntries(
-  cases.map((path) => [
-    path.slice(1),
-    {
-      rps: Math.round(median(samples[path].map((s) => s.rps))),
-      p50ms: +median(samples[path].map((s) => s.p50)).toFixed(2),
-      p99ms: +median(samples[path].map((s) => s.p99)).toFixed(2),
-      firstEventP50ms: +median(samples[path].map((s) => s.first50)).toFixed(2),
-      errors: samples[path].reduce((sum, s) => sum + s.errors, 0),
-    },
-  ]),
-);
+const samples = await rotatingRounds(cases, rounds, run);
+const figures = roundFigures(samples, (runs) => ({ firstEventP50ms: +median(runs.map((s) => s.first50)).toFixed(2) }));
 console.log(JSON.stringify({ runMs, rounds, connections, eventsPerAnswer: CHUNKS + 3, figures }, null, 2));
 await gateway.close();
 await new Promise((resolve) => upstream.close(resolve));

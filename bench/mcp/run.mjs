@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { parseConfigText, startGateway } from "../../host/dist/index.js";
+import { rotatingRounds, roundFigures } from "../lib/rotating-rounds.js";
 
 const runMs = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -104,26 +105,8 @@ const denied = await fetch(`http://127.0.0.1:${port}/mcp-guard`, {
 if (denied.error?.code !== -32003) throw new Error(`mcp-guard did not deny: ${JSON.stringify(denied)}`);
 
 const cases = ["/plain", "/mcp", "/mcp-guard"];
-const samples = Object.fromEntries(cases.map((path) => [path, []]));
-for (let round = 0; round < rounds; round++) {
-  // Rotating order, so no case always runs first (warm-up) or last.
-  for (let i = 0; i < cases.length; i++) {
-    const path = cases[(i + round) % cases.length];
-    samples[path].push(await run(path));
-  }
-}
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const figures = Object.fromEntries(
-  cases.map((path) => [
-    path.slice(1),
-    {
-      rps: Math.round(median(samples[path].map((s) => s.rps))),
-      p50ms: +median(samples[path].map((s) => s.p50)).toFixed(2),
-      p99ms: +median(samples[path].map((s) => s.p99)).toFixed(2),
-      errors: samples[path].reduce((sum, s) => sum + s.errors, 0),
-    },
-  ]),
-);
+const samples = await rotatingRounds(cases, rounds, run);
+const figures = roundFigures(samples);
 console.log(JSON.stringify({ runMs, rounds, connections, figures }, null, 2));
 await gateway.close();
 await new Promise((resolve) => upstream.close(resolve));

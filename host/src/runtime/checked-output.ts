@@ -22,6 +22,11 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** A path, or query, as it may go on the request line: visible ASCII only. */
 const TARGET_PART = /^[\x21-\x7e]*$/;
 
+/** Which policy of a chain made an edit is not reported back: checks and logs name the chain. */
+export function namesOf(chain: readonly { name: string }[]): string {
+  return chain.map((step) => step.name).join(", ");
+}
+
 export function checkStatus(policy: string, status: number): void {
   if (!Number.isInteger(status) || status < 200 || status > 599) throw new InvalidPolicyOutput(policy, `status ${status} is not a final status (200..599)`);
 }

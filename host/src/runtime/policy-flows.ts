@@ -5,7 +5,7 @@ import { readBody } from "../proxy/echo.js";
 import type { Exchange } from "../proxy/exchange.js";
 import type { ErrorResponse, Fault, FlowDecision, FlowRunner } from "../proxy/flow-runner.js";
 import { defaultErrorResponse, faultOf } from "../proxy/error-response.js";
-import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput } from "./checked-output.js";
+import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput, namesOf } from "./checked-output.js";
 import { applyRequestHead, headersOf, rawOf, requestHeadOf, upstreamResponseTask } from "./exchange-heads.js";
 import { faultKindOf } from "../errors.js";
 import type { FlowResult, PolicyFailure } from "./flow-messages.js";
@@ -386,11 +386,6 @@ function checkedRequestHead<T extends Parameters<typeof applyRequestHead>[1]>(ex
   checkRequestLine(namesOf(chain), head.method, head.path, head.query);
   checkHeaders(namesOf(chain), headersOf(ex.rawHeaders), head.headers);
   return head;
-}
-
-/** Which policy of a chain made an edit is not reported back: the log names the chain. */
-function namesOf(chain: PlanStep[]): string {
-  return chain.map((step) => step.name).join(", ");
 }
 
 function invalidOutput(error: InvalidPolicyOutput): FlowDecision {

@@ -19,7 +19,7 @@ import {
   type CoreFunc,
 } from "./abi.js";
 import type { TypeDef, WitType, World } from "./wit-model.js";
-import { camel, pascal } from "./names.js";
+import { camel, pascal, structuralKey } from "./names.js";
 
 /** types.ts names that differ from the WIT name in PascalCase. */
 const TS_NAMES: Record<string, string> = {
@@ -35,18 +35,7 @@ function tsName(def: TypeDef): string {
 }
 
 function typeKey(type: WitType): string {
-  switch (type.kind) {
-    case "primitive":
-      return pascal(type.name);
-    case "list":
-      return `List${typeKey(type.element)}`;
-    case "option":
-      return `Option${typeKey(type.inner)}`;
-    case "result":
-      return `Result${type.ok ? typeKey(type.ok) : "Void"}${type.err ? typeKey(type.err) : "Void"}`;
-    case "named":
-      return `${pascal(type.def.iface)}${pascal(type.def.name)}`;
-  }
+  return structuralKey(type, (def) => `${pascal(def.iface)}${pascal(def.name)}`);
 }
 
 function tsType(type: WitType): string {

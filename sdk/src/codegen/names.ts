@@ -1,3 +1,4 @@
+import type { TypeDef, WitType } from "./wit-model.js";
 /** The world policies implement. */
 export const WORLD_NAME = "policy";
 
@@ -25,3 +26,19 @@ export const guestPostReturnName = (func: string): string => `pcs_post_${snake(f
 export const GUEST_REALLOC = "pcs_realloc";
 export const GUEST_INITIALIZE = "pcs_initialize";
 export const GUEST_MEMORY = "memory";
+
+/** A key usable inside identifiers, unique per structural type; `named` names a record, variant or enum. */
+export function structuralKey(type: WitType, named: (def: TypeDef) => string): string {
+  switch (type.kind) {
+    case "primitive":
+      return pascal(type.name);
+    case "list":
+      return `List${structuralKey(type.element, named)}`;
+    case "option":
+      return `Option${structuralKey(type.inner, named)}`;
+    case "result":
+      return `Result${type.ok ? structuralKey(type.ok, named) : "Void"}${type.err ? structuralKey(type.err, named) : "Void"}`;
+    case "named":
+      return named(type.def);
+  }
+}

@@ -40,7 +40,7 @@ import {
 import { applyHeaderEdits, applyMetadataEdits } from "./edits.js";
 import { InstanceError, InstancePool } from "./instances.js";
 import { trapMessage } from "./trap-message.js";
-import { checkHeaders, checkStatus } from "../checked-output.js";
+import { checkHeaders, checkStatus, namesOf } from "../checked-output.js";
 import { ERRORS } from "../../errors.js";
 import { epochNow, timingOf, type CallTiming } from "../../observability/call-detail.js";
 
@@ -568,10 +568,6 @@ function invalidAnswer(policy: string, before: ResponseHead["headers"], answer: 
   } catch (error) {
     return describe(error);
   }
-}
-
-function namesOf(steps: readonly PlanStep[]): string {
-  return steps.map((step) => step.name).join(", ");
 }
 
 /** How a flow ends at a policy that failed or answered; undefined when it let the flow go on. */
