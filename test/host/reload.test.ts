@@ -191,35 +191,39 @@ describe("hot reload", () => {
     );
   });
 
-  it("a policy-changing reload takes the standby workers; a worker replacing one of them later gets the configuration by request", async () => {
-    // A change of misbehave's budget is a policy change: the next runtime takes the standby pool.
-    const yaml = (timeoutMs: number) => `${BAD_AND_OK_ROUTES}
+  it.each(["direct", "piscina"])(
+    "a policy-changing reload takes the standby workers (%s channel); a worker replacing one of them later gets the configuration",
+    async (channel) => {
+      // A change of misbehave's budget is a policy change: the next runtime takes the standby workers.
+      const yaml = (timeoutMs: number) => `${BAD_AND_OK_ROUTES}
 plugins:
 ${plugin("misbehave", `    limits: { timeoutMs: ${timeoutMs} }\n`)}
 ${plugin("tag")}
-runtime: { workers: 1 }
+runtime: { workers: 1, channel: ${channel} }
 admin: { host: 127.0.0.1, port: 0 }
 reload: { watch: false }
 `;
-    const { gateway, file, admin } = await startFileGateway(yaml(300));
-    const standby = async () => (await rawRequest(`${admin}/reload`)).json<{ standbyWorkers: string }>().standbyWorkers;
-    const url = (path: string) => `${gateway.listeners[0]!.url}${path}`;
-    const label = async () => (await rawRequest(url("/ok"))).json<{ headers: Record<string, string> }>().headers["x-order"];
-    expect(await label()).toBe("healthy");
-    await until(async () => (await standby()) === "ready", 15_000, "the standby workers");
-    writeFileSync(file, yaml(400));
-    const outcome = (await rawRequest(`${admin}/reload`, { method: "POST" })).json<{ result: string; phases: Record<string, number> }>();
-    expect(outcome).toMatchObject({ result: "applied", phases: { workers: expect.any(Number), cutover: expect.any(Number) } });
-    // Taken: the next spare starts only after the reload.
-    expect(await standby()).not.toBe("ready");
-    expect(await label()).toBe("healthy");
-    expect(gateway.generation).toBe(2);
-    // An infinite loop past its budget: the worker is terminated, and piscina starts another (with the standby's workerData).
-    const looping = await rawRequest(url("/bad"), { headers: { "x-misbehave": "loop" } });
-    expect(looping.json()).toMatchObject({ code: "PCS_ERR_POLICY_TIMEOUT" });
-    for (let i = 0; i < 3; i++) expect(await label()).toBe("healthy");
-    await until(async () => (await standby()) === "ready", 15_000, "the next standby workers");
-  }, 60_000);
+      const { gateway, file, admin } = await startFileGateway(yaml(300));
+      const standby = async () => (await rawRequest(`${admin}/reload`)).json<{ standbyWorkers: string }>().standbyWorkers;
+      const url = (path: string) => `${gateway.listeners[0]!.url}${path}`;
+      const label = async () => (await rawRequest(url("/ok"))).json<{ headers: Record<string, string> }>().headers["x-order"];
+      expect(await label()).toBe("healthy");
+      await until(async () => (await standby()) === "ready", 15_000, "the standby workers");
+      writeFileSync(file, yaml(400));
+      const outcome = (await rawRequest(`${admin}/reload`, { method: "POST" })).json<{ result: string; phases: Record<string, number> }>();
+      expect(outcome).toMatchObject({ result: "applied", phases: { standbyWorkers: expect.any(Number), cutover: expect.any(Number) } });
+      // Taken: the next spare starts only after the reload.
+      expect(await standby()).not.toBe("ready");
+      expect(await label()).toBe("healthy");
+      expect(gateway.generation).toBe(2);
+      // An infinite loop past its budget: the worker is terminated and another starts (piscina's asks for the standby's setup).
+      const looping = await rawRequest(url("/bad"), { headers: { "x-misbehave": "loop" } });
+      expect(looping.json()).toMatchObject({ code: "PCS_ERR_POLICY_TIMEOUT" });
+      for (let i = 0; i < 3; i++) expect(await label()).toBe("healthy");
+      await until(async () => (await standby()) === "ready", 15_000, "the next standby workers");
+    },
+    60_000,
+  );
 
   it("a gateway started from a configuration object has nothing to reload", async () => {
     const gateway = await startTestGateway(singleRoute("{ echo: true }"));

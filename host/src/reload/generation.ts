@@ -203,7 +203,7 @@ async function startPolicies(
   if (!runtime) return undefined;
   try {
     await runtime.warmUp(loaded);
-    clock?.lap("workers");
+    clock?.lap(runtime.tookStandby ? "standbyWorkers" : "workers");
   } catch (error) {
     await runtime.close(shared !== undefined);
     throw error;

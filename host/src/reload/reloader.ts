@@ -40,7 +40,8 @@ export interface ReloadOutcome {
   changes?: ReloadChanges;
   /**
    * Milliseconds per phase: debounce (file watch only: from the first change to the start, waiting for a
-   * running reload included), parse, plugins, workers (pool start and warm-up), listeners, cutover.
+   * running reload included), parse, plugins, workers (pool start and warm-up; standbyWorkers when the booted spare was taken),
+   * listeners, cutover.
    */
   phases?: Record<string, number>;
 }

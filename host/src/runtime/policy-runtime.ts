@@ -28,6 +28,7 @@ import { validatePlan } from "./validate-plan.js";
 import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js";
 import type { PoolObserver } from "../observability/request-observer.js";
 import { PolicyChannel, type ChannelFailure, type ChannelStats } from "./channel/policy-channel.js";
+import type { ChannelThread } from "./channel/channel-thread.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -47,6 +48,8 @@ export class PolicyRuntime {
   readonly loadTimeoutMs: number;
   /** Told of worker replacements and quarantines (host/src/observability: the gateway's metrics). */
   poolObserver: PoolObserver | undefined = undefined;
+  /** Whether the workers were booted standby ones (hot reload), rather than started for this runtime. */
+  readonly tookStandby: boolean;
   #workersStarted = 0;
 
   private constructor(
@@ -65,11 +68,14 @@ export class PolicyRuntime {
     this.#stats = new PluginStats(plan, plugins, runtime.quarantine, this.#bodyNeeds);
     this.#slots = new ProgressSlots();
     if (channelOf(runtime) === "direct") {
+      const booted = standby?.takeThreads(workers);
+      this.tookStandby = booted !== undefined;
       this.#channel = new PolicyChannel({
         workers,
         tasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
         queueTimeoutMs: runtime.queueTimeoutMs,
         setup: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer },
+        booted,
         slots: this.#slots,
         onMessage: (message) => services.accept(message),
         onWorkerReplaced: () => this.poolObserver?.onWorkerReplaced(),
@@ -90,6 +96,7 @@ export class PolicyRuntime {
     const workerData: WorkerSetup = { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer };
     const ready = standby?.take(options, workerData);
     this.#pool = ready ?? new Piscina({ ...options, workerData });
+    this.tookStandby = ready !== undefined;
     if (ready) this.#workersStarted = workers; // a standby pool is handed over with all its workers started
     this.#pool.on("message", (message: unknown) => services.accept(message));
     this.#pool.on("error", (error: unknown) => logger.error({ err: error }, "policy worker failed"));
@@ -339,8 +346,7 @@ export class PolicyRuntime {
  */
 function channelOf(runtime: GatewayConfig["runtime"]): "direct" | "piscina" {
   const fromEnv = process.env.PORTCULLIS_TEST_CHANNEL;
-  // piscina stays the default while hot reload's standby workers (host/src/reload/standby-workers.ts) are piscina pools.
-  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "piscina");
+  return runtime.channel ?? (fromEnv === "piscina" || fromEnv === "direct" ? fromEnv : "direct");
 }
 
 /** Flows a worker may hold beyond runtime.tasksPerWorker while they wait for call-outs. */
@@ -358,12 +364,14 @@ const ignore = (): void => undefined;
 export type TaskInput<T> = Omit<T, "quarantined" | "slot">;
 
 /**
- * Hot reload (host/src/reload/standby-workers.ts): piscina workers started ahead of a configuration, that
- * receive `setup` once taken (worker/standby-setup.ts), so a reload does not wait for threads to boot.
- * `take` answers a pool whose every worker has started, or undefined (a new pool is then started).
+ * Hot reload (host/src/reload/standby-workers.ts): workers started ahead of a configuration, that receive
+ * `setup` once taken, so a reload does not wait for threads to boot. `take` answers a piscina pool whose
+ * every worker has started (worker/standby-setup.ts), `takeThreads` booted direct-channel threads
+ * (channel/channel-thread.ts); either answers undefined when it has none ready, and new workers start.
  */
 export interface StandbyPool {
   take(options: { filename: string; minThreads: number; maxThreads: number; concurrentTasksPerWorker: number }, setup: WorkerSetup): Piscina | undefined;
+  takeThreads(workers: number): ChannelThread[] | undefined;
 }
 
 /** Hot reload (host/src/reload): a plugin already loaded, when its file and load settings are unchanged. */

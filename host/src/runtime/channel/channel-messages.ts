@@ -1,9 +1,12 @@
 import type { MessagePort } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask, WorkerSetup } from "../flow-messages.js";
 
-/** What a channel worker starts with: the pool's setup, its two rings' memory and its port for large bodies. */
+/**
+ * What a channel worker starts with: the pool's setup, its two rings' memory and its port for large bodies.
+ * A standby thread starts without the setup and finds it first on its bodies port (channel-thread.ts: giveSetup).
+ */
 export interface ChannelWorkerData {
-  setup: WorkerSetup;
+  setup: WorkerSetup | undefined;
   /** FrameRing of ToWorker frames (the gateway writes). */
   requests: SharedArrayBuffer;
   /** FrameRing of FromWorker frames (the worker writes). */
@@ -25,6 +28,9 @@ export type ToWorker = [task: FlowTask, bodyOnPort: boolean] | [task: WarmUpTask
 export type FromWorker = [slot: number, answer: FlowResult | WarmUpReport | undefined, error?: string];
 
 export const WARM_UP_SLOT = -1;
+
+/** What a channel worker posts once its modules are loaded (standby threads are counted ready by it). */
+export const BOOTED = "portcullis:channel-worker-booted";
 
 /** Bodies at least this large travel by port (moved or cloned once) instead of being copied through a ring. */
 export const PORT_BODY_BYTES = 16 * 1024;

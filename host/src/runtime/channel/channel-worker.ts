@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import type { FlowResult, FlowTask } from "../flow-messages.js";
+import type { FlowResult, FlowTask, WorkerSetup } from "../flow-messages.js";
 import { FlowExecutor } from "../worker/run-flow.js";
-import { PORT_BODY_BYTES, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { BOOTED, PORT_BODY_BYTES, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
 import { FrameWriter } from "./frame-codec.js";
 import { FrameRing } from "./frame-ring.js";
 
@@ -20,9 +20,11 @@ const requests = new FrameRing(data.requests);
 const answers = new FrameRing(data.answers);
 const writer = new FrameWriter();
 let executor: FlowExecutor | undefined;
+let setup = data.setup;
 /** Flows waiting for call-outs. */
 let waiting = 0;
 
+port.postMessage(BOOTED);
 void serveForever();
 
 async function serveForever(): Promise<void> {
@@ -34,6 +36,7 @@ async function serveForever(): Promise<void> {
 }
 
 function serve([task, bodyOnPort]: ToWorker): void {
+  setup ??= setupFromPort();
   if (task.flow === "warm-up") return post(run(WARM_UP_SLOT, () => executorOf().warmUp()));
   if (bodyOnPort) task.body = receiveMessageOnPort(data.bodies)?.message as Uint8Array;
   const slot = task.slot;
@@ -63,8 +66,14 @@ function reply(answer: FromWorker): void {
 }
 
 function executorOf(): FlowExecutor {
-  executor ??= new FlowExecutor(data.setup, { asyncCallOuts: true });
+  if (!setup) throw new Error("standby channel worker: its setup did not arrive before its first flow");
+  executor ??= new FlowExecutor(setup, { asyncCallOuts: true });
   return executor;
+}
+
+/** A standby thread's setup: posted on the bodies port before its first frame, so ahead of any body. */
+function setupFromPort(): WorkerSetup | undefined {
+  return (receiveMessageOnPort(data.bodies)?.message as { setup?: WorkerSetup } | undefined)?.setup;
 }
 
 function run(slot: number, flow: () => FromWorker[1]): FromWorker {

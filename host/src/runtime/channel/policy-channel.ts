@@ -1,18 +1,11 @@
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WorkerSetup } from "../flow-messages.js";
 import type { ProgressSlots } from "../flow-deadline.js";
-import { isAnswer, PORT_BODY_BYTES, WARM_UP_SLOT, type ChannelWorkerData, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { isAnswer, PORT_BODY_BYTES, WARM_UP_SLOT, type FromWorker, type ToWorker } from "./channel-messages.js";
+import { giveSetup, isBooted, RING_BYTES, startThread, type ChannelThread } from "./channel-thread.js";
 import { FrameWriter } from "./frame-codec.js";
-import { FrameRing } from "./frame-ring.js";
-
-/** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
-const WORKER_FILE = new URL("./channel-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
 
 /** How often the one deadline scanner looks at the flows in progress (budgets and queue timeouts). */
 const SCAN_MS = 5;
-
-/** Each of a worker's two rings: room for hundreds of heads (bodies of PORT_BODY_BYTES and more go by port). */
-const RING_BYTES = 256 * 1024;
 
 const RESPAWN_PAUSE_MS = 1_000;
 
@@ -25,6 +18,8 @@ export interface ChannelOptions {
   tasksPerWorker: number;
   queueTimeoutMs: number;
   setup: WorkerSetup;
+  /** Threads booted ahead (standby, see channel-thread.ts), given `setup` now; the rest are started. */
+  booted?: ChannelThread[];
   /** The progress slots of `setup.progress`, where workers record what they run. */
   slots: ProgressSlots;
   /** Anything else a worker posts (the capability bridge connecting). */
@@ -61,11 +56,7 @@ interface Flow {
 }
 
 /** One worker thread and the flows sent to it, by slot. */
-interface Lane {
-  worker: Worker;
-  requests: FrameRing;
-  answers: FrameRing;
-  bodies: MessagePort;
+interface Lane extends ChannelThread {
   flows: Map<number, Flow>;
   stopping: boolean;
   exited: boolean;
@@ -92,7 +83,10 @@ export class PolicyChannel {
   #warmUp: { resolve: (report: WarmUpReport) => void; reject: (error: Error) => void; lane: Lane } | undefined;
 
   constructor(private readonly options: ChannelOptions) {
-    for (let i = 0; i < options.workers; i++) this.#lanes.push(this.#spawn());
+    const booted = options.booted?.slice(0, options.workers) ?? [];
+    for (const thread of booted) giveSetup(thread, options.setup);
+    while (booted.length < options.workers) booted.push(startThread(options.setup));
+    for (const thread of booted) this.#lanes.push(this.#adopt(thread));
   }
 
   /** Runs one flow within `budgetMs` of its start; resolves to its result or to why it has none. */
@@ -135,13 +129,12 @@ export class PolicyChannel {
     for (const lane of this.#lanes) lane.bodies.close();
   }
 
-  #spawn(): Lane {
-    const [requests, answers] = [new FrameRing(RING_BYTES), new FrameRing(RING_BYTES)];
-    const { port1: bodies, port2 } = new MessageChannel();
-    const workerData: ChannelWorkerData = { setup: this.options.setup, requests: requests.buffer, answers: answers.buffer, bodies: port2 };
-    const worker = new Worker(WORKER_FILE, { workerData, transferList: [port2] });
-    const lane: Lane = { worker, requests, answers, bodies, flows: new Map(), stopping: false, exited: false, answered: false };
+  /** Serves flows through a started thread. */
+  #adopt(thread: ChannelThread): Lane {
+    const lane: Lane = { ...thread, flows: new Map(), stopping: false, exited: false, answered: false };
+    const { worker } = lane;
     worker.on("message", (message: unknown) => {
+      if (isBooted(message)) return;
       if (!isAnswer(message)) return this.options.onMessage(message);
       if (message[0] !== WARM_UP_SLOT) this.stats.portAnswers++;
       this.#answer(lane, message);
@@ -209,7 +202,7 @@ export class PolicyChannel {
     this.#queue.unshift(...rerun);
     const replace = (): void => {
       if (this.#closed) return;
-      const fresh = this.#spawn();
+      const fresh = this.#adopt(startThread(this.options.setup));
       // Its instances are created before the flows queued behind the warm-up, so their budgets do not pay for that.
       this.#sendWarmUp(fresh);
       this.#lanes.push(fresh);
