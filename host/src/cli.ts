@@ -92,8 +92,10 @@ async function start(args: string[]): Promise<number> {
   }
   const host = values["admin-host"] ?? (process.env.PORTCULLIS_ADMIN_HOST || undefined);
   const configPath = values.config ?? "config/gateway.yaml";
+  // Policy worker threads boot while the gateway's modules load (see bootThreadsFor).
+  const bootedThreads = (await import("./runtime/channel/early-boot.js")).bootThreadsFor(configPath);
   const [{ startGateway }, { adminEndpoints }] = await Promise.all([import("./gateway.js"), import("./admin/admin-server.js")]);
-  const gateway = await startGateway({ configPath }, { admin: { host, port } });
+  const gateway = await startGateway({ configPath }, { admin: { host, port }, bootedThreads });
   const { logger } = gateway;
   for (const listener of gateway.listeners) logger.info({ listener: listener.name, url: listener.url }, `listening on ${listener.url}`);
   if (gateway.admin) {

@@ -15,6 +15,7 @@ import { watchConfigFile } from "./reload/config-watch.js";
 import { Generation, type GatewayState } from "./reload/generation.js";
 import type { PhaseClock } from "./reload/phase-clock.js";
 import { StandbyWorkers } from "./reload/standby-workers.js";
+import type { ChannelThread } from "./runtime/channel/channel-thread.js";
 import { readConfigText, Reloader, type ReloadChanges, type ReloadOutcome, type ReloadTrigger } from "./reload/reloader.js";
 
 export type { BoundAddress } from "./listeners/listener-set.js";
@@ -30,6 +31,8 @@ export interface StartOptions {
   flows?: FlowRunner;
   /** Overrides `admin.host` / `admin.port` of the file, at start and every reload (the CLI's --admin-host, --admin-port). */
   admin?: { host?: string; port?: number };
+  /** Policy worker threads booted ahead by the CLI (runtime/channel/early-boot.ts), kept as standby workers. */
+  bootedThreads?: ChannelThread[];
 }
 
 export interface Gateway {
@@ -70,11 +73,13 @@ export async function startGateway(input: GatewayInput, options: StartOptions = 
   const logger = options.logger ?? createLogger(config.logging, options.logDestination);
   const observability = new Observability(config.observability, logger);
   // Only a gateway started from a file can reload, so only it keeps standby workers.
-  const standby = file !== undefined && config.reload.standbyWorkers ? new StandbyWorkers(logger) : undefined;
+  const standby = file !== undefined && config.reload.standbyWorkers ? new StandbyWorkers(logger, options.bootedThreads) : undefined;
+  if (!standby) for (const thread of options.bootedThreads ?? []) void thread.worker.terminate();
   const state: GatewayState = { logger, observer: observability.observer, standby, draining: false, inFlight: 0, tunnels: new Set(), onIdle: undefined };
   let current: Generation;
   try {
     current = await Generation.build(loaded, state, { number: 1, flows: options.flows });
+    if (options.bootedThreads && current.policies?.tookStandby) logger.info("policy worker threads booted while the gateway loaded: taken");
   } catch (error) {
     await Promise.all([observability.close(), standby?.close()]);
     throw error;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../host/src/config/load-config.js";
 import { FrameReader, FrameWriter } from "../../host/src/runtime/channel/frame-codec.js";
 import { FrameRing } from "../../host/src/runtime/channel/frame-ring.js";
+import { joinBody } from "../../host/src/runtime/read-body-if-fits.js";
 import type { FlowResult } from "../../host/src/runtime/flow-messages.js";
 import { PolicyRuntime, preparePolicies } from "../../host/src/runtime/policy-runtime.js";
 import { routesYaml } from "../support/gateway.js";
@@ -96,7 +97,7 @@ ${routesYaml(`
   });
   afterAll(() => runtime?.close());
 
-  it("runs 50 flows in flight, sent in batches, each answered with its own head and body (large ones moved)", async () => {
+  it("runs 50 flows in flight, sent in batches, each answered with its own head and body (large ones shared or moved)", async () => {
     const steps = runtime.chains("main", "r", "POST").request;
     const flows = Array.from({ length: 50 }, (_, i) => {
       const text = `flow ${i} ${"b".repeat(i % 5 === 0 ? 100 * 1024 : i * 10)}`;
@@ -122,7 +123,8 @@ ${routesYaml(`
           withListenerChain: false,
           route: "r",
           head,
-          body: Buffer.from(text),
+          // Half the large bodies as the gateway gathers them (shared memory), half in an ordinary buffer.
+          body: i % 10 === 0 ? joinBody([Buffer.from(text)], Buffer.byteLength(text)) : Buffer.from(text),
           bodyTooLarge: false,
           metadata: [],
         },
@@ -143,5 +145,7 @@ ${routesYaml(`
     expect(after.batches - before.batches).toBeLessThan(50);
     expect(after.portAnswers - before.portAnswers).toBe(10); // the 100 KiB bodies
     expect(after.ringAnswers - before.ringAnswers).toBe(40);
+    expect(after.sharedBodies - before.sharedBodies).toBe(5);
+    expect(after.copiedBodies - before.copiedBodies).toBe(5);
   });
 });

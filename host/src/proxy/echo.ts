@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { BodyTooLargeError } from "./body-limit.js";
 import type { Exchange } from "./exchange.js";
+import { joinBody } from "../runtime/read-body-if-fits.js";
 
 /** Reads a whole request body, failing with BodyTooLargeError past `limit` bytes. For the echo backend only. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -15,7 +16,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         reject(new BodyTooLargeError(limit));
       } else chunks.push(chunk);
     });
-    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("end", () => resolve(joinBody(chunks, size)));
     req.once("error", reject);
   });
 }

@@ -35,10 +35,14 @@ export class StandbyWorkers implements StandbyPool {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
+  /** `booted`: threads the CLI started before the configuration was read, the first spare. */
   constructor(
     private readonly logger: Logger,
+    booted?: ChannelThread[],
     private readonly delayMs = 500,
-  ) {}
+  ) {
+    if (booted?.length) this.#spare = this.#threadSpare(booted);
+  }
 
   /** For GET /reload: whether the next policy-changing reload finds workers booted. */
   get state(): "ready" | "starting" | "none" {
@@ -64,8 +68,9 @@ export class StandbyWorkers implements StandbyPool {
     return pool;
   }
 
+  /** Taken even while booting: a thread reads its setup once loaded, sooner than one started now. */
   takeThreads(workers: number): ChannelThread[] | undefined {
-    const threads = this.#takeSpare(`threads:${workers}`, () => this.#startThreads(workers))?.threads;
+    const threads = this.#takeSpare(`threads:${workers}`, () => this.#startThreads(workers), true)?.threads;
     for (const thread of threads ?? []) {
       for (const event of ["message", "error", "exit"]) thread.worker.removeAllListeners(event);
       thread.worker.ref();
@@ -80,7 +85,7 @@ export class StandbyWorkers implements StandbyPool {
   }
 
   /** The spare if it is of `key`'s kind and booted; schedules the next one either way. */
-  #takeSpare(key: string, start: () => Spare): Spare | undefined {
+  #takeSpare(key: string, start: () => Spare, evenBooting = false): Spare | undefined {
     const spare = this.#spare;
     if (spare?.key !== key || spare.failed) {
       void this.#discard();
@@ -88,7 +93,7 @@ export class StandbyWorkers implements StandbyPool {
       return undefined;
     }
     // Still booting: the runtime starts its own workers, and this spare stays for the next reload.
-    if (spare.started < spare.workers) return undefined;
+    if (spare.started < spare.workers && !evenBooting) return undefined;
     this.#schedule(start);
     this.#spare = undefined;
     return spare;
@@ -112,9 +117,8 @@ export class StandbyWorkers implements StandbyPool {
     return spare;
   }
 
-  #startThreads(workers: number): Spare {
-    const threads = Array.from({ length: workers }, () => startThread(undefined));
-    const spare: Spare = { key: `threads:${workers}`, workers, started: 0, failed: false, threads };
+  #threadSpare(threads: ChannelThread[]): Spare {
+    const spare: Spare = { key: `threads:${threads.length}`, workers: threads.length, started: 0, failed: false, threads };
     for (const { worker } of threads) {
       worker.unref(); // a spare alone does not keep the process running
       worker.on("message", (message: unknown) => {
@@ -126,6 +130,10 @@ export class StandbyWorkers implements StandbyPool {
       });
     }
     return spare;
+  }
+
+  #startThreads(workers: number): Spare {
+    return this.#threadSpare(Array.from({ length: workers }, () => startThread(undefined)));
   }
 
   #discard(): Promise<void> {

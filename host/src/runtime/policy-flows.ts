@@ -9,7 +9,7 @@ import { checkHeaders, checkRequestLine, checkStatus, InvalidPolicyOutput, names
 import { applyRequestHead, headersOf, rawOf, requestHeadOf, upstreamResponseTask } from "./exchange-heads.js";
 import { faultKindOf } from "../errors.js";
 import type { FlowResult, PolicyFailure } from "./flow-messages.js";
-import type { PlanStep } from "./policy-plan.js";
+import type { FlowChains, PlanStep } from "./policy-plan.js";
 import type { PolicyRuntime } from "./policy-runtime.js";
 import { NEED_NONE, NEED_WHOLE, type NeedCode } from "./body-needs.js";
 import { readBodyIfFits } from "./read-body-if-fits.js";
@@ -31,6 +31,8 @@ import { eventFlowOf } from "./sse-event-flow.js";
 export class PolicyFlows implements FlowRunner {
   /** Requests whose body was too large for `whole-if-fits` policies and streams instead. */
   readonly #requestTooLarge = new WeakSet<Exchange>();
+  /** Per plan chains object (one per listener, route and method): the request tasks' steps. */
+  readonly #stepsOf = new WeakMap<FlowChains, TaskSteps>();
 
   constructor(
     private readonly runtime: PolicyRuntime,
@@ -84,7 +86,7 @@ export class PolicyFlows implements FlowRunner {
   async #listenerRequest(ex: Exchange, chain: PlanStep[]): Promise<FlowDecision> {
     const selection = ex.selection;
     const route = selection?.kind === "matched" ? selection.route.name : undefined;
-    const all = route === undefined ? chain : [...chain, ...this.runtime.chains(ex.listener.name, route, ex.method).request];
+    const { all, steps } = this.#taskSteps(ex, route, chain).listenerTask;
     const need = this.runtime.requestBodyNeed(all);
     if (need !== NEED_NONE) {
       const refused = await this.#bufferRequestBody(ex, need);
@@ -102,7 +104,7 @@ export class PolicyFlows implements FlowRunner {
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      withAnswerChains(all, this.#answerChains(ex, undefined), route === undefined ? [] : this.#answerChains(ex, route)),
+      steps,
       clientKeyOf(ex),
       all,
     );
@@ -139,7 +141,7 @@ export class PolicyFlows implements FlowRunner {
         bodyTooLarge: this.#requestTooLarge.has(ex),
         metadata: ex.metadata ?? [],
       },
-      withAnswerChains(chain, this.#answerChains(ex, ex.route!.name)),
+      this.#taskSteps(ex, ex.route!.name, this.runtime.listenerRequestChain(ex.listener.name)).routeTask,
       clientKeyOf(ex),
       chain,
     );
@@ -316,10 +318,20 @@ export class PolicyFlows implements FlowRunner {
     return result;
   }
 
-  /** The fault and response chains a worker may run on a request policy's answer (run-flow.ts #answered). */
-  #answerChains(ex: Exchange, route: string | undefined): PlanStep[] {
+  /** The steps of the request tasks for (listener, route, method), computed once per chain (see TaskSteps). */
+  #taskSteps(ex: Exchange, route: string | undefined, listenerChain: PlanStep[]): TaskSteps {
     const chains = this.runtime.chains(ex.listener.name, route, ex.method);
-    return [...chains.fault, ...chains.response];
+    let known = this.#stepsOf.get(chains);
+    if (!known) {
+      const unrouted = this.runtime.chains(ex.listener.name, undefined, ex.method);
+      const all = route === undefined ? listenerChain : [...listenerChain, ...chains.request];
+      known = {
+        routeTask: withAnswerChains(chains.request, answerChains(chains)),
+        listenerTask: { all, steps: withAnswerChains(all, answerChains(unrouted), route === undefined ? [] : answerChains(chains)) },
+      };
+      this.#stepsOf.set(chains, known);
+    }
+    return known;
   }
 
   #chains(ex: Exchange) {
@@ -351,12 +363,25 @@ export class PolicyFlows implements FlowRunner {
 const CONTINUE: FlowDecision = Object.freeze({ action: "continue" });
 
 /**
+ * The steps a request task covers (its budget, quarantine and observers): a route task runs the route's
+ * request chain; a listener task the listener chain and the selected route's request chain (`all`).
+ * Either may also run the fault and response chains on a policy's answer (run-flow.ts #answered).
+ */
+interface TaskSteps {
+  routeTask: PlanStep[];
+  listenerTask: { all: PlanStep[]; steps: PlanStep[] };
+}
+
+/** The fault and response chains a worker may run on a request policy's answer. */
+const answerChains = (chains: FlowChains): PlanStep[] => [...chains.fault, ...chains.response];
+
+/**
  * A request chain with the fault and response steps the same task may run on an answer, each once:
  * the task's budget and quarantine cover them, and observers see their calls.
  */
-function withAnswerChains(chain: PlanStep[], ...answerChains: PlanStep[][]): PlanStep[] {
+function withAnswerChains(chain: PlanStep[], ...onAnswer: PlanStep[][]): PlanStep[] {
   const steps = [...chain];
-  for (const step of answerChains.flat()) if (!steps.some((s) => s.instance === step.instance)) steps.push(step);
+  for (const step of onAnswer.flat()) if (!steps.some((s) => s.instance === step.instance)) steps.push(step);
   return steps;
 }
 const ROUTE_FLOW_RAN: FlowDecision = Object.freeze({ action: "continue", routeFlowRan: true });

@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Piscina } from "piscina";
 import type { Logger } from "pino";
@@ -29,6 +28,7 @@ import { BodyNeedTable, exceedsDescriptor, type NeedCode } from "./body-needs.js
 import type { PoolObserver } from "../observability/request-observer.js";
 import { PolicyChannel, type ChannelFailure, type ChannelStats } from "./channel/policy-channel.js";
 import type { ChannelThread } from "./channel/channel-thread.js";
+import { defaultWorkerCount } from "./channel/early-boot.js";
 
 /** Workers run compiled JS; when this module runs from host/src (tests), the build in host/dist is used. */
 const WORKER_FILE = new URL("./worker/policy-worker.js", import.meta.url.replace("/host/src/", "/host/dist/"));
@@ -130,7 +130,7 @@ export class PolicyRuntime {
       logLevel: config.logging.level,
       sharedCounters: services.sharedCounters,
     };
-    const workers = config.runtime.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+    const workers = config.runtime.workers ?? defaultWorkerCount();
     return new PolicyRuntime(plan, plugins, services, setup, workers, logger, config.runtime, standby);
   }
 

@@ -1,5 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { FlowResult, FlowTask, WarmUpReport, WarmUpTask, WorkerSetup } from "../flow-messages.js";
+import { SHARED_BODY_BYTES } from "../read-body-if-fits.js";
 
 /**
  * What a channel worker starts with: the pool's setup, its two rings' memory and its port for large bodies.
@@ -32,8 +33,11 @@ export const WARM_UP_SLOT = -1;
 /** What a channel worker posts once its modules are loaded (standby threads are counted ready by it). */
 export const BOOTED = "portcullis:channel-worker-booted";
 
-/** Bodies at least this large travel by port (moved or cloned once) instead of being copied through a ring. */
-export const PORT_BODY_BYTES = 16 * 1024;
+/**
+ * Bodies at least this large travel by port instead of being copied through a ring: shared (the gateway
+ * gathers them in shared memory, read-body-if-fits.ts: joinBody), moved, or else cloned once.
+ */
+export const PORT_BODY_BYTES = SHARED_BODY_BYTES;
 
 /** Whether a message from a worker is a flow or warm-up answer (the bridge's connect message is not). */
 export function isAnswer(message: unknown): message is FromWorker {

@@ -36,6 +36,9 @@ export interface ChannelStats {
   /** Answers taken from the workers' rings, and answers posted instead (large bodies, moved). */
   ringAnswers: number;
   portAnswers: number;
+  /** Request bodies sent by port: in shared memory (joinBody), so not copied, or cloned. */
+  sharedBodies: number;
+  copiedBodies: number;
 }
 
 /** A flow that did not complete: given up on (reason) or lost with its worker (error). */
@@ -79,7 +82,7 @@ export class PolicyChannel {
   #flushing = false;
   #scanner: NodeJS.Timeout | undefined;
   #closed = false;
-  readonly stats: ChannelStats = { flows: 0, batches: 0, ringAnswers: 0, portAnswers: 0 };
+  readonly stats: ChannelStats = { flows: 0, batches: 0, ringAnswers: 0, portAnswers: 0, sharedBodies: 0, copiedBodies: 0 };
   #warmUp: { resolve: (report: WarmUpReport) => void; reject: (error: Error) => void; lane: Lane } | undefined;
 
   constructor(private readonly options: ChannelOptions) {
@@ -265,7 +268,11 @@ export class PolicyChannel {
     const frame = this.#writer.reset().write((onPort ? [{ ...task, body: undefined } as unknown as FlowTask, true] : [task, false]) satisfies ToWorker).bytes;
     if (frame.byteLength > RING_BYTES / 2) return "too-large";
     if (!lane.requests.fits(frame.byteLength)) return "full";
-    if (onPort) lane.bodies.postMessage(task.body);
+    if (onPort) {
+      lane.bodies.postMessage(task.body);
+      if (task.body!.buffer instanceof SharedArrayBuffer) this.stats.sharedBodies++;
+      else this.stats.copiedBodies++;
+    }
     lane.requests.write(frame);
     return "sent";
   }
