@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { HttpErrorCode } from "../errors.js";
 import type { Exchange } from "./exchange.js";
+import { faultOf } from "./error-response.js";
 import type { FaultDetails, FlowDecision } from "./flow-runner.js";
 
 /**
@@ -110,7 +111,36 @@ async function relayEvents(ex: Exchange, body: Readable, step: EventStep, maxEve
 
 function tooLarge(ex: Exchange, body: Readable, maxEventBytes: number, hooks: EventHooks): void {
   discard(ex, body);
-  hooks.fault(ex, "PCS_ERR_RESPONSE_TOO_LARGE", { detail: `an event of the stream passed ${maxEventBytes} bytes` });
+  cut(ex, "PCS_ERR_RESPONSE_TOO_LARGE", { detail: `an event of the stream passed ${maxEventBytes} bytes` }, hooks);
+}
+
+/** How long the closing error event may take to reach the socket before the connection is reset anyway. */
+const ERROR_EVENT_FLUSH_MS = 1_000;
+
+/**
+ * Ends a stream whose head is sent (docs/policies.md, "Streamed answers"): the upstream is aborted at once,
+ * the client gets one last event, `event: error` with `data: {"error":{code,status,message,requestId}}`
+ * (the stable code, as in the gateway's JSON errors, in the shape OpenAI-compatible clients look for), and then the
+ * connection is reset, so the chunked body never ends cleanly and a cut stream cannot pass for a whole one.
+ */
+function cut(ex: Exchange, code: HttpErrorCode, details: FaultDetails & { status?: number }, hooks: EventHooks): void {
+  ex.upstreamAbort?.abort();
+  ex.faultCode = code; // for the access log, should the client leave before the reset
+  ex.faultDetail = details.detail;
+  if (ex.clientGone || ex.res.writableEnded) return hooks.fault(ex, code, details);
+  const fault = faultOf(code);
+  const error = { code, status: details.status ?? fault.status, message: fault.message, requestId: ex.requestId };
+  const event = `event: error\ndata: ${JSON.stringify({ error })}\n\n`;
+  let reset = false;
+  const resetOnce = () => {
+    if (reset) return;
+    reset = true;
+    clearTimeout(timer);
+    hooks.fault(ex, code, details);
+  };
+  const timer = setTimeout(resetOnce, ERROR_EVENT_FLUSH_MS).unref();
+  ex.bytesSent += Buffer.byteLength(event);
+  ex.res.write(event, resetOnce); // the reset waits for the event to reach the socket (or the deadline)
 }
 
 /** One phase through the flow, its bytes to the client; false when the stream must stop. */
@@ -119,9 +149,9 @@ async function forward(ex: Exchange, step: EventStep, phase: EventPhase, event: 
   if (ex.clientGone) return false;
   if (decision.action !== "continue") {
     discard(ex, ex.upstreamBody);
-    // The head is sent: the only honest signal left is to cut the stream (fault resets the connection).
-    const code = decision.action === "fault" ? decision.code : "PCS_ERR_POLICY_REJECTED";
-    hooks.fault(ex, code, decision.action === "fault" ? decision : { detail: `a response policy answered ${decision.status} inside an event stream` });
+    // The head is sent: the only honest signal left is an error event and a cut stream.
+    if (decision.action === "fault") cut(ex, decision.code, decision, hooks);
+    else cut(ex, "PCS_ERR_POLICY_REJECTED", { status: decision.status, detail: `a response policy answered ${decision.status} inside an event stream` }, hooks);
     return false;
   }
   const bytes = decision.body ?? event;

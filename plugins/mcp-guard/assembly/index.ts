@@ -2,9 +2,8 @@
 // (consumer, roles, a CEL condition) and what they name; a denial is a JSON-RPC error answered with
 // HTTP 200, and list answers (JSON or SSE-framed) are filtered to what the caller may use.
 // It reads the JSON-RPC message the host parsed on an `mcp: true` route (metadata `mcp`). See README.md.
-import { Config, Decision, Expression, Flow, JsonValue, Policy, register, Request, Response } from "@portcullis/sdk";
+import { Config, Decision, Expression, Flow, JsonValue, Policy, register, Request, Response, Sse } from "@portcullis/sdk";
 import { Kind, NameList } from "./names";
-import { filterEvents } from "./sse";
 import { CONFIG_SCHEMA } from "./schema";
 import { chargeCall, ToolLimit, readToolLimits } from "./tool-limits";
 
@@ -105,29 +104,50 @@ class McpGuard extends Policy {
     this.held.fill(UNKNOWN);
     const text = String.UTF8.decode(body.buffer);
     const type = response.headers.get("content-type");
-    if (type !== null && type!.toLowerCase().startsWith("text/event-stream")) {
-      return Decision.next().setBodyText(filterEvents(text, this, kind));
-    }
+    if (type !== null && type!.toLowerCase().startsWith("text/event-stream")) return this.filterEvents(text, kind);
     const document = JsonValue.parse(text);
-    if (document === null) return Decision.next(); // not JSON-RPC: nothing this policy can list
-    this.filter(document!, kind);
+    // Not JSON-RPC, or nothing to take out: the answer passes byte for byte.
+    if (document === null || !this.filter(document!, kind)) return Decision.next();
     return Decision.next().setBodyText(document!.toString());
   }
 
-  /** Keeps the items of a list answer (`result.tools`, `result.resources`, `result.prompts`) the caller may use. */
-  filter(document: JsonValue, kind: Kind): void {
+  /**
+   * An SSE-framed answer (the SDK's `Sse`): each event's JSON-RPC data filtered; an event with items taken
+   * out gets its data back as one `data:` line, its other fields and line ends kept; the rest pass as sent.
+   */
+  private filterEvents(text: string, kind: Kind): Decision {
+    const events = Sse.events(text);
+    let changed = false;
+    for (let i = 0; i < events.length; i++) {
+      const data = events[i].data;
+      if (data === null) continue;
+      const document = JsonValue.parse(data!);
+      if (document === null || !this.filter(document!, kind)) continue;
+      events[i].setData(document!.toString());
+      changed = true;
+    }
+    return changed ? Decision.next().setBodyText(Sse.join(events)) : Decision.next();
+  }
+
+  /**
+   * Keeps the items of a list answer (`result.tools`, `result.resources`, `result.prompts`) the caller may
+   * use; true when it took some out.
+   */
+  private filter(document: JsonValue, kind: Kind): bool {
     const result = document.get("result");
-    if (result === null) return;
+    if (result === null) return false;
     const key = kind == Kind.Tool ? "tools" : kind == Kind.Resource ? "resources" : "prompts";
     const items = result!.get(key);
-    if (items === null || !items!.isArray) return;
+    if (items === null || !items!.isArray) return false;
     const kept = JsonValue.array();
     for (let i = 0; i < items!.length; i++) {
       const item = items!.at(i);
       const name = item.get(kind == Kind.Resource ? "uri" : "name");
       if (name !== null && name!.isString && this.allowed(kind, name!.stringValue)) kept.push(item);
     }
+    if (kept.length == items!.length) return false;
     result!.set(key, kept);
+    return true;
   }
 
   /** Why this message is refused, or null when it may go on. */

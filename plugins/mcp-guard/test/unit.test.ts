@@ -83,8 +83,13 @@ describe("mcp-guard: list answers", () => {
       .join("\r\n");
     const progress = 'data: {"jsonrpc":"2.0","method":"notifications/progress","params":{}}';
     const body = await filtered("text/event-stream", `: keep-alive\r\n${progress}\r\n\r\nevent: message\r\nid: 7\r\n${data}\r\n\r\n`);
-    const events = body!.split("\n\n");
-    expect(events[0]).toBe(`: keep-alive\n${progress}`);
-    expect(events[1]).toBe(`event: message\nid: 7\ndata: ${JSON.stringify(tools(["echo"]))}`);
+    // The SDK's Sse helper: the filtered data becomes one data: line where the first was; line ends stay CRLF.
+    expect(body).toBe(`: keep-alive\r\n${progress}\r\n\r\nevent: message\r\nid: 7\r\ndata: ${JSON.stringify(tools(["echo"]))}\r\n\r\n`);
+  });
+
+  it("leaves an answer with nothing to take out as it came (no body returned), JSON or SSE", async () => {
+    expect(await filtered("application/json", JSON.stringify(tools(["echo"]), null, 2))).toBeUndefined();
+    expect(await filtered("text/event-stream", `id: 1\r\ndata: ${JSON.stringify(tools(["get_a", "echo"]))}\r\n\r\n: ping\n\n`)).toBeUndefined();
+    expect(await filtered("text/event-stream", "data: not json\n\n")).toBeUndefined();
   });
 });
