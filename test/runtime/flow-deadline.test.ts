@@ -3,7 +3,7 @@ import { FlowDeadline, markStarted, ProgressSlots } from "../../host/src/runtime
 
 /** The deadline of one flow task, driven by hand: no pool, no workers. */
 const deadlineOn = (slots: ProgressSlots, budgetMs: number, queueTimeoutMs: number, onBudget: (threadId: number) => void = () => {}) =>
-  new FlowDeadline(slots, slots.take(), budgetMs, queueTimeoutMs, onBudget);
+  new FlowDeadline(slots, slots.take(), budgetMs, queueTimeoutMs, 5_000, onBudget);
 
 describe("FlowDeadline", () => {
   it("gives a slot back once, however often it is done with", () => {

@@ -11,6 +11,13 @@ const SLOT_WORDS = 3;
 const STATE = 2;
 /** A queued task the gateway gave up on (queue timeout): the worker that reaches it skips it. */
 const ABANDONED = -1;
+/**
+ * Set in a slot's instance word while its flow creates and initialises a policy instance (the first
+ * flow of a worker that did not warm up, or after a trap discarded one): that time is bounded by
+ * runtime.loadTimeoutMs instead of the policies' budget, which it would otherwise eat (a 12 MB
+ * JavaScript component takes 0.3-1.5 s to create on a busy machine).
+ */
+const CREATING = 0x40000000;
 
 /**
  * Progress slots shared once with every worker (workerData), so a task carries a small slot
@@ -64,7 +71,17 @@ export class ProgressSlots {
 
   /** The plan instance the task in `slot` is running, or -1. */
   runningInstance(slot: number): number {
-    return Atomics.load(this.words, slot * SLOT_WORDS) - 1;
+    return (Atomics.load(this.words, slot * SLOT_WORDS) & ~CREATING) - 1;
+  }
+
+  /** Whether the task in `slot` is creating a policy instance (see CREATING). */
+  creating(slot: number): boolean {
+    return (Atomics.load(this.words, slot * SLOT_WORDS) & CREATING) !== 0;
+  }
+
+  /** The limit that applies to the task in `slot` now: its budget, or the load timeout while it creates an instance. */
+  limitOf(slot: number, budgetMs: number, loadTimeoutMs: number): number {
+    return this.creating(slot) ? loadTimeoutMs : budgetMs;
   }
 }
 
@@ -95,6 +112,7 @@ export class FlowDeadline extends UpstreamAbort {
     readonly slot: number,
     private readonly budgetMs: number,
     queueTimeoutMs: number,
+    private readonly loadTimeoutMs: number,
     private readonly onBudget: (threadId: number) => void,
   ) {
     super();
@@ -105,7 +123,7 @@ export class FlowDeadline extends UpstreamAbort {
 
   /** The policy that was running (plan instance index), or -1. */
   get runningInstance(): number {
-    return this.slot < 0 ? -1 : Atomics.load(this.slots.words, this.slot * SLOT_WORDS) - 1;
+    return this.slot < 0 ? -1 : this.slots.runningInstance(this.slot);
   }
 
   /** Whether no worker ever started the task (it can then be run again without side effects). */
@@ -140,8 +158,9 @@ export class FlowDeadline extends UpstreamAbort {
     // Waiting for its call-outs (pauseBudget), or finished (markFinished): not charged.
     if (started === UNCHARGED) return this.#rearm(this.budgetMs);
     const elapsed = elapsedSince(started, now);
-    if (elapsed >= this.budgetMs) this.#expire("budget", state);
-    else this.#rearm(this.budgetMs - elapsed);
+    const limit = this.slots.limitOf(this.slot, this.budgetMs, this.loadTimeoutMs);
+    if (elapsed >= limit) this.#expire("budget", state);
+    else this.#rearm(Math.min(this.budgetMs, limit - elapsed)); // creating ends at any moment: look again within a budget
   }
 
   #rearm(ms: number): void {
@@ -217,4 +236,26 @@ export function markRunning(words: Int32Array, slot: number, instance: number): 
 /** Worker side: records the plan instance being created and initialised (-1 when done). */
 export function markCreating(words: Int32Array, instance: number): void {
   Atomics.store(words, words.length - 1, instance + 1);
+}
+
+/**
+ * Worker side: the flow in `slot` starts creating plan instance `instance` (see CREATING): its clock
+ * restarts for the load timeout; returns the milliseconds its policies had spent, for `endCreating`.
+ */
+export function beginCreating(words: Int32Array, slot: number, instance: number): number {
+  markCreating(words, instance);
+  if (slot < 0) return 0;
+  const started = Atomics.load(words, slot * SLOT_WORDS + 1);
+  const spent = started === UNCHARGED ? 0 : elapsedSince(started, Date.now());
+  Atomics.store(words, slot * SLOT_WORDS + 1, Date.now() & MS_MASK || 1);
+  Atomics.store(words, slot * SLOT_WORDS, (instance + 1) | CREATING);
+  return spent;
+}
+
+/** Worker side: creation is over; the flow's budget counts on from what its policies had spent. */
+export function endCreating(words: Int32Array, slot: number, instance: number, spentMs: number): void {
+  markCreating(words, -1);
+  if (slot < 0) return;
+  Atomics.store(words, slot * SLOT_WORDS, instance + 1);
+  resumeBudget(words, slot, spentMs);
 }

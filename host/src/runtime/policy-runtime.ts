@@ -74,6 +74,7 @@ export class PolicyRuntime {
         workers,
         tasksPerWorker: runtime.tasksPerWorker + (mayCallOut(setup) ? CALL_OUT_TASKS_PER_WORKER : 0),
         queueTimeoutMs: runtime.queueTimeoutMs,
+        loadTimeoutMs: runtime.loadTimeoutMs,
         setup: { ...setup, progress: this.#slots.buffer, bodyNeeds: this.#bodyNeeds.buffer },
         booted,
         slots: this.#slots,
@@ -172,7 +173,7 @@ export class PolicyRuntime {
       return this.#finished(answer, steps, client);
     }
     const slot = this.#slots.take();
-    const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.#terminateWorker);
+    const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.loadTimeoutMs, this.#terminateWorker);
     const full = { ...task, quarantined: this.#stats.quarantined(steps, client), slot } as FlowTask;
     let result: FlowResult | undefined;
     try {
@@ -235,7 +236,7 @@ export class PolicyRuntime {
         code: "PCS_ERR_POLICY_TIMEOUT",
         policy: step.name,
         instance: step.instance,
-        message: `policy "${step.name}" ran past its time budget; its worker was replaced`,
+        message: `policy "${step.name}" ran past its time budget (or creating its instance past runtime.loadTimeoutMs); its worker was replaced`,
       };
       this.#stats.record([{ instance: step.instance, failure: failure.code }], client, this.#onQuarantine);
     } else {

@@ -17,6 +17,8 @@ export interface ChannelOptions {
   /** Flows sent to one worker before it answers (runtime.tasksPerWorker); the rest wait here. */
   tasksPerWorker: number;
   queueTimeoutMs: number;
+  /** What a flow creating a policy instance may take for that (runtime.loadTimeoutMs; see flow-deadline.ts, CREATING). */
+  loadTimeoutMs: number;
   setup: WorkerSetup;
   /** Threads booted ahead (standby, see channel-thread.ts), given `setup` now; the rest are started. */
   booted?: ChannelThread[];
@@ -297,7 +299,7 @@ export class PolicyChannel {
           state = slots.abandonIfQueued(slot);
           if (state === 0) this.#giveUp(lane, slot, flow, "queue");
         }
-        if (state > 0 && slots.runningFor(slot, now) >= flow.budgetMs) {
+        if (state > 0 && slots.runningFor(slot, now) >= slots.limitOf(slot, flow.budgetMs, this.options.loadTimeoutMs)) {
           this.#giveUp(lane, slot, flow, "budget");
           lane.stopping = true;
           void lane.worker.terminate();

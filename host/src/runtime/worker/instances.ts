@@ -5,7 +5,7 @@ import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
 import type { ErrorCode } from "../../errors.js";
 import { BodyNeedTable, describeNeeds } from "../body-needs.js";
-import { markCreating } from "../flow-deadline.js";
+import { beginCreating, endCreating } from "../flow-deadline.js";
 
 /**
  * This worker's policy instances: one per (plugin, configuration) of the plan, created on first
@@ -22,7 +22,11 @@ export class InstancePool {
   /** The progress words shared with the gateway, where creating an instance is recorded for warm-up's deadline. */
   readonly #progress: Int32Array;
 
-  constructor(private readonly setup: WorkerSetup) {
+  /** `flowSlot`: the progress slot of the flow running now (-1 at warm-up), whose clock creation pauses. */
+  constructor(
+    private readonly setup: WorkerSetup,
+    private readonly flowSlot: () => number = () => -1,
+  ) {
     this.#progress = new Int32Array(setup.progress);
     // Synchronous writes: between tasks a piscina worker sleeps in Atomics.wait, so an asynchronous
     // destination's write callbacks would not run and every line after the first would stay buffered.
@@ -45,14 +49,15 @@ export class InstancePool {
       bridgeTimeoutMs: this.setup.bridgeTimeoutMs,
       sharedCounters: this.setup.sharedCounters,
     });
-    markCreating(this.#progress, index);
+    const slot = this.flowSlot();
+    const spent = beginCreating(this.#progress, slot, index);
     let instance: PolicyInstance;
     let initialised: ReturnType<PolicyInstance["init"]>;
     try {
       instance = instantiatePolicy(plugin.module, capabilities);
       initialised = instance.init(planned.config);
     } finally {
-      markCreating(this.#progress, -1);
+      endCreating(this.#progress, slot, index, spent);
     }
     if (initialised.tag === "err") {
       const error = initialised.val;

@@ -75,12 +75,13 @@ export class FlowExecutor {
     private readonly setup: WorkerSetup,
     private readonly options: { asyncCallOuts: boolean } = { asyncCallOuts: false },
   ) {
-    this.#instances = new InstancePool(setup);
+    this.#instances = new InstancePool(setup, () => this.#slot);
     this.#progress = new Int32Array(setup.progress);
   }
 
   /** Creates and initialises every instance of the plan in this worker; returns their body needs and failures. */
   warmUp(): WarmUpReport {
+    this.#slot = -1; // no flow's clock to pause while creating
     const failures: WarmUpFailure[] = [];
     const needs = this.setup.plan.instances.map((planned, index) => {
       try {
