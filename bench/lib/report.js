@@ -74,6 +74,13 @@ function sideTable(results) {
     );
     add("instantiate one policy (bench/policy-call)", `${call.instantiateMilliseconds} ms`, "");
   }
+  for (const [channel, figures] of Object.entries(side.channelCost ?? {})) {
+    add(
+      `the channel's own cost per flow, ${channel}`,
+      `${figures.channelUs} us`,
+      `bench/runtime-flow.mjs: 1 pass policy, 50 flows in flight, process CPU minus the flow in-thread (${figures.inThreadUs} us)`,
+    );
+  }
   for (const [label, us] of Object.entries(side.capabilityBridge ?? {})) add(`capability bridge: ${label}`, `${us} us`, "bench/capabilities-bridge.js");
   for (const [label, us] of Object.entries(side.observabilityHooks ?? {})) {
     add(

@@ -8,6 +8,7 @@ import {
   observabilityHookFigures,
   pluginLoadFigures,
   policyCallFigures,
+  channelCostFigures,
   poolRoundTripFigures,
   resilienceFigures,
 } from "./side-benches.js";
@@ -66,6 +67,7 @@ export async function measureSideFigures(ctx, running, plan, { log, runDir }) {
   await attempt("pool round trip", "poolRoundTrip", () => poolRoundTripFigures(runDir, plan.poolIterations));
   if (plan.otherBenches) {
     await attempt("one policy call in-thread (bench/policy-call)", "policyCall", () => policyCallFigures(runDir));
+    await attempt("the channel's own cost per flow (bench/runtime-flow.mjs)", "channelCost", () => channelCostFigures(runDir));
     await attempt("capability bridge (bench/capabilities-bridge.js)", "capabilityBridge", () => capabilityBridgeFigures(runDir));
     await attempt("observability hooks (bench/observability/hooks.mjs)", "observabilityHooks", () => observabilityHookFigures(runDir));
     await attempt("resilience bookkeeping (bench/resilience/bookkeeping.mjs)", "resilience", () => resilienceFigures(runDir));

@@ -10,8 +10,8 @@ import { startPortcullis } from "../systems/portcullis.js";
 
 const benchFile = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
-async function runNodeScript(name, path, args, logDir, timeoutMs = 120_000) {
-  const result = await runToEnd(name, process.execPath, [benchFile(path), ...args], { logDir, timeoutMs });
+async function runNodeScript(name, path, args, logDir, timeoutMs = 120_000, env = undefined) {
+  const result = await runToEnd(name, process.execPath, [benchFile(path), ...args], { logDir, timeoutMs, env });
   if (result.code !== 0) throw new Error(`${path} exited with ${result.code ?? result.signal}: ${result.stderr.trim().split("\n").slice(-5).join("\n")}`);
   return result.stdout;
 }
@@ -20,6 +20,21 @@ async function runNodeScript(name, path, args, logDir, timeoutMs = 120_000) {
 export async function policyCallFigures(logDir) {
   const stdout = await runNodeScript("policy-call", "policy-call/run.mjs", [], logDir);
   return JSON.parse(stdout.slice(stdout.indexOf("{")));
+}
+
+/**
+ * The channel's own CPU per flow at 50 in flight, per channel (bench/runtime-flow.mjs: one pass policy through
+ * PolicyRuntime.run minus the same flow in-thread): `{ direct: { channelUs, inThreadUs }, piscina: ... }`.
+ */
+export async function channelCostFigures(logDir) {
+  const figures = {};
+  for (const channel of ["direct", "piscina"]) {
+    const stdout = await runNodeScript(`runtime-flow-${channel}`, "runtime-flow.mjs", [], logDir, 120_000, { ...process.env, CHANNEL: channel });
+    const match = stdout.match(/in-thread: ([\d.]+) us\/flow; the channel's own cost at 50 in flight: (-?[\d.]+) us\/flow/);
+    if (!match) throw new Error(`bench/runtime-flow.mjs printed no channel cost: ${stdout.trim().split("\n").slice(-3).join(" | ")}`);
+    figures[channel] = { inThreadUs: Number(match[1]), channelUs: Number(match[2]) };
+  }
+  return figures;
 }
 
 /** The synchronous capability bridge (bench/capabilities-bridge.js): `{ label: usPerCall }`. */
