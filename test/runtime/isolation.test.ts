@@ -6,12 +6,12 @@ import { BAD_AND_OK_ROUTES, plugin } from "./support/policies.js";
 afterEach(stopAll);
 
 /** Two routes: /bad runs `misbehave` (its mode from a header), /ok runs a healthy policy. */
-function config(limits = "", quarantine = "") {
+function config(channel: string, limits = "", quarantine = "") {
   return `
 plugins:
 ${plugin("misbehave", `    limits: { timeoutMs: 300, memoryMb: 4${limits} }\n`)}
 ${plugin("tag")}
-runtime: { workers: 2${quarantine} }
+runtime: { workers: 2, channel: ${channel}${quarantine} }
 ${BAD_AND_OK_ROUTES}
 `;
 }
@@ -30,9 +30,9 @@ async function healthyTrafficDuring(gateway: TestGateway, during: Promise<unknow
 const misbehave = (gateway: TestGateway, mode: string, extra: Record<string, string> = {}) =>
   rawRequest(gateway.url("/bad"), { headers: { "x-misbehave": mode, ...extra } });
 
-describe("isolation", () => {
+describe.each(["direct", "piscina"])("isolation (%s channel)", (channel) => {
   it("answers a trap with 500, discards the instance, and serves the next request with a fresh one", async () => {
-    const gateway = await startTestGateway(config());
+    const gateway = await startTestGateway(config(channel));
     const trapped = misbehave(gateway, "trap");
     const healthy = await healthyTrafficDuring(gateway, trapped);
     const response = await trapped;
@@ -45,7 +45,7 @@ describe("isolation", () => {
   });
 
   it("stops an infinite loop at its time budget with 503, replaces the worker, and keeps other routes serving", async () => {
-    const gateway = await startTestGateway(config());
+    const gateway = await startTestGateway(config(channel));
     const looping = misbehave(gateway, "loop");
     const healthy = await healthyTrafficDuring(gateway, looping);
     const response = await looping;
@@ -58,7 +58,7 @@ describe("isolation", () => {
   });
 
   it("fails a call whose guest memory grows past the cap, and only that call", async () => {
-    const gateway = await startTestGateway(config());
+    const gateway = await startTestGateway(config(channel));
     const grown = await misbehave(gateway, "grow", { "x-grow-mb": "6" });
     expect(grown.status).toBe(500);
     expect(grown.json()).toMatchObject({ code: "PCS_ERR_POLICY_MEMORY" });
@@ -67,7 +67,7 @@ describe("isolation", () => {
   });
 
   it("maps policy errors to 503 (unavailable) and 500 (internal)", async () => {
-    const gateway = await startTestGateway(config());
+    const gateway = await startTestGateway(config(channel));
     const unavailable = await misbehave(gateway, "unavailable");
     expect(unavailable.status).toBe(503);
     expect(unavailable.json()).toMatchObject({ code: "PCS_ERR_POLICY_UNAVAILABLE" });
@@ -77,14 +77,14 @@ describe("isolation", () => {
   });
 
   it("skips a failing policy whose failure mode is open, and logs it", async () => {
-    const gateway = await startTestGateway(config(", failure: open"));
+    const gateway = await startTestGateway(config(channel, ", failure: open"));
     const response = await misbehave(gateway, "trap");
     expect(response.status).toBe(200);
     expect(gateway.logs.some((l) => l.code === "PCS_ERR_POLICY_TRAPPED" && String(l.msg).includes("skipped"))).toBe(true);
   });
 
   it("quarantines a plugin that keeps failing, and /plugins shows it", async () => {
-    const gateway = await startTestGateway(config("", ", quarantine: { failures: 3, baseMs: 60000 }"));
+    const gateway = await startTestGateway(config(channel, "", ", quarantine: { failures: 3, baseMs: 60000 }"));
     for (let i = 0; i < 3; i++) expect((await misbehave(gateway, "internal")).status).toBe(500);
     const refused = await misbehave(gateway, "none");
     expect(refused.status).toBe(503);

@@ -22,9 +22,9 @@ ${BAD_AND_OK_ROUTES}
 const loop = (gateway: TestGateway) => rawRequest(gateway.url("/bad"), { headers: { "x-misbehave": "loop" } });
 const healthy = (gateway: TestGateway) => rawRequest(gateway.url("/ok"));
 
-describe("flows queued at a worker", () => {
+describe.each(["direct", "piscina"])("flows queued at a worker (%s channel)", (channel) => {
   it("run on the replacement worker when the flow ahead of them is stopped at its budget", async () => {
-    const gateway = await startTestGateway(config(""));
+    const gateway = await startTestGateway(config(`, channel: ${channel}`));
     const looping = loop(gateway);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the loop is running on the only worker
     const queued = await Promise.all([healthy(gateway), healthy(gateway), healthy(gateway)]);
@@ -36,7 +36,7 @@ describe("flows queued at a worker", () => {
   });
 
   it("answer 503 PCS_ERR_POLICY_POOL_BUSY past queueTimeoutMs, are skipped, and the pool serves afterwards", async () => {
-    const gateway = await startTestGateway(config(", queueTimeoutMs: 100", 1_500));
+    const gateway = await startTestGateway(config(`, channel: ${channel}, queueTimeoutMs: 100`, 1_500));
     const looping = loop(gateway);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const waited = await healthy(gateway);
