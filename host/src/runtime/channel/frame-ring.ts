@@ -108,6 +108,11 @@ export class FrameRing {
     Atomics.store(this.#control, WAITING, 0);
   }
 
+  /** Writer: whether the reader marked itself asleep (a publish would wake it). */
+  readerAsleep(): boolean {
+    return Atomics.load(this.#control, WAITING) === 1;
+  }
+
   /** Wakes a reader waiting in nextWrite (when the channel closes). */
   wake(): void {
     Atomics.store(this.#control, WAITING, 0);

@@ -241,7 +241,7 @@ export class PolicyChannel {
       let lane: Lane | undefined;
       for (const candidate of this.#lanes) {
         if (candidate.stopping || full.has(candidate) || candidate.flows.size >= this.options.tasksPerWorker) continue;
-        if (!lane || candidate.flows.size < lane.flows.size) lane = candidate;
+        if (!lane || rank(candidate) < rank(lane)) lane = candidate;
       }
       if (!lane) break;
       const flow = this.#queue[0]!;
@@ -318,6 +318,19 @@ export class PolicyChannel {
     flow.resolve(failure(reason, this.options.slots.runningInstance(slot), undefined));
   }
 }
+
+/**
+ * Which worker takes the next flow: the least loaded, except that a worker awake with at most one flow
+ * comes first: writing behind it costs no wake-up (a thread wake-up is the largest part of a flow's
+ * cost on the gateway's thread), while its one flow ends in microseconds when policies are quick.
+ */
+function rank(lane: Lane): number {
+  const awake = lane.flows.size > 0 && !lane.requests.readerAsleep();
+  return awake && lane.flows.size <= AWAKE_SHARE ? -1 : lane.flows.size;
+}
+
+/** Flows a worker awake may hold and still be preferred to a sleeping one. */
+const AWAKE_SHARE = 1;
 
 function failure(reason: ChannelFailure["reason"], runningInstance: number, error: Error | undefined): ChannelFailure {
   return { outcome: undefined, reason, runningInstance, error };
