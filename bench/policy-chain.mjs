@@ -2,21 +2,54 @@
 // headers) run in-thread by a FlowExecutor, no crossing, so the slope is the policy calls' own cost.
 // Prints CPU µs per flow for each chain and the least-squares slope per extra policy (median of ROUNDS
 // interleaved rounds, each bounded to about MS milliseconds per chain).
+// CHANNEL=piscina|direct: the same flows through PolicyRuntime.run instead, 50 in flight (process CPU,
+// all threads; no 0-policy point: without policies there is no runtime).
 // Run after `npm run build` and a test run (it builds the pass fixture): node bench/policy-chain.mjs
 // A profile of the 10-policy chain: node --cpu-prof --cpu-prof-dir=/tmp/prof bench/policy-chain.mjs 10
-import { preparePolicies } from "../host/dist/runtime/policy-runtime.js";
+import { pino } from "pino";
+import { PolicyRuntime, preparePolicies } from "../host/dist/runtime/policy-runtime.js";
 import { inThreadExecutor, passRouteConfig } from "./lib/in-thread-executor.js";
+import { median, slope } from "./lib/stats.js";
 
-const chains = process.argv[2] ? process.argv.slice(2).map(Number) : [0, 1, 3, 10];
+const channel = process.env.CHANNEL;
+const chains = process.argv[2] ? process.argv.slice(2).map(Number) : channel ? [1, 3, 10] : [0, 1, 3, 10];
 const rounds = Number(process.env.ROUNDS ?? 5);
 const budgetMs = Number(process.env.MS ?? 400);
+const IN_FLIGHT = 50;
 
-/** A FlowExecutor on this thread, set up as a worker's is, for one route with `n` pass policies. */
-async function executorFor(n) {
+/** Runs flows for about budgetMs; returns CPU µs per flow. `run` is one flow, `batch` a few flows. */
+async function measure(batch) {
+  let flows = 0;
+  const c0 = process.cpuUsage();
+  const end = performance.now() + budgetMs;
+  while (performance.now() < end) flows += await batch();
+  const cpu = process.cpuUsage(c0);
+  return (cpu.user + cpu.system) / flows;
+}
+
+/** A batch of flows for a route with `n` pass policies: in-thread, or through a runtime (closed after). */
+async function subjectFor(n) {
   const policies = n === 0 ? "{}" : `{ request: [ ${Array.from({ length: n }, () => "{ plugin: pass }").join(", ")} ] }`;
-  const loaded = passRouteConfig(policies);
+  const loaded = passRouteConfig(policies, channel ? `, channel: ${channel}` : "");
   const prepared = await preparePolicies(loaded);
-  return inThreadExecutor(prepared, loaded);
+  if (!channel) {
+    const executor = inThreadExecutor(prepared, loaded);
+    const first = executor.run(task());
+    if (first.outcome !== "continue") throw new Error(`the ${n}-policy flow ended ${first.outcome}: ${JSON.stringify(first.failure ?? first)}`);
+    const batch = () => {
+      for (let i = 0; i < 200; i++) executor.run(task());
+      return 200;
+    };
+    return { batch, close: () => {} };
+  }
+  const runtime = PolicyRuntime.start(prepared, loaded, pino({ level: "silent" }));
+  await runtime.warmUp(loaded);
+  const steps = runtime.chains("main", "r", "GET").request;
+  const batch = async () => {
+    await Promise.all(Array.from({ length: IN_FLIGHT }, () => runtime.run(task(), steps, "127.0.0.1")));
+    return IN_FLIGHT;
+  };
+  return { batch, close: () => runtime.close() };
 }
 
 const head = {
@@ -44,39 +77,16 @@ const task = () => ({
   slot: -1,
 });
 
-/** CPU µs per flow over about budgetMs of running flows. */
-function measure(executor) {
-  let flows = 0;
-  const c0 = process.cpuUsage();
-  const end = performance.now() + budgetMs;
-  while (performance.now() < end) {
-    for (let i = 0; i < 200; i++) executor.run(task());
-    flows += 200;
-  }
-  const cpu = process.cpuUsage(c0);
-  return (cpu.user + cpu.system) / flows;
-}
-
-const executors = [];
+const subjects = [];
 for (const n of chains) {
-  const executor = await executorFor(n);
-  const first = executor.run(task());
-  if (first.outcome !== "continue") throw new Error(`the ${n}-policy flow ended ${first.outcome}: ${JSON.stringify(first.failure ?? first)}`);
-  for (let i = 0; i < 3000; i++) executor.run(task()); // warm-up: JIT and instance memory
-  executors.push({ n, executor, samples: [] });
+  const subject = await subjectFor(n);
+  for (let i = 0; i < 20; i++) await subject.batch(); // warm-up: JIT and instance memory
+  subjects.push({ n, ...subject, samples: [] });
 }
-for (let round = 0; round < rounds; round++) for (const e of executors) e.samples.push(measure(e.executor));
+for (let round = 0; round < rounds; round++) for (const s of subjects) s.samples.push(await measure(s.batch));
+for (const s of subjects) await s.close();
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const points = executors.map((e) => ({ n: e.n, us: median(e.samples) }));
-for (const p of points) console.log(`${String(p.n).padStart(2)} pass policies: ${p.us.toFixed(2)} us CPU/flow`);
-if (points.length > 1) {
-  const mx = points.reduce((s, p) => s + p.n, 0) / points.length;
-  const my = points.reduce((s, p) => s + p.us, 0) / points.length;
-  const slope = points.reduce((s, p) => s + (p.n - mx) * (p.us - my), 0) / points.reduce((s, p) => s + (p.n - mx) ** 2, 0);
-  console.log(`slope: ${slope.toFixed(2)} us CPU per extra pass policy (median of ${rounds} rounds, 8 request headers)`);
-}
+const points = subjects.map((s) => [s.n, median(s.samples)]);
+const where = channel ? `through the ${channel} channel, ${IN_FLIGHT} in flight` : "in-thread";
+for (const [n, us] of points) console.log(`${String(n).padStart(2)} pass policies: ${us.toFixed(2)} us CPU/flow (${where})`);
+if (points.length > 1) console.log(`slope: ${slope(points).toFixed(2)} us CPU per extra pass policy (median of ${rounds} rounds, 8 request headers)`);
