@@ -4,9 +4,10 @@
  * chain the same request head: encoding it again for every policy, one guest allocation per
  * string, was most of what a policy call cost on the host side.
  *
- * Image layout: the record itself (`rootBytes`, stored in place where the caller lowers it), then
- * its out-of-line data (lists, string code units). Pointers in the image are offsets into that
- * out-of-line part; `relocations` lists where they are (image offsets), to add the guest address.
+ * Image layout: the record itself (`root`, stored in place where the caller lowers it), then its
+ * out-of-line data (`tail`: list elements, string code units), which gets one guest allocation.
+ * Pointers in the image are offsets into the tail; `relocations` lists where they are (image
+ * offsets), to add the tail's guest address to.
  *
  * The generated binding walks a value with a visitor over an ImageSink: ImageWriter builds the
  * image, ImageCheck compares a value with the one an image was built from (a cached image is used
