@@ -5,29 +5,12 @@
 // whose work is mostly garbage collection).
 // H=<n> sets the number of request headers (default 8); CHANNEL=direct|piscina picks runtime.channel.
 // Run after `npm run build`: node bench/runtime-flow.mjs
-import { parseConfigText } from "../host/dist/config/load-config.js";
 import { preparePolicies, PolicyRuntime } from "../host/dist/runtime/policy-runtime.js";
-import { FlowExecutor } from "../host/dist/runtime/worker/run-flow.js";
-import { BodyNeedTable } from "../host/dist/runtime/body-needs.js";
-import { ProgressSlots } from "../host/dist/runtime/flow-deadline.js";
+import { inThreadExecutor, passRouteConfig } from "./lib/in-thread-executor.js";
 import { pino } from "pino";
-import { tmpdir } from "node:os";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 const channel = process.env.CHANNEL ? `, channel: ${process.env.CHANNEL}` : "";
-const yaml = `
-plugins:
-  pass: { path: ${new URL("../test/runtime/fixtures/pass/build/pass.wasm", import.meta.url).pathname} }
-runtime: { cacheDir: ${tmpdir()}/portcullis-bench-cache${channel} }
-listeners:
-  - name: main
-    port: 0
-    routes:
-      - name: r
-        match: { path: { prefix: / } }
-        policies: { request: [ { plugin: pass } ] }
-        backend: { echo: true }
-`;
-const loaded = parseConfigText(yaml, { baseDir: tmpdir(), env: {} });
+const loaded = passRouteConfig("{ request: [ { plugin: pass } ] }", channel);
 const prepared = await preparePolicies(loaded);
 const runtime = PolicyRuntime.start(prepared, loaded, pino({ level: "silent" }));
 await runtime.warmUp(loaded);
@@ -90,17 +73,7 @@ for (const conc of [1, 50]) {
 await runtime.close();
 
 // The same flow without any crossing: a FlowExecutor on this thread, set up as a worker's is.
-const executor = new FlowExecutor({
-  plugins: Object.fromEntries([...prepared.plugins].map(([name, p]) => [name, { module: p.module, grants: p.config.capabilities, limits: p.config.limits }])),
-  plan: prepared.plan,
-  listeners: loaded.config.listeners,
-  baseDir: tmpdir(),
-  bridgeTimeoutMs: 1_000,
-  logLevel: "silent",
-  sharedCounters: undefined,
-  progress: new ProgressSlots(1).buffer,
-  bodyNeeds: BodyNeedTable.create(prepared.plan.instances.length).buffer,
-});
+const executor = inThreadExecutor(prepared, loaded);
 for (let i = 0; i < 2000; i++) executor.run({ ...task(), quarantined: [], slot: -1 });
 const c0 = process.cpuUsage();
 for (let i = 0; i < total; i++) executor.run({ ...task(), quarantined: [], slot: -1 });

@@ -30,6 +30,12 @@ const TS_NAMES: Record<string, string> = {
   "metrics.label": "Label",
 };
 
+/**
+ * Records the host lowers many times with the same value (each policy of a chain gets the same
+ * head): lowered once into an image (component/record-image.ts) that each call copies.
+ */
+const IMAGED_RECORDS: ReadonlySet<string> = new Set(["types.request-head", "types.response-head"]);
+
 function tsName(def: TypeDef): string {
   return TS_NAMES[`${def.iface}.${def.name}`] ?? pascal(def.name);
 }
@@ -178,7 +184,13 @@ class HostEmitter {
 
   private lowerFunction(name: string, type: WitType): string {
     const body: string[] = [];
-    if (type.kind === "list") {
+    if (type.kind === "named" && type.def.kind === "record" && IMAGED_RECORDS.has(`${type.def.iface}.${type.def.name}`)) {
+      const images = this.helper(`${typeKey(type)}Images`, () => {
+        const visit = this.imageVisitor(type);
+        return `const ${typeKey(type)}Images = new ImageCache<${this.use(type)}>(${size(type)}, ${visit});`;
+      });
+      body.push(`m.storeImage(p, ${images}.of(v));`);
+    } else if (type.kind === "list") {
       const stride = size(type.element);
       body.push(`const length = v.length;`, `const base = m.allocate(length * ${stride}, ${alignment(type.element)});`);
       body.push(`for (let i = 0; i < length; i++) {\n    const e = v[i]!;\n    ${this.lower(type.element, "e", `base + i * ${stride}`)}\n  }`);
@@ -203,6 +215,31 @@ class HostEmitter {
       }
     }
     return `function ${name}(m: GuestMemory, v: ${this.use(type)}, p: number): void {\n  ${body.join("\n  ")}\n}`;
+  }
+
+  /** Statements walking `value` of `type` at image offset `at` through ImageSink `w` (record-image.ts). */
+  image(type: WitType, value: string, at: string): string {
+    if (type.kind === "primitive" && type.name === "string") return `w.string(${at}, ${value});`;
+    if (type.kind === "primitive" && (type.name === "u16" || type.name === "u32")) return `w.${type.name}(${at}, ${value});`;
+    if ((type.kind === "list" && !isBytes(type)) || (type.kind === "named" && type.def.kind === "record"))
+      return `${this.imageVisitor(type)}(w, ${value}, ${at});`;
+    throw new Error(`codegen: ${typeKey(type)} cannot be lowered as an image`);
+  }
+
+  private imageVisitor(type: WitType & ({ kind: "list" } | { kind: "named" })): string {
+    const name = `image${typeKey(type)}`;
+    return this.helper(name, () => {
+      const body: string[] = [];
+      if (type.kind === "list") {
+        const stride = size(type.element);
+        body.push(`const length = v.length;`, `const base = w.list(p, length, ${stride}, ${alignment(type.element)});`);
+        body.push(`for (let i = 0; i < length; i++) {\n    ${this.image(type.element, "v[i]!", `base + i * ${stride}`)}\n  }`);
+      } else if (type.def.kind === "record") {
+        const offsets = fieldOffsets(type);
+        body.push(...type.def.fields.map((f, i) => this.image(f.type, `v.${camel(f.name)}`, `p + ${offsets[i]}`)));
+      }
+      return `function ${name}(w: ImageSink, v: ${this.use(type)}, p = 0): void {\n  ${body.join("\n  ")}\n}`;
+    });
   }
 
   /** Expression lifting a flat value from argument names (import params). */
@@ -338,6 +375,7 @@ export function emitHost(world: World): string {
     "/* eslint-disable */",
     `import type { WasmImports } from "./wasm-api.js";`,
     `import { GuestMemory, invalidCase, liftBytes, liftEnum, lowerEnum, need } from "./guest-memory.js";`,
+    `import { ImageCache, type ImageSink } from "./record-image.js";`,
     `import type { ${types.join(", ")} } from "./types.js";`,
     "",
     "/** Core imports and exports of the world, as wit-component names them (the contract a policy module must meet). */",

@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { WasmImports } from "./wasm-api.js";
 import { GuestMemory, invalidCase, liftBytes, liftEnum, lowerEnum, need } from "./guest-memory.js";
+import { ImageCache, type ImageSink } from "./record-image.js";
 import type { BodyNeed, BucketState, Capabilities, ConfigError, Counter, CryptoError, Descriptor, DirectResponse, ExpressionError, Fault, FaultContext, FaultKind, FieldError, FileError, Flow, FlowError, GeoError, HashAlgorithm, Header, HeaderEdit, HttpError, InitInfo, Label, LogLevel, MetadataEdit, MetadataEntry, OutboundResponse, PolicyInstance, PolicyRequest, PolicyResponse, RegexError, RegexMatch, RequestDecision, RequestEdits, RequestHead, ResponseDecision, ResponseEdits, ResponseHead, Result, SchemaError, SignatureAlgorithm, Span, StoreError, Violation } from "./types.js";
 
 /** Core imports and exports of the world, as wit-component names them (the contract a policy module must meet). */
@@ -1095,16 +1096,35 @@ function lowerTypesRequest(m: GuestMemory, v: PolicyRequest, p: number): void {
 }
 
 function lowerTypesRequestHead(m: GuestMemory, v: RequestHead, p: number): void {
-  m.storeString(p + 0, v.method);
-  m.storeString(p + 8, v.scheme);
-  m.storeString(p + 16, v.authority);
-  m.storeString(p + 24, v.path);
-  m.storeString(p + 32, v.query);
-  lowerListTypesHeader(m, v.headers, p + 40);
-  m.storeString(p + 48, v.clientAddress);
-  m.storeString(p + 56, v.requestId);
-  m.storeString(p + 64, v.listener);
-  m.storeString(p + 72, v.route);
+  m.storeImage(p, TypesRequestHeadImages.of(v));
+}
+
+const TypesRequestHeadImages = new ImageCache<RequestHead>(80, imageTypesRequestHead);
+
+function imageTypesRequestHead(w: ImageSink, v: RequestHead, p = 0): void {
+  w.string(p + 0, v.method);
+  w.string(p + 8, v.scheme);
+  w.string(p + 16, v.authority);
+  w.string(p + 24, v.path);
+  w.string(p + 32, v.query);
+  imageListTypesHeader(w, v.headers, p + 40);
+  w.string(p + 48, v.clientAddress);
+  w.string(p + 56, v.requestId);
+  w.string(p + 64, v.listener);
+  w.string(p + 72, v.route);
+}
+
+function imageListTypesHeader(w: ImageSink, v: Header[], p = 0): void {
+  const length = v.length;
+  const base = w.list(p, length, 16, 4);
+  for (let i = 0; i < length; i++) {
+    imageTypesHeader(w, v[i]!, base + i * 16);
+  }
+}
+
+function imageTypesHeader(w: ImageSink, v: Header, p = 0): void {
+  w.string(p + 0, v.name);
+  w.string(p + 8, v.value);
 }
 
 function lowerListTypesMetadataEntry(m: GuestMemory, v: MetadataEntry[], p: number): void {
@@ -1222,8 +1242,14 @@ function lowerTypesResponse(m: GuestMemory, v: PolicyResponse, p: number): void 
 }
 
 function lowerTypesResponseHead(m: GuestMemory, v: ResponseHead, p: number): void {
-  m.view().setUint16(p + 0, v.status, true);
-  lowerListTypesHeader(m, v.headers, p + 4);
+  m.storeImage(p, TypesResponseHeadImages.of(v));
+}
+
+const TypesResponseHeadImages = new ImageCache<ResponseHead>(12, imageTypesResponseHead);
+
+function imageTypesResponseHead(w: ImageSink, v: ResponseHead, p = 0): void {
+  w.u16(p + 0, v.status);
+  imageListTypesHeader(w, v.headers, p + 4);
 }
 
 function liftResultTypesResponseDecisionTypesFlowError(m: GuestMemory, dv: DataView, p: number): Result<ResponseDecision, FlowError> {

@@ -1,3 +1,4 @@
+import type { RecordImage } from "./record-image.js";
 import type { WasmMemory } from "./wasm-api.js";
 
 /**
@@ -64,6 +65,21 @@ export class GuestMemory {
     const dv = this.view();
     dv.setUint32(at, base, true);
     dv.setUint32(at + 4, text.length, true);
+  }
+
+  /** Stores a record lowered once (record-image.ts) at `at`: its out-of-line data in one allocation, pointers rebased. */
+  storeImage(at: number, image: RecordImage): void {
+    const root = image.tailStart;
+    const tail = image.tail.length === 0 ? 0 : this.allocate(image.tail.length, 4);
+    const dv = this.view();
+    this.bytes.set(image.root, at);
+    if (tail !== 0) this.bytes.set(image.tail, tail);
+    const relocations = image.relocations;
+    for (let i = 0; i < relocations.length; i++) {
+      const offset = relocations[i]!;
+      const field = offset < root ? at + offset : tail + offset - root;
+      dv.setUint32(field, dv.getUint32(field, true) + tail, true);
+    }
   }
 
   readBytes(base: number, length: number): Uint8Array {
