@@ -406,7 +406,9 @@ export class FlowExecutor {
     if (quarantined.includes(step.instance)) {
       outcome = fail("PCS_ERR_POLICY_QUARANTINED", "quarantined after repeated failures");
     } else {
-      setFlowScope({ requestId: state.head.requestId, expression: () => state.expressionContext(this.#env) });
+      // Built once per call, on the first evaluation: nothing the call sees changes until it returns.
+      let context: ExpressionContext | undefined;
+      setFlowScope({ requestId: state.head.requestId, expression: () => (context ??= state.expressionContext(this.#env)) });
       markRunning(this.#progress, this.#slot, step.instance);
       const at = epochNow();
       outcome = this.#invoke(step, invoke);
