@@ -1,6 +1,6 @@
 import { instantiatePolicy, type InitInfo, type PolicyInstance } from "@portcullis/sdk/component";
 // Not the capabilities index: it re-exports main-thread services (undici, ioredis) a worker never needs.
-import { createCapabilities } from "../../capabilities/create-capabilities.js";
+import { createCapabilities, loadCapabilityModules } from "../../capabilities/create-capabilities.js";
 import { pino, type Logger } from "pino";
 import type { WorkerSetup } from "../flow-messages.js";
 import type { ErrorCode } from "../../errors.js";
@@ -28,6 +28,11 @@ export class InstancePool {
     // destination's write callbacks would not run and every line after the first would stay buffered.
     this.#logger = pino({ base: undefined, level: setup.logLevel }, pino.destination({ dest: 1, sync: true }));
     this.bodyNeeds = new BodyNeedTable(setup.bodyNeeds);
+    // Before the first flow starts its budget (the executor is created ahead of it), never inside one.
+    loadCapabilityModules(
+      Object.values(setup.plugins).map((plugin) => plugin.grants),
+      { conditions: setup.plan.conditions.length > 0 },
+    );
   }
 
   /** The instance, created and initialised if needed; throws InstanceError when that fails. */
