@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import type { Logger } from "pino";
 import { workerBridgeClient, type BridgeClient } from "./bridge/bridge-client.js";
 import { PortcullisError } from "../errors.js";
 import { createClock, createRandom } from "./clock-random.js";
@@ -13,8 +12,8 @@ import { createFiles } from "./files/files-capability.js";
 import { createGeo, loadMaxmind } from "./geo/geo-capability.js";
 import { createHttp } from "./http/http-capability.js";
 import { createJsonSchema, loadAjv } from "./json-schema/json-schema-capability.js";
-import { lazyModule } from "./lazy-module.js";
 import { createRegex, loadRegexEngine } from "@portcullis/sdk/component";
+import { JsonLineLogger, type LineLogger } from "./log/json-line-logger.js";
 import { createLog } from "./log/log-capability.js";
 import { createMetrics } from "./metrics/metrics-capability.js";
 import { SharedCounters } from "./stores/shared-counters.js";
@@ -26,7 +25,7 @@ export interface CapabilityContext {
   /** Directory that relative file and database paths resolve against (the config file's). */
   baseDir: string;
   /** Parent of the `log` capability's logger; by default JSON lines at info level on stdout. */
-  logger?: Logger;
+  logger?: LineLogger;
   /** The bridge to the main thread; by default this worker's, connected on first need. */
   bridge?: BridgeClient;
   /** The memory backend's counter table (MemoryStore.counters.buffer): counters then skip the bridge. */
@@ -35,8 +34,7 @@ export interface CapabilityContext {
   bridgeTimeoutMs?: number;
 }
 
-let fallbackLogger: Logger | undefined;
-const loadPino = lazyModule<typeof import("pino")>("pino");
+let fallbackLogger: LineLogger | undefined;
 
 /**
  * Loads the libraries behind the capabilities these grants include (ajv, maxmind, cel-js, re2js,
@@ -70,7 +68,7 @@ export function createCapabilities(grants: CapabilityGrants, context: Capability
   const bridgeTimeoutMs = context.bridgeTimeoutMs ?? 2_000;
   const capabilities: Partial<Capabilities> = {};
   if (grants.log) {
-    const logger = context.logger ?? (fallbackLogger ??= fallbackPino());
+    const logger = context.logger ?? (fallbackLogger ??= new JsonLineLogger("info"));
     capabilities.log = createLog(logger, context.policyName);
   }
   if (grants.clock) capabilities.clock = createClock();
@@ -99,11 +97,6 @@ export function createCapabilities(grants: CapabilityGrants, context: Capability
     capabilities.geo = createGeo(database === undefined ? undefined : resolve(context.baseDir, database));
   }
   return capabilities;
-}
-
-function fallbackPino(): Logger {
-  const { pino } = loadPino();
-  return pino({ base: undefined }, pino.destination({ dest: 1, sync: false }));
 }
 
 function configError(capability: string, problem: string): PortcullisError {
