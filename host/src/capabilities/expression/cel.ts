@@ -1,9 +1,12 @@
 import type { Environment } from "@marcbachmann/cel-js";
 import type { ExpressionError, Result } from "../contract.js";
-import { lazyModule } from "../lazy-module.js";
+import { lazyModule, requireLoadsEsm } from "../lazy-module.js";
 import type { ExpressionContext } from "./expression-context.js";
 
-const loadCel = lazyModule<typeof import("@marcbachmann/cel-js")>("@marcbachmann/cel-js");
+type CelModule = typeof import("@marcbachmann/cel-js");
+// cel-js is an ES module only: where require() cannot load one, it comes with this module, as it used to.
+const eager: CelModule | undefined = requireLoadsEsm ? undefined : await import("@marcbachmann/cel-js");
+const loadCel = eager ? () => eager : lazyModule<CelModule>("@marcbachmann/cel-js");
 let environment: Environment | undefined;
 
 /**
