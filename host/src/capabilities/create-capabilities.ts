@@ -1,17 +1,19 @@
 import { resolve } from "node:path";
-import { pino, type Logger } from "pino";
 import { workerBridgeClient, type BridgeClient } from "./bridge/bridge-client.js";
 import { PortcullisError } from "../errors.js";
 import { createClock, createRandom } from "./clock-random.js";
 import type { Capabilities } from "./contract.js";
 import type { CapabilityGrants } from "./grants.js";
 import { createCrypto } from "./crypto/crypto-capability.js";
+import { loadBcrypt } from "./crypto/password/verify-password.js";
+import { celEnvironment } from "./expression/cel.js";
 import { createExpression } from "./expression/expression-capability.js";
 import { createFiles } from "./files/files-capability.js";
-import { createGeo } from "./geo/geo-capability.js";
+import { createGeo, loadMaxmind } from "./geo/geo-capability.js";
 import { createHttp } from "./http/http-capability.js";
-import { createJsonSchema } from "./json-schema/json-schema-capability.js";
-import { createRegex } from "@portcullis/sdk/component";
+import { createJsonSchema, loadAjv } from "./json-schema/json-schema-capability.js";
+import { createRegex, loadRegexEngine } from "@portcullis/sdk/component";
+import { JsonLineLogger, type LineLogger } from "./log/json-line-logger.js";
 import { createLog } from "./log/log-capability.js";
 import { createMetrics } from "./metrics/metrics-capability.js";
 import { SharedCounters } from "./stores/shared-counters.js";
@@ -23,7 +25,7 @@ export interface CapabilityContext {
   /** Directory that relative file and database paths resolve against (the config file's). */
   baseDir: string;
   /** Parent of the `log` capability's logger; by default JSON lines at info level on stdout. */
-  logger?: Logger;
+  logger?: LineLogger;
   /** The bridge to the main thread; by default this worker's, connected on first need. */
   bridge?: BridgeClient;
   /** The memory backend's counter table (MemoryStore.counters.buffer): counters then skip the bridge. */
@@ -32,7 +34,25 @@ export interface CapabilityContext {
   bridgeTimeoutMs?: number;
 }
 
-let fallbackLogger: Logger | undefined;
+let fallbackLogger: LineLogger | undefined;
+
+/**
+ * Loads the libraries behind the capabilities these grants include (ajv, maxmind, cel-js, re2js,
+ * bcryptjs), and cel-js also for `when:` conditions. A policy worker calls it before its first flow:
+ * loading one inside a flow would be charged to that flow's time budget. Nothing else loads them,
+ * so a worker whose plugins are granted none of them starts without them.
+ */
+export function loadCapabilityModules(grants: Iterable<CapabilityGrants>, options: { conditions: boolean }): void {
+  let expressions = options.conditions;
+  for (const granted of grants) {
+    if (granted["json-schema"]) loadAjv();
+    if (granted.geo) loadMaxmind();
+    if (granted.regex) loadRegexEngine();
+    if (granted.crypto) loadBcrypt();
+    if (granted.expression) expressions = true;
+  }
+  if (expressions) celEnvironment();
+}
 
 /** One view per table and thread: every plugin instance of a worker shares it. */
 const counterViews = new WeakMap<SharedArrayBuffer, SharedCounters>();
@@ -48,7 +68,7 @@ export function createCapabilities(grants: CapabilityGrants, context: Capability
   const bridgeTimeoutMs = context.bridgeTimeoutMs ?? 2_000;
   const capabilities: Partial<Capabilities> = {};
   if (grants.log) {
-    const logger = context.logger ?? (fallbackLogger ??= pino({ base: undefined }, pino.destination({ dest: 1, sync: false })));
+    const logger = context.logger ?? (fallbackLogger ??= new JsonLineLogger("info"));
     capabilities.log = createLog(logger, context.policyName);
   }
   if (grants.clock) capabilities.clock = createClock();

@@ -14,5 +14,6 @@ export {
 export type { WasmModule } from "./wasm-api.js";
 export { capMemoryMaximum, WASM_PAGE_BYTES, type MemoryCapResult } from "./memory-limit.js";
 export { checkWorldExports } from "./world-exports.js";
-export { createRegex, REGEX_LIMITS } from "../regex/regex-capability.js";
+// re2js itself loads on first use (loadRegexEngine), not with this entry.
+export { createRegex, loadRegexEngine, REGEX_LIMITS } from "../regex/regex-capability.js";
 export * from "../errors.js";

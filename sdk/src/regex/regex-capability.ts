@@ -3,7 +3,8 @@
  * patterns are safe on attacker-controlled text. Shared by the gateway's workers and the test harness,
  * so unit tests see the gateway's semantics exactly.
  */
-import { RE2JS, type Matcher } from "re2js";
+import { createRequire } from "node:module";
+import type { Matcher, RE2JS } from "re2js";
 import type { Capabilities, RegexError, RegexMatch, RegexOptions, Result } from "../component/types.js";
 import { parseReplacement, type TemplatePart } from "./replacement-template.js";
 
@@ -21,6 +22,18 @@ export const REGEX_LIMITS = {
   /** Parsed replacements kept per pattern. */
   replacements: 64,
 } as const;
+
+let engine: typeof RE2JS | undefined;
+
+/**
+ * re2js, loaded by the first call rather than with this module, so a gateway worker whose plugins
+ * are not granted `regex` never loads it. Synchronous (`require`): policies compile patterns during
+ * flows; the gateway calls this before a worker's first flow when some plugin there is granted regex.
+ */
+export function loadRegexEngine(): typeof RE2JS {
+  engine ??= (createRequire(import.meta.url)("re2js") as typeof import("re2js")).RE2JS;
+  return engine;
+}
 
 interface CompiledPattern {
   readonly re: RE2JS;
@@ -92,10 +105,11 @@ export function createRegex(): Regex {
 
 function compilePattern(source: string, options: RegexOptions): Result<RE2JS, RegexError> {
   if (source.length > REGEX_LIMITS.patternLength) return invalidPattern(`longer than ${REGEX_LIMITS.patternLength} characters`);
-  const flags = (options.caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0) | (options.multiline ? RE2JS.MULTILINE : 0) | (options.dotAll ? RE2JS.DOTALL : 0);
+  const RE2 = loadRegexEngine();
+  const flags = (options.caseInsensitive ? RE2.CASE_INSENSITIVE : 0) | (options.multiline ? RE2.MULTILINE : 0) | (options.dotAll ? RE2.DOTALL : 0);
   let re: RE2JS;
   try {
-    re = RE2JS.compile(source, flags);
+    re = RE2.compile(source, flags);
   } catch (error) {
     return invalidPattern((error as Error).message);
   }

@@ -1,22 +1,35 @@
-import { Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
 import type { ExpressionError, Result } from "../contract.js";
+import { lazyModule, requireLoadsEsm } from "../lazy-module.js";
 import type { ExpressionContext } from "./expression-context.js";
 
-/** The one CEL setup of the gateway, shared by the `expression` capability and `when:` conditions. */
-const environment = new Environment({ homogeneousAggregateLiterals: false })
-  .registerVariable("request", "map")
-  .registerVariable("response", "map")
-  .registerVariable("metadata", "map")
-  .registerVariable("env", "map")
-  .registerVariable("jwt", "map")
-  .registerVariable("mcp", "map");
+type CelModule = typeof import("@marcbachmann/cel-js");
+// cel-js is an ES module only: where require() cannot load one, it comes with this module, as it used to.
+const eager: CelModule | undefined = requireLoadsEsm ? undefined : await import("@marcbachmann/cel-js");
+const loadCel = eager ? () => eager : lazyModule<CelModule>("@marcbachmann/cel-js");
+let environment: Environment | undefined;
+
+/**
+ * The one CEL setup of the gateway, shared by the `expression` capability and `when:` conditions;
+ * cel-js is loaded by the first call (a worker calls it before its first flow when it needs it).
+ */
+export function celEnvironment(): Environment {
+  environment ??= new (loadCel().Environment)({ homogeneousAggregateLiterals: false })
+    .registerVariable("request", "map")
+    .registerVariable("response", "map")
+    .registerVariable("metadata", "map")
+    .registerVariable("env", "map")
+    .registerVariable("jwt", "map")
+    .registerVariable("mcp", "map");
+  return environment;
+}
 
 export type CompiledExpression = ReturnType<Environment["parse"]>;
 
 /** Parses and type-checks `source`; `invalid` names the problem. */
 export function compileExpression(source: string): Result<CompiledExpression, ExpressionError> {
   try {
-    const compiled = environment.parse(source);
+    const compiled = celEnvironment().parse(source);
     const checked = compiled.check();
     if (!checked.valid) return { tag: "err", val: { tag: "invalid", val: firstLine(checked.error) } };
     return { tag: "ok", val: compiled };

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { Reader, type CountryResponse } from "maxmind";
+import type { CountryResponse, Reader } from "maxmind";
 import type { Capabilities, GeoError, Result } from "../contract.js";
+import { lazyModule } from "../lazy-module.js";
+
+/** The MaxMind reader: loaded only where some plugin is granted `geo`. */
+export const loadMaxmind = lazyModule<typeof import("maxmind")>("maxmind");
 
 export interface GeoGrant {
   /** Path of a MaxMind-format (.mmdb) database with country data, e.g. GeoLite2-Country. */
@@ -14,7 +18,7 @@ const readers = new Map<string, Reader<CountryResponse>>();
 function readerFor(path: string): Reader<CountryResponse> {
   let reader = readers.get(path);
   if (!reader) {
-    reader = new Reader<CountryResponse>(readFileSync(path));
+    reader = new (loadMaxmind().Reader)<CountryResponse>(readFileSync(path));
     readers.set(path, reader);
   }
   return reader;

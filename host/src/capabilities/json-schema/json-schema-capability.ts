@@ -1,5 +1,9 @@
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Capabilities, SchemaError, Violation } from "../contract.js";
+import { lazyModule } from "../lazy-module.js";
+
+/** ajv (83 CommonJS files): loaded only where some plugin is granted `json-schema`. */
+export const loadAjv = lazyModule<typeof import("ajv/dist/2020.js")>("ajv/dist/2020.js");
 
 /** Most violations reported for one document; the last one says how many were left out. */
 const MAX_VIOLATIONS = 50;
@@ -8,7 +12,7 @@ const MAX_SCHEMAS = 256;
 
 /** The `json-schema` capability (draft 2020-12) of one plugin instance. */
 export function createJsonSchema(): Capabilities["jsonSchema"] {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+  const ajv = new (loadAjv().Ajv2020)({ allErrors: true, strict: false, validateFormats: false });
   const validators: ValidateFunction[] = [];
   return {
     compile(schemaText) {

@@ -1,16 +1,16 @@
-import type { Logger } from "pino";
 import type { Capabilities } from "../contract.js";
 import { currentRequestId } from "../flow-scope.js";
+import type { LineLogger } from "./json-line-logger.js";
 
 const MAX_MESSAGE_CHARS = 8 * 1024;
 const MAX_FIELDS = 32;
 
 /**
- * The `log` capability: lines go to a pino child logger tagged with the policy
+ * The `log` capability: lines go to a child logger (pino's format) tagged with the policy
  * name and the current request id. Policy fields sit under `fields`, so they can
  * never overwrite pino's own keys (level, time, msg).
  */
-export function createLog(logger: Logger, policyName: string): Capabilities["log"] {
+export function createLog(logger: LineLogger, policyName: string): Capabilities["log"] {
   const child = logger.child({ policy: policyName });
   return {
     write(level, message, fields) {

@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import bcrypt from "bcryptjs";
 import type { CryptoError, Result } from "../../contract.js";
+import { lazyModule } from "../../lazy-module.js";
 import { md5Crypt } from "./md5-crypt.js";
 import { shaCrypt } from "./sha-crypt.js";
+
+/** bcryptjs: loaded by the first bcrypt hash checked (the other formats need only node:crypto). */
+export const loadBcrypt = lazyModule<typeof import("bcryptjs")>("bcryptjs");
 
 /**
  * Checks `password` against a hash in one of the formats htpasswd and crypt(3)
@@ -11,7 +14,7 @@ import { shaCrypt } from "./sha-crypt.js";
  */
 export function verifyPassword(hash: string, password: string): Result<boolean, CryptoError> {
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
-    return { tag: "ok", val: bcrypt.compareSync(password, hash) };
+    return { tag: "ok", val: loadBcrypt().compareSync(password, hash) };
   }
   if (hash.startsWith("{SHA}")) {
     const expected = createHash("sha1").update(password).digest("base64");
