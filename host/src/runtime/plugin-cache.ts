@@ -7,7 +7,7 @@ import type { Descriptor, PolicyComponentInfo } from "@portcullis/sdk/component"
 
 /**
  * The on-disk plugin cache (runtime.cacheDir): what loading learnt of a component that is costly to
- * learn again, the world-export check and `describe()` (which needs a thread of its own). An entry is
+ * learn again, the world-export check and `describe()` (module start of untrusted code, under a deadline). An entry is
  * keyed by the component's SHA-256 and by the toolchain that judged it (the policy world's WIT and the
  * jco-transpile release), so a changed world or jco never reuses a verdict made under another.
  *

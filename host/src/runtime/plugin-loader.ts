@@ -76,14 +76,15 @@ export async function loadPlugin(name: string, config: PluginConfig, baseDir: st
 }
 
 /**
- * Gives every compiled plugin its descriptor: from its cache entry, else by running `describe()` in a
- * thread of its own within `timeoutMs` (describePlugins), after which its cache entry is written.
+ * Gives every compiled plugin its descriptor: from its cache entry, else by running `describe()` within
+ * `timeoutMs` (describePlugins: a short slice in this thread, then a thread of its own), after which its
+ * cache entry is written.
  */
 export async function describeCompiled(compiled: CompiledPlugin[], timeoutMs: number, where: (name: string) => string): Promise<LoadedPlugin[]> {
   const fresh = compiled.filter((plugin) => plugin.descriptor === undefined);
   loaderStats.descriptions += fresh.length;
   const describing = describePlugins(fresh, timeoutMs, where);
-  // While that thread boots, this one compiles the meta-schema validator the schema checks need.
+  // While a describe thread boots (when one is needed), this one compiles the meta-schema validator the schema checks need.
   if (fresh.length) configSchemaProblem(true);
   const descriptors = await describing;
   await Promise.all(
